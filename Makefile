@@ -1,0 +1,38 @@
+# Strait's front door. `make test` on a fresh Debian 12 machine (as root)
+# installs what is missing, builds and runs every test.
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all build deps test unit bench format format-check clean
+
+all: build
+
+deps:
+	ci/install-deps
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+test: deps
+	$(MAKE) build
+	$(MAKE) format-check
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
+
+bench: build
+	$(BUILD)/strait bench
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf $(BUILD)

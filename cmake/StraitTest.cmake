@@ -1,0 +1,15 @@
+# strait_test(<name> LABEL <label> SOURCES <files...> LIBRARIES <targets...>)
+# Builds a Boost.Test executable and registers it with CTest under LABEL
+# (unit, sim, lab or conformance).
+function(strait_test name)
+  cmake_parse_arguments(T "" "LABEL" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT T_LABEL)
+    message(FATAL_ERROR "strait_test(${name}): LABEL is required")
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBRARIES} Boost::unit_test_framework)
+  target_compile_definitions(${name} PRIVATE BOOST_TEST_DYN_LINK
+    STRAIT_SOURCE_DIR="${CMAKE_SOURCE_DIR}" STRAIT_VECTORS_DIR="${STRAIT_VECTORS_DIR}")
+  add_test(NAME ${name} COMMAND ${name} --log_level=test_suite)
+  set_tests_properties(${name} PROPERTIES LABELS ${T_LABEL} TIMEOUT 300)
+endfunction()

@@ -1,0 +1,59 @@
+#define BOOST_TEST_MODULE base
+#include <boost/test/unit_test.hpp>
+
+#include "base/clock.hpp"
+#include "base/hex.hpp"
+#include "base/random.hpp"
+#include "base/result.hpp"
+
+using namespace strait::base;
+
+BOOST_AUTO_TEST_CASE(hex_round_trip) {
+  auto bytes = decode_hex("00ff10Ab");
+  BOOST_REQUIRE(bytes);
+  BOOST_TEST(bytes->size() == 4u);
+  BOOST_TEST((*bytes)[3] == 0xab);
+  BOOST_TEST(encode_hex(*bytes) == "00ff10ab");
+}
+
+BOOST_AUTO_TEST_CASE(hex_rejects_bad_input) {
+  BOOST_TEST(!decode_hex("0").has_value());
+  BOOST_TEST(!decode_hex("0g").has_value());
+  BOOST_TEST(!decode_hex("00 11").has_value());
+  BOOST_TEST(decode_hex("00 11", true).value().size() == 2u);
+  BOOST_TEST(!decode_hex("0 011", true).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(seeded_random_is_deterministic) {
+  SeededRandom a(42), b(42), c(43);
+  std::uint8_t x[16], y[16], z[16];
+  a.fill(x);
+  b.fill(y);
+  c.fill(z);
+  BOOST_TEST(encode_hex(x) == encode_hex(y));
+  BOOST_TEST(encode_hex(x) != encode_hex(z));
+  std::uint8_t x2[16];
+  a.fill(x2);  // successive draws differ
+  BOOST_TEST(encode_hex(x) != encode_hex(x2));
+  for (int i = 0; i < 1000; ++i)
+    BOOST_TEST(a.uniform(7) < 7u);
+}
+
+BOOST_AUTO_TEST_CASE(manual_clock_moves_only_when_told) {
+  ManualClock clock(5);
+  BOOST_TEST(clock.now() == 5u);
+  clock.advance(kSecond);
+  BOOST_TEST(clock.now() == 5u + kSecond);
+  SystemClock system;
+  auto t0 = system.now();
+  BOOST_TEST(system.now() >= t0);
+}
+
+BOOST_AUTO_TEST_CASE(result_carries_value_or_error) {
+  Result<int> good = 3;
+  Result<int> bad = Error{"nope"};
+  BOOST_TEST(good.ok());
+  BOOST_TEST(*good == 3);
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(bad.error().message == "nope");
+}

@@ -1,0 +1,70 @@
+#pragma once
+// The typed, validated configuration of one gateway (CONFIG.md, module
+// vita-esp-gateway). Produced only by config::load*, so every instance
+// satisfies the schema: exactly one address family, unique keys, defaults
+// filled in, derived MACs computed.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+
+namespace strait::config {
+
+struct Interface {
+  std::optional<std::string> ifname;  // kernel interface (AF_XDP / AF_PACKET)
+  std::optional<std::string> pci;     // PCI address, e.g. "0000:00:06.0"
+  net::Address ip;
+  net::Address nexthop_ip;
+  net::Mac mac;                         // configured, or derived from ip
+  std::optional<net::Mac> nexthop_mac;  // set: no ARP / ND for the next hop
+};
+
+struct PublicInterface : Interface {
+  std::uint16_t queue = 1;
+  std::optional<std::uint16_t> device_queue;
+  std::optional<net::Address> nat_ip;
+  // The key-exchange identity of this queue: nat_ip if set, else ip.
+  const net::Address& identity() const { return nat_ip ? *nat_ip : ip; }
+};
+
+struct RouteGateway {
+  net::Address ip;
+  std::uint16_t queue = 1;
+};
+
+struct Route {
+  std::string id;
+  net::Prefix net;
+  std::vector<RouteGateway> gateways;  // at least one, unique queue
+  std::array<std::uint8_t, 32> preshared_key{};
+  std::uint32_t spi = 0;  // route SPI, >= 256
+};
+
+struct SecurityAssociation {
+  std::string route;  // id of a configured route
+  std::uint32_t spi = 0;
+  std::array<std::uint8_t, 16> key{};
+  std::array<std::uint8_t, 4> salt{};
+  std::uint16_t queue = 1;
+};
+
+struct GatewayConfig {
+  net::Family family = net::Family::kIpv4;
+  Interface private_interface;
+  std::vector<PublicInterface> public_interfaces;  // at least one, unique ip and queue
+  std::vector<Route> routes;
+  std::uint16_t mtu = 8923;
+  bool tfc = false;
+  std::uint16_t protocol_port = 303;
+  std::uint32_t negotiation_ttl = 5;  // seconds
+  std::uint32_t sa_ttl = 600;         // seconds
+  bool data_plane = false;
+  std::vector<SecurityAssociation> outbound_sas;
+  std::vector<SecurityAssociation> inbound_sas;
+};
+
+}  // namespace strait::config

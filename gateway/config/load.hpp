@@ -1,0 +1,19 @@
+#pragma once
+// Reading a Vita configuration file: syntax (YANG data text as used by
+// `snabb config`), then validation against the vita-esp-gateway schema.
+
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+#include "config/gateway_config.hpp"
+
+namespace strait::config {
+
+// Parses and validates. On error, Error::message is
+// "<file>:<line>:<column>: <what was expected / what is wrong>", and never
+// contains key material.
+base::Result<GatewayConfig> load(std::string_view text, std::string_view file_name);
+base::Result<GatewayConfig> load_file(const std::string& path);
+
+}  // namespace strait::config
