@@ -16,7 +16,8 @@ class ReplayWindow {
   // The full 64-bit sequence number the packet most plausibly carries, given
   // the low 32 bits on the wire (RFC 4303 A2.2).
   std::uint64_t reconstruct(std::uint32_t seq_lo) const noexcept;
-  // True when `seq` is new and inside the window (or ahead of it).
+  // True when `seq` is new and inside the window (or ahead of it). Sequence
+  // number 0 is never valid (senders start at 1).
   bool check(std::uint64_t seq) const noexcept;
   // Records `seq` as received; call only after the packet authenticated.
   void update(std::uint64_t seq) noexcept;
@@ -24,7 +25,11 @@ class ReplayWindow {
 
  private:
   static constexpr std::uint32_t kBlockBits = 64;
-  static constexpr std::uint32_t kBlocks = kSize / kBlockBits;
+  // The ring holds twice the window so that the blocks cleared when the top
+  // advances never hold a sequence number still inside the window: the
+  // window is exactly kSize packets (RFC 6479 with a bigger ring).
+  static constexpr std::uint32_t kBlocks = 2 * kSize / kBlockBits;
+  static_assert((kBlocks & (kBlocks - 1)) == 0, "ring size must be a power of two");
   std::uint64_t top_ = 0;  // highest sequence number accepted so far
   std::uint64_t bitmap_[kBlocks] = {};
 };

@@ -22,7 +22,10 @@ class Engine;
 // Sender side. The sequence counter starts at 1 and increments per packet.
 class OutboundSa {
  public:
-  OutboundSa(Engine& engine, const SaParameters& parameters) noexcept;
+  // initial_sequence is the sequence number of the first packet sent (>= 1);
+  // only tests start anywhere but at 1 (e.g. just below 2^32).
+  OutboundSa(Engine& engine, const SaParameters& parameters,
+             std::uint64_t initial_sequence = 1) noexcept;
   ~OutboundSa();  // wipes key material
   OutboundSa(const OutboundSa&) = delete;
   OutboundSa& operator=(const OutboundSa&) = delete;

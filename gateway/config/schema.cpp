@@ -1,0 +1,516 @@
+#include "config/schema.hpp"
+
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/leaf_value.hpp"
+
+namespace strait::config {
+
+namespace {
+
+#define STRAIT_CONFIG_CHECK(expr)             \
+  do {                                        \
+    if (auto check_ = (expr); !check_.ok()) { \
+      return check_.error();                  \
+    }                                         \
+  } while (0)
+
+enum class Kind { kLeaf, kContainer, kList };
+
+struct Member {
+  std::string_view name;
+  Kind kind;
+};
+
+constexpr Member kTopLevel[] = {
+    {"private-interface4", Kind::kContainer},
+    {"public-interface4", Kind::kList},
+    {"route4", Kind::kList},
+    {"private-interface6", Kind::kContainer},
+    {"public-interface6", Kind::kList},
+    {"route6", Kind::kList},
+    {"mtu", Kind::kLeaf},
+    {"tfc", Kind::kLeaf},
+    {"protocol-port", Kind::kLeaf},
+    {"negotiation-ttl", Kind::kLeaf},
+    {"sa-ttl", Kind::kLeaf},
+    {"data-plane", Kind::kLeaf},
+    {"outbound-sa", Kind::kList},
+    {"inbound-sa", Kind::kList},
+};
+
+constexpr Member kPrivateInterface[] = {
+    {"pci", Kind::kLeaf},        {"ifname", Kind::kLeaf}, {"ip", Kind::kLeaf},
+    {"nexthop-ip", Kind::kLeaf}, {"mac", Kind::kLeaf},    {"nexthop-mac", Kind::kLeaf},
+};
+
+constexpr Member kPublicInterface[] = {
+    {"pci", Kind::kLeaf},        {"ifname", Kind::kLeaf},       {"ip", Kind::kLeaf},
+    {"nexthop-ip", Kind::kLeaf}, {"mac", Kind::kLeaf},          {"nexthop-mac", Kind::kLeaf},
+    {"queue", Kind::kLeaf},      {"device-queue", Kind::kLeaf}, {"nat-ip", Kind::kLeaf},
+};
+
+constexpr Member kRoute[] = {
+    {"id", Kind::kLeaf},      {"net", Kind::kLeaf},
+    {"gateway", Kind::kList}, {"preshared-key", Kind::kLeaf},
+    {"spi", Kind::kLeaf},
+};
+
+constexpr Member kRouteGateway[] = {{"ip", Kind::kLeaf}, {"queue", Kind::kLeaf}};
+
+constexpr Member kSecurityAssociation[] = {
+    {"route", Kind::kLeaf}, {"spi", Kind::kLeaf},  {"aead", Kind::kLeaf},
+    {"key", Kind::kLeaf},   {"salt", Kind::kLeaf}, {"queue", Kind::kLeaf},
+};
+
+constexpr std::uint64_t kMaxU32 = 0xffffffffu;
+constexpr std::uint64_t kMinSpi = 256;
+constexpr std::string_view kAead = "aes-gcm-16-icv";
+
+const Statement* find(const Statements& block, std::string_view name) {
+  for (const auto& s : block) {
+    if (s.keyword == name) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<const Statement*> find_all(const Statements& block, std::string_view name) {
+  std::vector<const Statement*> out;
+  for (const auto& s : block) {
+    if (s.keyword == name) out.push_back(&s);
+  }
+  return out;
+}
+
+std::string_view family_name(net::Family family) {
+  return family == net::Family::kIpv4 ? "IPv4" : "IPv6";
+}
+
+char family_digit(net::Family family) {
+  return family == net::Family::kIpv4 ? '4' : '6';
+}
+
+std::string with_family(std::string_view stem, net::Family family) {
+  std::string name(stem);
+  name += family_digit(family);
+  return name;
+}
+
+// Where a leaf's value came from: the value, or the entry that defaulted it.
+Position origin(const Statement* leaf, const Statement& entry) {
+  return leaf ? leaf->value->position : entry.position;
+}
+
+class SchemaReader {
+ public:
+  explicit SchemaReader(std::string_view file_name) : file_(file_name) {}
+
+  base::Result<GatewayConfig> read(const Statements& document) {
+    GatewayConfig config;
+    STRAIT_CONFIG_CHECK(check_block(document, "at top level", kTopLevel));
+    STRAIT_CONFIG_CHECK(choose_family(document, config.family));
+    const net::Family family = config.family;
+
+    const auto private_name = with_family("private-interface", family);
+    const Statement* private_interface = find(document, private_name);
+    if (!private_interface) {
+      return error(Position{}, "missing mandatory container '" + private_name + "'");
+    }
+    STRAIT_CONFIG_CHECK(read_interface(*private_interface, family, 0x2a, kPrivateInterface,
+                                       config.private_interface));
+
+    const auto public_name = with_family("public-interface", family);
+    STRAIT_CONFIG_CHECK(read_public_interfaces(find_all(document, public_name), public_name, family,
+                                               config.public_interfaces));
+
+    STRAIT_CONFIG_CHECK(
+        read_routes(find_all(document, with_family("route", family)), family, config.routes));
+
+    STRAIT_CONFIG_CHECK(read_integer(find(document, "mtu"), 0, 8923, config.mtu));
+    STRAIT_CONFIG_CHECK(read_boolean(find(document, "tfc"), config.tfc));
+    STRAIT_CONFIG_CHECK(
+        read_integer(find(document, "protocol-port"), 1, 65535, config.protocol_port));
+    STRAIT_CONFIG_CHECK(
+        read_integer(find(document, "negotiation-ttl"), 1, kMaxU32, config.negotiation_ttl));
+    STRAIT_CONFIG_CHECK(read_integer(find(document, "sa-ttl"), 1, kMaxU32, config.sa_ttl));
+    STRAIT_CONFIG_CHECK(read_boolean(find(document, "data-plane"), config.data_plane));
+
+    STRAIT_CONFIG_CHECK(read_security_associations(find_all(document, "outbound-sa"), true,
+                                                   config.routes, config.outbound_sas));
+    STRAIT_CONFIG_CHECK(read_security_associations(find_all(document, "inbound-sa"), false,
+                                                   config.routes, config.inbound_sas));
+    return config;
+  }
+
+ private:
+  base::Error error(Position position, std::string_view what) const {
+    return located_error(file_, position, what);
+  }
+
+  // Every statement of `block` is a known member used as its kind, and
+  // leaves and containers occur at most once.
+  base::Status check_block(const Statements& block, std::string_view where,
+                           std::span<const Member> members) const {
+    for (std::size_t i = 0; i < block.size(); ++i) {
+      const Statement& s = block[i];
+      const Member* member = nullptr;
+      for (const auto& m : members) {
+        if (m.name == s.keyword) member = &m;
+      }
+      if (!member) {
+        std::string what = "unknown name " + display_name(s.keyword) + " " + std::string(where) +
+                           " (expected one of:";
+        for (const auto& m : members) {
+          what += ' ';
+          what += m.name;
+        }
+        what += ')';
+        return error(s.position, what);
+      }
+      const std::string name = "'" + s.keyword + "'";
+      if (member->kind == Kind::kLeaf) {
+        if (s.has_block)
+          return error(s.position, name + " is a leaf: expected a value, not a block");
+        if (!s.value) return error(s.position, name + ": expected a value");
+      } else {
+        if (s.value) return error(s.value->position, name + ": expected '{', not a value");
+        if (!s.has_block) return error(s.position, name + ": expected a block '{ ... }'");
+      }
+      if (member->kind != Kind::kList) {
+        for (std::size_t j = 0; j < i; ++j) {
+          if (block[j].keyword == s.keyword) {
+            return error(s.position,
+                         "duplicate " + name + " (first at " + to_string(block[j].position) + ")");
+          }
+        }
+      }
+    }
+    return base::Ok{};
+  }
+
+  base::Status require(const Statement& owner, std::string_view name) const {
+    if (find(owner.children, name)) return base::Ok{};
+    return error(owner.position,
+                 "'" + owner.keyword + "': missing mandatory leaf '" + std::string(name) + "'");
+  }
+
+  base::Status choose_family(const Statements& document, net::Family& family) const {
+    const Statement* first[2] = {nullptr, nullptr};  // IPv4 set, IPv6 set
+    for (const auto& s : document) {
+      const auto& k = s.keyword;
+      if (k == "private-interface4" || k == "public-interface4" || k == "route4") {
+        if (!first[0]) first[0] = &s;
+      } else if (k == "private-interface6" || k == "public-interface6" || k == "route6") {
+        if (!first[1]) first[1] = &s;
+      }
+    }
+    if (first[0] && first[1]) {
+      const bool six_later = first[0]->position.line < first[1]->position.line ||
+                             (first[0]->position.line == first[1]->position.line &&
+                              first[0]->position.column < first[1]->position.column);
+      const Statement* later = six_later ? first[1] : first[0];
+      const Statement* earlier = six_later ? first[0] : first[1];
+      return error(later->position,
+                   "'" + later->keyword + "': the IPv4 and IPv6 sets are exclusive ('" +
+                       earlier->keyword + "' at " + to_string(earlier->position) + ")");
+    }
+    if (!first[0] && !first[1]) {
+      return error(Position{},
+                   "expected the IPv4 set (private-interface4, public-interface4, route4) or "
+                   "the IPv6 set (private-interface6, public-interface6, route6)");
+    }
+    family = first[0] ? net::Family::kIpv4 : net::Family::kIpv6;
+    return base::Ok{};
+  }
+
+  base::Status read_address(const Statement& leaf, net::Family family, net::Address& out) const {
+    auto address = net::Address::parse(leaf.value->text);
+    const std::string what =
+        "'" + leaf.keyword + "': expected an " + std::string(family_name(family)) + " address";
+    if (!address) return error(leaf.value->position, what);
+    if (address->family != family) {
+      return error(leaf.value->position,
+                   what + ", found an " + std::string(family_name(address->family)) + " address");
+    }
+    out = *address;
+    return base::Ok{};
+  }
+
+  base::Status read_mac(const Statement& leaf, net::Mac& out) const {
+    auto mac = net::Mac::parse(leaf.value->text);
+    if (!mac) {
+      return error(leaf.value->position,
+                   "'" + leaf.keyword + "': expected a MAC address like 0a:1b:2c:3d:4e:5f");
+    }
+    out = *mac;
+    return base::Ok{};
+  }
+
+  template <class T>
+  base::Status read_integer(const Statement* leaf, std::uint64_t min, std::uint64_t max,
+                            T& out) const {
+    if (!leaf) return base::Ok{};  // keep the default
+    auto value = parse_decimal(leaf->value->text, min, max);
+    if (!value) {
+      return error(leaf->value->position, "'" + leaf->keyword + "': expected an integer in " +
+                                              std::to_string(min) + ".." + std::to_string(max));
+    }
+    out = static_cast<T>(*value);
+    return base::Ok{};
+  }
+
+  base::Status read_boolean(const Statement* leaf, bool& out) const {
+    if (!leaf) return base::Ok{};
+    auto value = parse_boolean(leaf->value->text);
+    if (!value)
+      return error(leaf->value->position, "'" + leaf->keyword + "': expected true or false");
+    out = *value;
+    return base::Ok{};
+  }
+
+  template <std::size_t N>
+  base::Status read_key(const Statement& leaf, std::array<std::uint8_t, N>& out) const {
+    auto key = parse_hex_bytes<N>(leaf.value->text);
+    if (!key) {
+      // Never echo the value: it is key material.
+      return error(leaf.value->position,
+                   "'" + leaf.keyword + "': expected " + std::to_string(N * 2) + " hex digits (" +
+                       std::to_string(N) + " bytes, spaces allowed between byte pairs)");
+    }
+    out = *key;
+    return base::Ok{};
+  }
+
+  base::Status read_interface(const Statement& s, net::Family family, std::uint8_t mac_prefix,
+                              std::span<const Member> members, Interface& out) const {
+    STRAIT_CONFIG_CHECK(check_block(s.children, "in '" + s.keyword + "'", members));
+    const Statements& block = s.children;
+    const Statement* ifname = find(block, "ifname");
+    const Statement* pci = find(block, "pci");
+    if (ifname && pci) {
+      const Statement* later = ifname->position.line > pci->position.line ||
+                                       (ifname->position.line == pci->position.line &&
+                                        ifname->position.column > pci->position.column)
+                                   ? ifname
+                                   : pci;
+      return error(later->position, "'pci' and 'ifname' are exclusive: use one of them");
+    }
+    if (!ifname && !pci) {
+      return error(s.position, "'" + s.keyword + "': missing mandatory leaf 'ifname' or 'pci'");
+    }
+    if (ifname) {
+      if (!is_interface_name(ifname->value->text)) {
+        return error(ifname->value->position,
+                     "'ifname': expected an interface name of 1-15 characters without '/', ':' "
+                     "or whitespace");
+      }
+      out.ifname = ifname->value->text;
+    } else {
+      auto address = parse_pci_address(pci->value->text);
+      if (!address) {
+        return error(pci->value->position,
+                     "'pci': expected a PCI address like 0000:00:06.0 or 00:06.0");
+      }
+      out.pci = *address;
+    }
+    STRAIT_CONFIG_CHECK(require(s, "ip"));
+    STRAIT_CONFIG_CHECK(require(s, "nexthop-ip"));
+    STRAIT_CONFIG_CHECK(read_address(*find(block, "ip"), family, out.ip));
+    STRAIT_CONFIG_CHECK(read_address(*find(block, "nexthop-ip"), family, out.nexthop_ip));
+    if (const Statement* mac = find(block, "mac")) {
+      STRAIT_CONFIG_CHECK(read_mac(*mac, out.mac));
+    } else {
+      out.mac = derived_mac(mac_prefix, out.ip);
+    }
+    if (const Statement* nexthop_mac = find(block, "nexthop-mac")) {
+      net::Mac mac;
+      STRAIT_CONFIG_CHECK(read_mac(*nexthop_mac, mac));
+      out.nexthop_mac = mac;
+    }
+    return base::Ok{};
+  }
+
+  base::Status read_public_interfaces(const std::vector<const Statement*>& entries,
+                                      const std::string& name, net::Family family,
+                                      std::vector<PublicInterface>& out) const {
+    if (entries.empty()) {
+      return error(Position{}, "at least one '" + name + "' is required");
+    }
+    std::vector<std::pair<const Statement*, Position>> queues;  // entry, origin of queue
+    for (const Statement* entry : entries) {
+      PublicInterface interface;
+      STRAIT_CONFIG_CHECK(read_interface(*entry, family, 0x3a, kPublicInterface, interface));
+      const Statements& block = entry->children;
+      const Statement* queue = find(block, "queue");
+      STRAIT_CONFIG_CHECK(read_integer(queue, 1, 65535, interface.queue));
+      if (const Statement* device_queue = find(block, "device-queue")) {
+        std::uint16_t value = 0;
+        STRAIT_CONFIG_CHECK(read_integer(device_queue, 1, 65535, value));
+        interface.device_queue = value;
+      }
+      if (const Statement* nat_ip = find(block, "nat-ip")) {
+        net::Address address;
+        STRAIT_CONFIG_CHECK(read_address(*nat_ip, family, address));
+        interface.nat_ip = address;
+      }
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        if (out[i].ip == interface.ip) {
+          return error(find(block, "ip")->value->position, "duplicate '" + name +
+                                                               "' key: same 'ip' as the entry at " +
+                                                               to_string(entries[i]->position));
+        }
+        if (out[i].queue == interface.queue) {
+          return error(origin(queue, *entry),
+                       "'" + name + "': 'queue' " + std::to_string(interface.queue) +
+                           " already served by the entry at " + to_string(entries[i]->position));
+        }
+      }
+      out.push_back(std::move(interface));
+    }
+    return base::Ok{};
+  }
+
+  base::Status read_gateways(const Statement& route, net::Family family,
+                             std::vector<RouteGateway>& out) const {
+    const auto entries = find_all(route.children, "gateway");
+    if (entries.empty()) {
+      return error(route.position, "'" + route.keyword + "': at least one 'gateway' is required");
+    }
+    for (std::size_t e = 0; e < entries.size(); ++e) {
+      const Statement& entry = *entries[e];
+      STRAIT_CONFIG_CHECK(check_block(entry.children, "in 'gateway'", kRouteGateway));
+      STRAIT_CONFIG_CHECK(require(entry, "ip"));
+      RouteGateway gateway;
+      const Statement* ip = find(entry.children, "ip");
+      const Statement* queue = find(entry.children, "queue");
+      STRAIT_CONFIG_CHECK(read_address(*ip, family, gateway.ip));
+      STRAIT_CONFIG_CHECK(read_integer(queue, 1, 65535, gateway.queue));
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        if (out[i].ip == gateway.ip) {
+          return error(ip->value->position,
+                       "duplicate 'gateway' key: same 'ip' as the gateway at " +
+                           to_string(entries[i]->position));
+        }
+        if (out[i].queue == gateway.queue) {
+          return error(origin(queue, entry), "'gateway': 'queue' " + std::to_string(gateway.queue) +
+                                                 " already used by the gateway at " +
+                                                 to_string(entries[i]->position));
+        }
+      }
+      out.push_back(gateway);
+    }
+    return base::Ok{};
+  }
+
+  base::Status read_routes(const std::vector<const Statement*>& entries, net::Family family,
+                           std::vector<Route>& out) const {
+    for (std::size_t e = 0; e < entries.size(); ++e) {
+      const Statement& entry = *entries[e];
+      const std::string where = "in '" + entry.keyword + "'";
+      STRAIT_CONFIG_CHECK(check_block(entry.children, where, kRoute));
+      for (auto name : {"id", "net", "preshared-key", "spi"}) {
+        STRAIT_CONFIG_CHECK(require(entry, name));
+      }
+      const Statements& block = entry.children;
+      const Statement& id = *find(block, "id");
+      const Statement& net = *find(block, "net");
+      const Statement& key = *find(block, "preshared-key");
+      const Statement& spi = *find(block, "spi");
+      Route route;
+      if (!is_route_id(id.value->text)) {
+        return error(id.value->position, "'id': expected a route name of letters, digits and '_'");
+      }
+      route.id = id.value->text;
+      auto prefix = net::Prefix::parse(net.value->text);
+      if (!prefix || prefix->address.family != family) {
+        return error(net.value->position,
+                     "'net': expected an " + std::string(family_name(family)) + " prefix like " +
+                         (family == net::Family::kIpv4 ? "10.1.0.0/16" : "2001:db8::/32") +
+                         " (no host bits set)");
+      }
+      route.net = *prefix;
+      STRAIT_CONFIG_CHECK(read_key(key, route.preshared_key));
+      STRAIT_CONFIG_CHECK(read_integer(&spi, kMinSpi, kMaxU32, route.spi));
+      STRAIT_CONFIG_CHECK(read_gateways(entry, family, route.gateways));
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const std::string first = " as the route at " + to_string(entries[i]->position);
+        if (out[i].id == route.id) {
+          return error(id.value->position,
+                       "duplicate route 'id' " + display_name(route.id) + first);
+        }
+        if (out[i].spi == route.spi) {
+          return error(spi.value->position, "'spi': same route SPI" + first);
+        }
+        if (out[i].preshared_key == route.preshared_key) {
+          return error(key.value->position, "'preshared-key': same key" + first);
+        }
+        if (out[i].net == route.net) {
+          return error(net.value->position, "'net': same network" + first);
+        }
+      }
+      out.push_back(std::move(route));
+    }
+    return base::Ok{};
+  }
+
+  base::Status read_security_associations(const std::vector<const Statement*>& entries,
+                                          bool outbound, const std::vector<Route>& routes,
+                                          std::vector<SecurityAssociation>& out) const {
+    for (std::size_t e = 0; e < entries.size(); ++e) {
+      const Statement& entry = *entries[e];
+      const std::string name = "'" + entry.keyword + "'";
+      STRAIT_CONFIG_CHECK(check_block(entry.children, "in " + name, kSecurityAssociation));
+      for (auto leaf : {"route", "spi", "aead", "key", "salt"}) {
+        STRAIT_CONFIG_CHECK(require(entry, leaf));
+      }
+      const Statements& block = entry.children;
+      const Statement& route = *find(block, "route");
+      const Statement& spi = *find(block, "spi");
+      const Statement& aead = *find(block, "aead");
+      const Statement* queue = find(block, "queue");
+      SecurityAssociation sa;
+      bool known_route = false;
+      for (const auto& r : routes)
+        known_route = known_route || r.id == route.value->text;
+      if (!known_route) {
+        return error(route.value->position,
+                     "'route': unknown route " + display_name(route.value->text));
+      }
+      sa.route = route.value->text;
+      STRAIT_CONFIG_CHECK(read_integer(&spi, kMinSpi, kMaxU32, sa.spi));
+      if (aead.value->text != kAead) {
+        return error(aead.value->position, "'aead': expected aes-gcm-16-icv");
+      }
+      STRAIT_CONFIG_CHECK(read_key(*find(block, "key"), sa.key));
+      STRAIT_CONFIG_CHECK(read_key(*find(block, "salt"), sa.salt));
+      STRAIT_CONFIG_CHECK(read_integer(queue, 1, 65535, sa.queue));
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const std::string first = " as the entry at " + to_string(entries[i]->position);
+        if (out[i].spi == sa.spi && out[i].queue == sa.queue) {
+          return error(spi.value->position,
+                       "duplicate " + name + " key: same 'spi' and 'queue'" + first);
+        }
+        if (outbound && out[i].route == sa.route && out[i].queue == sa.queue) {
+          return error(origin(queue, entry), name + ": same 'route' and 'queue'" + first);
+        }
+      }
+      out.push_back(std::move(sa));
+    }
+    return base::Ok{};
+  }
+
+  std::string_view file_;
+};
+
+#undef STRAIT_CONFIG_CHECK
+
+}  // namespace
+
+base::Result<GatewayConfig> apply_schema(const Statements& document, std::string_view file_name) {
+  return SchemaReader(file_name).read(document);
+}
+
+}  // namespace strait::config

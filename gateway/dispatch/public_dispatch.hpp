@@ -1,0 +1,50 @@
+#pragma once
+// First stage on a public interface: classifies received frames.
+//   ARP / neighbor discovery                 -> public next hop
+//   ESP to the queue's address                -> decapsulation
+//   UDP to protocol-port at the queue address -> the key-exchange control queue
+//   ICMP to the queue's address               -> public ICMP responder
+//   anything else                             -> dropped, counted
+// Fragments are not reassembled: counted as fragment-errors.
+
+#include <cstdint>
+#include <span>
+
+#include "icmp/responder.hpp"
+#include "io/link.hpp"
+#include "io/port.hpp"
+#include "io/spsc_ring.hpp"
+#include "net/address.hpp"
+#include "nexthop/next_hop.hpp"
+#include "state/counters.hpp"
+
+namespace strait::dispatch {
+
+class PublicDispatch {
+ public:
+  // `control` is null when no key exchange runs (data-plane mode): then
+  // key-exchange messages are protocol errors.
+  PublicDispatch(const net::Address& own_ip, std::uint16_t protocol_port, io::SpscRing* control)
+      : own_ip_(own_ip),
+        ipv6_(own_ip.family == net::Family::kIpv6),
+        protocol_port_(protocol_port),
+        control_(control) {}
+
+  void process(std::span<io::Packet*> received, io::Port& port, nexthop::NextHop& next_hop,
+               icmp::Responder& icmp, io::Link& to_decapsulation, io::Link& to_public) noexcept;
+
+  state::DispatchCounters& counters() noexcept { return counters_; }
+  const state::DispatchCounters& counters() const noexcept { return counters_; }
+  // Key-exchange messages dropped because the control queue was full.
+  std::uint64_t control_drops() const noexcept { return control_drops_; }
+
+ private:
+  net::Address own_ip_;
+  bool ipv6_;
+  std::uint16_t protocol_port_;
+  io::SpscRing* control_;
+  state::DispatchCounters counters_;
+  std::uint64_t control_drops_ = 0;
+};
+
+}  // namespace strait::dispatch

@@ -1,0 +1,120 @@
+#include "esp/transform.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+
+namespace strait::esp {
+namespace {
+
+constexpr std::size_t kNonceSize = 12;  // salt(4) || IV(8)
+constexpr std::size_t kAadSize = 12;    // SPI(4) || seq_hi(4) || seq_lo(4)
+constexpr std::size_t kSaltSize = 4;
+constexpr std::size_t kIvOffset = 8;
+
+inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+}
+
+inline std::uint32_t load_be32(const std::uint8_t* p) noexcept {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
+  for (int i = 0; i < 8; ++i) {
+    p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+  }
+}
+
+}  // namespace
+
+std::size_t encrypt(Engine& engine, OutboundSa& sa, std::uint8_t* esp, std::size_t inner_length,
+                    std::uint8_t next_header, std::size_t tfc_length) noexcept {
+  std::uint8_t* plaintext = esp + kHeaderSize;
+  std::size_t payload_length = inner_length;
+  if (tfc_length > inner_length) {
+    std::memset(plaintext + inner_length, 0, tfc_length - inner_length);
+    payload_length = tfc_length;
+  }
+  // Pad so that payload, padding, pad_length and next_header fill a multiple
+  // of 4 bytes. The three default padding bytes always fit in the tailroom;
+  // the trailer overwrites the ones not needed.
+  const std::size_t pad_length = (std::size_t{0} - (payload_length + 2)) & 3;
+  static constexpr std::uint8_t kPadding[3] = {1, 2, 3};
+  std::memcpy(plaintext + payload_length, kPadding, sizeof kPadding);
+  const std::size_t plaintext_length = payload_length + pad_length + 2;
+  plaintext[plaintext_length - 2] = static_cast<std::uint8_t>(pad_length);
+  plaintext[plaintext_length - 1] = next_header;
+
+  const std::uint64_t seq = sa.next_sequence();
+  const auto seq_lo = static_cast<std::uint32_t>(seq);
+  store_be32(esp, sa.spi());
+  store_be32(esp + 4, seq_lo);
+  store_le64(esp + kIvOffset, seq);
+
+  std::uint8_t nonce[kNonceSize];
+  std::memcpy(nonce, sa.salt(), kSaltSize);
+  std::memcpy(nonce + kSaltSize, esp + kIvOffset, 8);
+  std::uint8_t aad[kAadSize];
+  std::memcpy(aad, esp, 4);
+  store_be32(aad + 4, static_cast<std::uint32_t>(seq >> 32));
+  std::memcpy(aad + 8, esp + 4, 4);
+
+  gcm_context_data context;
+  IMB_AES128_GCM_ENC(engine.manager(), &sa.key(), &context, plaintext, plaintext, plaintext_length,
+                     nonce, aad, kAadSize, plaintext + plaintext_length, kIcvSize);
+  return kHeaderSize + plaintext_length + kIcvSize;
+}
+
+Decrypted decrypt(Engine& engine, InboundSa& sa, std::uint8_t* esp,
+                  std::size_t esp_length) noexcept {
+  if (esp_length < kHeaderSize + 2 + kIcvSize || (esp_length & 3) != 0) {
+    ++sa.counters.rxerrors;
+    return {DecryptStatus::kTruncated, 0, 0, 0};
+  }
+  ReplayWindow& window = sa.window();
+  const std::uint64_t seq = window.reconstruct(load_be32(esp + 4));
+  if (!window.check(seq)) {
+    ++sa.counters.decrypt_errors;
+    return {DecryptStatus::kReplay, 0, 0, seq};
+  }
+
+  // The receiver uses the IV bytes exactly as carried.
+  std::uint8_t nonce[kNonceSize];
+  std::memcpy(nonce, sa.salt(), kSaltSize);
+  std::memcpy(nonce + kSaltSize, esp + kIvOffset, 8);
+  std::uint8_t aad[kAadSize];
+  std::memcpy(aad, esp, 4);
+  store_be32(aad + 4, static_cast<std::uint32_t>(seq >> 32));
+  std::memcpy(aad + 8, esp + 4, 4);
+
+  std::uint8_t* text = esp + kHeaderSize;
+  const std::size_t text_length = esp_length - kHeaderSize - kIcvSize;
+  std::uint8_t tag[kIcvSize];
+  gcm_context_data context;
+  IMB_AES128_GCM_DEC(engine.manager(), &sa.key(), &context, text, text, text_length, nonce, aad,
+                     kAadSize, tag, kIcvSize);
+  if (sodium_memcmp(tag, text + text_length, kIcvSize) != 0) {
+    ++sa.counters.decrypt_errors;
+    return {DecryptStatus::kAuthentication, 0, 0, seq};
+  }
+  window.update(seq);
+
+  const std::size_t pad_length = text[text_length - 2];
+  const std::uint8_t next_header = text[text_length - 1];
+  if (pad_length + 2 > text_length) {
+    ++sa.counters.protocol_errors;
+    return {DecryptStatus::kBadPadding, next_header, 0, seq};
+  }
+  if (next_header != kNextHeaderIpv4 && next_header != kNextHeaderIpv6) {
+    ++sa.counters.protocol_errors;
+    return {DecryptStatus::kBadNextHeader, next_header, 0, seq};
+  }
+  return {DecryptStatus::kOk, next_header, text_length - 2 - pad_length, seq};
+}
+
+}  // namespace strait::esp

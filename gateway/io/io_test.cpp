@@ -1,0 +1,160 @@
+#define BOOST_TEST_MODULE io
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "io/frame_pool.hpp"
+#include "io/memory_wire.hpp"
+#include "io/pcap_port.hpp"
+
+using namespace strait;
+using namespace strait::io;
+
+namespace {
+std::unique_ptr<FramePool> make_pool(std::size_t count = 64) {
+  auto pool = FramePool::create(2048, count);
+  BOOST_REQUIRE(pool.ok());
+  return std::move(pool).value();
+}
+
+Packet* frame_with(FramePool& pool, std::initializer_list<std::uint8_t> bytes) {
+  Packet* p = pool.allocate();
+  BOOST_REQUIRE(p != nullptr);
+  std::size_t i = 0;
+  for (auto b : bytes)
+    p->data[i++] = b;
+  p->length = static_cast<std::uint32_t>(i);
+  return p;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(pool_hands_out_each_frame_once) {
+  auto pool = make_pool(8);
+  BOOST_TEST(pool->available() == 8u);
+  std::vector<Packet*> got;
+  while (Packet* p = pool->allocate())
+    got.push_back(p);
+  BOOST_TEST(got.size() == 8u);
+  BOOST_TEST(pool->available() == 0u);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    BOOST_TEST(got[i]->headroom() == kDefaultHeadroom);
+    BOOST_TEST(got[i]->length == 0u);
+    for (std::size_t j = i + 1; j < got.size(); ++j)
+      BOOST_TEST(got[i] != got[j]);
+  }
+  BOOST_TEST(got[0]->tailroom() == pool->max_frame_length());
+  pool->release_batch(got.data(), got.size());
+  BOOST_TEST(pool->available() == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(pool_rejects_bad_geometry) {
+  BOOST_TEST(!FramePool::create(100, 8).ok());
+  BOOST_TEST(!FramePool::create(2048, 0).ok());
+  auto rounded = FramePool::create(2048, 5);
+  BOOST_REQUIRE(rounded.ok());
+  BOOST_TEST((*rounded)->count() == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(pool_survives_two_threads) {
+  auto pool = make_pool(256);
+  constexpr int kRounds = 200000;
+  auto churn = [&] {
+    for (int i = 0; i < kRounds; ++i) {
+      Packet* p = pool->allocate();
+      if (p) pool->release(p);
+    }
+  };
+  std::thread t(churn);
+  churn();
+  t.join();
+  BOOST_TEST(pool->available() == 256u);
+}
+
+BOOST_AUTO_TEST_CASE(wire_moves_packets_without_copying_and_counts) {
+  auto pool = make_pool();
+  MemoryWire wire(*pool, 4);
+  Packet* unicast = frame_with(*pool, {0x02, 0, 0, 0, 0, 1, 9, 9});
+  Packet* bcast = frame_with(*pool, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1});
+  Packet* mcast = frame_with(*pool, {0x33, 0x33, 0, 0, 0, 1});
+  Packet* batch[] = {unicast, bcast, mcast};
+  wire.a().transmit(batch);
+  BOOST_TEST(wire.a().counters().txpackets == 3u);
+  BOOST_TEST(wire.a().counters().txbytes == 21u);
+  BOOST_TEST(wire.a().counters().txbcast == 1u);
+  BOOST_TEST(wire.a().counters().txmcast == 1u);
+  Packet* got[8];
+  BOOST_TEST(wire.b().receive(got) == 3u);
+  BOOST_TEST(got[0] == unicast);  // the same frame, not a copy
+  BOOST_TEST(wire.b().counters().rxpackets == 3u);
+  BOOST_TEST(wire.b().counters().rxbcast == 1u);
+  BOOST_TEST(wire.b().counters().rxmcast == 1u);
+  BOOST_TEST(wire.a().receive(got) == 0u);
+  for (int i = 0; i < 3; ++i)
+    wire.b().release(got[i]);
+  BOOST_TEST(pool->available() == pool->count());
+}
+
+BOOST_AUTO_TEST_CASE(full_ring_drops_and_releases) {
+  auto pool = make_pool();
+  MemoryWire wire(*pool, 2);
+  std::vector<Packet*> batch;
+  for (int i = 0; i < 5; ++i)
+    batch.push_back(frame_with(*pool, {1, 2, 3}));
+  wire.a().transmit(batch);
+  BOOST_TEST(wire.a().counters().txpackets == 2u);
+  BOOST_TEST(wire.a().counters().txdrop == 3u);
+  BOOST_TEST(pool->available() == pool->count() - 2);
+}
+
+BOOST_AUTO_TEST_CASE(loopback_returns_to_sender) {
+  auto pool = make_pool();
+  MemoryLoopback loop(*pool);
+  Packet* p = frame_with(*pool, {7});
+  Packet* batch[] = {p};
+  loop.port().transmit(batch);
+  Packet* got[2];
+  BOOST_TEST(loop.port().receive(got) == 1u);
+  BOOST_TEST(got[0] == p);
+  loop.port().release(p);
+}
+
+BOOST_AUTO_TEST_CASE(pcap_round_trip) {
+  auto pool = make_pool();
+  base::ManualClock clock(3 * base::kSecond + 5);
+  const std::string path = "io_test_round_trip.pcap";
+  {
+    auto writer = PcapPort::open(*pool, "", path, clock);
+    BOOST_REQUIRE(writer.ok());
+    Packet* a = frame_with(*pool, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00});
+    Packet* b = frame_with(*pool, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2});
+    Packet* batch[] = {a, b};
+    (*writer)->transmit(batch);
+    BOOST_TEST(pool->available() == pool->count());  // transmitted frames are released
+  }
+  auto reader = PcapPort::open(*pool, path, "", clock);
+  BOOST_REQUIRE(reader.ok());
+  Packet* got[4];
+  BOOST_TEST((*reader)->receive(got) == 2u);
+  BOOST_TEST(got[0]->length == 14u);
+  BOOST_TEST(got[0]->data[12] == 0x08);
+  BOOST_TEST(got[1]->length == 8u);
+  BOOST_TEST((*reader)->input_exhausted());
+  BOOST_TEST((*reader)->counters().rxbcast == 1u);
+  BOOST_TEST((*reader)->receive(got) == 0u);
+  std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(pcap_errors_name_the_file) {
+  auto pool = make_pool();
+  base::ManualClock clock;
+  auto missing = PcapPort::open(*pool, "/nonexistent/in.pcap", "", clock);
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().message.find("/nonexistent/in.pcap") != std::string::npos);
+  auto unwritable = PcapPort::open(*pool, "", "/nonexistent/out.pcap", clock);
+  BOOST_REQUIRE(!unwritable.ok());
+  BOOST_TEST(unwritable.error().message.find("/nonexistent/out.pcap") != std::string::npos);
+}

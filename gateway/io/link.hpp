@@ -1,0 +1,41 @@
+#pragma once
+// A link joins two pipeline stages: a bounded batch of packets that one
+// stage fills and the next one drains within the same poll. Capacity is
+// fixed, so a stage never allocates; the worker sizes receive bursts so
+// links cannot overflow, and push() drops (releasing the frame) if one
+// ever would.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "io/frame_pool.hpp"
+#include "io/packet.hpp"
+
+namespace strait::io {
+
+class Link {
+ public:
+  static constexpr std::size_t kCapacity = 256;
+
+  void push(Packet* p) noexcept {
+    if (count_ < kCapacity) [[likely]] {
+      packets_[count_++] = p;
+    } else {
+      ++overflows_;
+      p->pool->release(p);
+    }
+  }
+  std::span<Packet*> packets() noexcept { return {packets_, count_}; }
+  std::size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+  void clear() noexcept { count_ = 0; }
+  std::uint64_t overflows() const noexcept { return overflows_; }
+
+ private:
+  Packet* packets_[kCapacity];
+  std::size_t count_ = 0;
+  std::uint64_t overflows_ = 0;
+};
+
+}  // namespace strait::io

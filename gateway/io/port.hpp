@@ -1,0 +1,74 @@
+#pragma once
+// The narrow batch interface between the gateway and its I/O backends: one
+// Port per (interface, queue). Backends own the packet memory (a FramePool,
+// later an AF_XDP UMEM); the gateway moves packets between ports without
+// copying them. Interface counters are kept here, once for every backend.
+
+#include <cstddef>
+#include <span>
+
+#include "io/interface_counters.hpp"
+#include "io/packet.hpp"
+
+namespace strait::io {
+
+class Port {
+ public:
+  virtual ~Port() = default;
+
+  // Fills `out` with up to out.size() received packets; the caller owns them.
+  std::size_t receive(std::span<Packet*> out) noexcept {
+    const std::size_t n = do_receive(out);
+    for (std::size_t i = 0; i < n; ++i)
+      account(out[i], counters_.rxbytes, counters_.rxpackets, counters_.rxmcast, counters_.rxbcast);
+    return n;
+  }
+
+  // Takes ownership of every packet: each one is sent, or released and
+  // counted as txdrop.
+  void transmit(std::span<Packet* const> packets) noexcept {
+    for (Packet* p : packets)
+      account(p, counters_.txbytes, counters_.txpackets, counters_.txmcast, counters_.txbcast);
+    const std::size_t sent = do_transmit(packets);
+    for (std::size_t i = sent; i < packets.size(); ++i) {
+      Packet* p = packets[i];
+      counters_.txbytes -= p->length;
+      --counters_.txpackets;
+      ++counters_.txdrop;
+      release(p);
+    }
+  }
+
+  // A packet the gateway originates (ICMP, ARP); nullptr when out of frames.
+  virtual Packet* allocate() noexcept = 0;
+  // Frees a packet of any port of the same backend.
+  virtual void release(Packet* packet) noexcept = 0;
+  // Largest Ethernet frame this port can carry.
+  virtual std::size_t max_frame_length() const noexcept = 0;
+
+  InterfaceCounters& counters() noexcept { return counters_; }
+  const InterfaceCounters& counters() const noexcept { return counters_; }
+
+ protected:
+  virtual std::size_t do_receive(std::span<Packet*> out) noexcept = 0;
+  // Sends a prefix of `packets` and returns its length; the rest stay the
+  // caller's.
+  virtual std::size_t do_transmit(std::span<Packet* const> packets) noexcept = 0;
+
+ private:
+  static void account(const Packet* p, std::uint64_t& bytes, std::uint64_t& packets,
+                      std::uint64_t& mcast, std::uint64_t& bcast) noexcept {
+    bytes += p->length;
+    ++packets;
+    const bool group = p->length > 0 && (p->data[0] & 1);
+    const bool broadcast = group && p->data[0] == 0xff && p->data[1] == 0xff &&
+                           p->data[2] == 0xff && p->data[3] == 0xff && p->data[4] == 0xff &&
+                           p->data[5] == 0xff;
+    mcast += group && !broadcast;
+    bcast += broadcast;
+  }
+
+  InterfaceCounters counters_;
+};
+
+}  // namespace strait::io

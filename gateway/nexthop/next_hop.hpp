@@ -1,0 +1,69 @@
+#pragma once
+// The next hop of one interface: every packet leaving the interface goes to
+// its single configured next hop (`nexthop-ip`). Resolves the next hop's MAC
+// with ARP (IPv4) or Neighbor Discovery (IPv6) unless `nexthop-mac` is
+// configured, answers ARP / neighbor solicitations for the interface's own
+// address, and writes the Ethernet header of outgoing packets.
+
+#include <cstdint>
+#include <optional>
+
+#include "base/clock.hpp"
+#include "io/link.hpp"
+#include "io/port.hpp"
+#include "net/address.hpp"
+#include "state/counters.hpp"
+
+namespace strait::nexthop {
+
+struct Settings {
+  net::Address own_ip;
+  net::Mac own_mac;
+  net::Address nexthop_ip;
+  std::optional<net::Mac> nexthop_mac;  // static: never solicit
+};
+
+class NextHop {
+ public:
+  static constexpr base::Nanoseconds kRetryInterval = base::kSecond;
+  static constexpr base::Nanoseconds kRefreshInterval = 30 * base::kSecond;
+
+  NextHop(const Settings& settings, const base::Clock& clock);
+
+  // Writes the Ethernet header of every packet (data points at the Ethernet
+  // header, the IP packet follows) and transmits them. While the next hop is
+  // unresolved they are dropped (counted txdrop) and a solicitation is sent.
+  void send(io::Link& link, io::Port& port) noexcept;
+
+  // An ARP frame received on this interface. Consumed: answered (a request
+  // for our address) and/or learned from, then released.
+  void receive_arp(io::Packet* p, io::Port& port) noexcept;
+  // An ICMPv6 neighbor solicitation (135) or advertisement (136); ip_length
+  // is the IPv6 packet length. Consumed like receive_arp.
+  void receive_nd(io::Packet* p, std::size_t ip_length, io::Port& port) noexcept;
+
+  // Periodic work: (re)solicit the next hop when due.
+  void tick(io::Port& port) noexcept;
+
+  bool resolved() const noexcept { return resolved_; }
+  const net::Mac& nexthop_mac() const noexcept { return mac_; }
+  state::NextHopCounters& counters() noexcept { return counters_; }
+  const state::NextHopCounters& counters() const noexcept { return counters_; }
+
+ private:
+  void solicit(io::Port& port) noexcept;
+  void learn(const std::uint8_t* mac) noexcept;
+  void write_ethernet(io::Packet* p, const std::uint8_t* destination) const noexcept;
+
+  Settings settings_;
+  const base::Clock& clock_;
+  bool ipv6_;
+  bool resolved_ = false;
+  net::Mac mac_{};
+  base::Nanoseconds last_solicit_ = 0;
+  bool solicited_ = false;
+  base::Nanoseconds learned_at_ = 0;
+  state::NextHopCounters counters_;
+};
+
+}  // namespace strait::nexthop

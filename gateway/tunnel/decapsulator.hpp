@@ -1,0 +1,35 @@
+#pragma once
+// Public -> private: finds the inbound SA of each ESP packet by SPI,
+// authenticates and decrypts it in place (esp::decrypt checks and updates
+// the anti-replay window), validates the inner packet and trims TFC
+// padding. Inner packets leave with `data` at an Ethernet header slot right
+// in front of them.
+
+#include "esp/engine.hpp"
+#include "io/link.hpp"
+#include "io/port.hpp"
+#include "net/address.hpp"
+#include "state/counters.hpp"
+#include "tunnel/sa_database.hpp"
+
+namespace strait::tunnel {
+
+class Decapsulator {
+ public:
+  Decapsulator(esp::Engine& engine, const SaDatabase& sas, net::Family family)
+      : engine_(engine), sas_(sas), ipv6_(family == net::Family::kIpv6) {}
+
+  // `in`: ESP packets whose outer IP header dispatch validated (length
+  // trimmed to the outer IP total length). Authentic inner packets of the
+  // configured family go to `out`; everything else is released and counted
+  // (unknown SPI: public-router route-errors; the rest on the SA).
+  void process(io::Link& in, io::Link& out, io::Port& public_port,
+               state::PublicRouterCounters& router) noexcept;
+
+ private:
+  esp::Engine& engine_;
+  const SaDatabase& sas_;
+  bool ipv6_;
+};
+
+}  // namespace strait::tunnel

@@ -1,0 +1,64 @@
+#include "tunnel/encapsulator.hpp"
+
+#include <cstring>
+
+#include "esp/transform.hpp"
+#include "net/checksum.hpp"
+#include "net/headers.hpp"
+
+namespace strait::tunnel {
+
+using namespace strait::net;
+
+void Encapsulator::process(io::Link& in, io::Link& out, io::Port& public_port) noexcept {
+  const std::size_t outer_size = ipv6_ ? kIpv6HeaderSize : kIpv4HeaderSize;
+  const std::uint8_t next_header = ipv6_ ? esp::kNextHeaderIpv6 : esp::kNextHeaderIpv4;
+  for (io::Packet* p : in.packets()) {
+    std::uint8_t* inner = p->data + kEthernetHeaderSize;
+    const std::size_t inner_length = p->length - kEthernetHeaderSize;
+    const std::size_t padded =
+        settings_.tfc && inner_length < settings_.mtu ? settings_.mtu : inner_length;
+    // Room: Ethernet + outer IP + ESP header in front of the inner packet,
+    // TFC padding and the ESP trailer behind it.
+    if (p->headroom() < outer_size + esp::kHeaderSize ||
+        static_cast<std::size_t>(p->end - inner) < padded + esp::kTrailerMax) [[unlikely]] {
+      ++public_port.counters().txerrors;
+      public_port.release(p);
+      continue;
+    }
+    esp::OutboundSa* sa = sas_.outbound(p->route);
+    std::uint8_t* esp_header = inner - esp::kHeaderSize;
+    const std::size_t esp_length = esp::encrypt(engine_, *sa, esp_header, inner_length, next_header,
+                                                settings_.tfc ? padded : 0);
+    std::uint8_t* outer = esp_header - outer_size;
+    const Address& gateway = sas_.gateway(p->route);
+    if (!ipv6_) {
+      auto* h = reinterpret_cast<Ipv4Header*>(outer);
+      h->version_ihl = 0x45;
+      h->tos = 0;
+      store16(h->total_length, static_cast<std::uint16_t>(kIpv4HeaderSize + esp_length));
+      store16(h->identification, 0);
+      store16(h->flags_fragment, 0);
+      h->ttl = 64;
+      h->protocol = kProtocolEsp;
+      store16(h->checksum, 0);
+      std::memcpy(h->source, settings_.public_ip.data(), 4);
+      std::memcpy(h->destination, gateway.data(), 4);
+      store16(h->checksum, checksum(outer, kIpv4HeaderSize));
+    } else {
+      auto* h = reinterpret_cast<Ipv6Header*>(outer);
+      store32(h->version_class_flow, 0x60000000u);
+      store16(h->payload_length, static_cast<std::uint16_t>(esp_length));
+      h->next_header = kProtocolEsp;
+      h->hop_limit = 64;
+      std::memcpy(h->source, settings_.public_ip.data(), 16);
+      std::memcpy(h->destination, gateway.data(), 16);
+    }
+    p->data = outer - kEthernetHeaderSize;
+    p->length = static_cast<std::uint32_t>(kEthernetHeaderSize + outer_size + esp_length);
+    out.push(p);
+  }
+  in.clear();
+}
+
+}  // namespace strait::tunnel

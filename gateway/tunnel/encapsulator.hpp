@@ -1,0 +1,43 @@
+#pragma once
+// Private -> public: wraps each routed inner packet in ESP (PROTOCOL.md 1)
+// and an outer IP header from this queue's public address to the route's
+// gateway, in place. Packets arrive with `data` at their Ethernet header and
+// `route` set by the router; they leave with room for the public next hop's
+// Ethernet header.
+
+#include <cstdint>
+
+#include "esp/engine.hpp"
+#include "io/link.hpp"
+#include "io/port.hpp"
+#include "net/address.hpp"
+#include "tunnel/sa_database.hpp"
+
+namespace strait::tunnel {
+
+struct EncapsulatorSettings {
+  net::Address public_ip;  // outer source
+  std::uint16_t mtu;       // inner size bound; the TFC target length
+  bool tfc;
+};
+
+class Encapsulator {
+ public:
+  Encapsulator(esp::Engine& engine, const SaDatabase& sas, const EncapsulatorSettings& settings)
+      : engine_(engine),
+        sas_(sas),
+        settings_(settings),
+        ipv6_(settings.public_ip.family == net::Family::kIpv6) {}
+
+  // Moves every packet of `in` to `out`, encapsulated, or drops it
+  // (frame too small for the result: counted txerrors of the public port).
+  void process(io::Link& in, io::Link& out, io::Port& public_port) noexcept;
+
+ private:
+  esp::Engine& engine_;
+  const SaDatabase& sas_;
+  EncapsulatorSettings settings_;
+  bool ipv6_;
+};
+
+}  // namespace strait::tunnel

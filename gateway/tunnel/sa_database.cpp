@@ -1,0 +1,56 @@
+#include "tunnel/sa_database.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace strait::tunnel {
+
+void SaDatabase::set_route_count(std::size_t routes) {
+  routes_.resize(routes);
+}
+
+void SaDatabase::set_gateway(std::uint32_t route, const net::Address& gateway) {
+  routes_.at(route).gateway = gateway;
+}
+
+void SaDatabase::set_outbound(std::uint32_t route, const esp::SaParameters& parameters) {
+  routes_.at(route).outbound = std::make_unique<esp::OutboundSa>(engine_, parameters);
+}
+
+void SaDatabase::remove_outbound(std::uint32_t route) {
+  routes_.at(route).outbound.reset();
+}
+
+bool SaDatabase::add_inbound(std::uint32_t route, const esp::SaParameters& parameters) {
+  if (inbound(parameters.spi) != nullptr) return false;
+  inbound_.push_back({route, std::make_unique<esp::InboundSa>(engine_, parameters)});
+  rebuild_index();
+  return true;
+}
+
+bool SaDatabase::remove_inbound(std::uint32_t spi) {
+  auto it = std::find_if(inbound_.begin(), inbound_.end(),
+                         [spi](const Inbound& e) { return e.sa->spi() == spi; });
+  if (it == inbound_.end()) return false;
+  inbound_.erase(it);
+  rebuild_index();
+  return true;
+}
+
+// Load factor at most 1/2, so probes stay short and an empty slot always
+// ends a miss.
+void SaDatabase::rebuild_index() {
+  const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, inbound_.size() * 2));
+  std::vector<Slot> slots(capacity);
+  const std::size_t mask = capacity - 1;
+  for (const auto& e : inbound_) {
+    std::size_t i = hash(e.sa->spi()) & mask;
+    while (slots[i].spi != 0)
+      i = (i + 1) & mask;
+    slots[i] = {e.sa->spi(), e.sa.get()};
+  }
+  slots_ = std::move(slots);
+  mask_ = mask;
+}
+
+}  // namespace strait::tunnel

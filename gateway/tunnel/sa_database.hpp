@@ -1,0 +1,78 @@
+#pragma once
+// The SAs of one worker (queue): the outbound SA and peer gateway of every
+// route, and inbound SAs by SPI. Owned and mutated by the worker's thread
+// only (configuration, later the key manager), read by the data path with
+// no locks: outbound by route index, inbound through an open-addressing
+// hash table that never allocates on lookup.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "esp/engine.hpp"
+#include "esp/security_association.hpp"
+#include "net/address.hpp"
+
+namespace strait::tunnel {
+
+class SaDatabase {
+ public:
+  explicit SaDatabase(esp::Engine& engine) : engine_(engine) {}
+
+  // Control path. Routes are indexed 0..n-1 in configuration order.
+  void set_route_count(std::size_t routes);
+  void set_gateway(std::uint32_t route, const net::Address& gateway);
+  // Installs (replacing any previous) the outbound SA of a route.
+  void set_outbound(std::uint32_t route, const esp::SaParameters& parameters);
+  void remove_outbound(std::uint32_t route);
+  // Adds an inbound SA; false if its SPI is already installed.
+  bool add_inbound(std::uint32_t route, const esp::SaParameters& parameters);
+  bool remove_inbound(std::uint32_t spi);
+
+  // Data path.
+  esp::OutboundSa* outbound(std::uint32_t route) const noexcept {
+    return routes_[route].outbound.get();
+  }
+  const net::Address& gateway(std::uint32_t route) const noexcept { return routes_[route].gateway; }
+  esp::InboundSa* inbound(std::uint32_t spi) const noexcept {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = hash(spi) & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.spi == spi) return s.sa;
+      if (s.spi == 0) return nullptr;
+    }
+  }
+
+  std::size_t route_count() const noexcept { return routes_.size(); }
+  std::size_t inbound_count() const noexcept { return inbound_.size(); }
+  // For state reporting: every inbound SA.
+  template <class F>
+  void for_each_inbound(F&& f) const {
+    for (const auto& e : inbound_)
+      f(e.route, *e.sa);
+  }
+
+ private:
+  struct Route {
+    net::Address gateway;
+    std::unique_ptr<esp::OutboundSa> outbound;
+  };
+  struct Inbound {
+    std::uint32_t route;
+    std::unique_ptr<esp::InboundSa> sa;
+  };
+  struct Slot {
+    std::uint32_t spi = 0;  // 0: empty (SPIs are >= 256)
+    esp::InboundSa* sa = nullptr;
+  };
+  static std::size_t hash(std::uint32_t spi) noexcept { return (spi * 0x9e3779b1u) >> 8; }
+  void rebuild_index();
+
+  esp::Engine& engine_;
+  std::vector<Route> routes_;
+  std::vector<Inbound> inbound_;
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+};
+
+}  // namespace strait::tunnel

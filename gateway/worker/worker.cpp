@@ -1,0 +1,130 @@
+#include "worker/worker.hpp"
+
+#include <algorithm>
+
+namespace strait::worker {
+
+namespace {
+
+const config::PublicInterface* find_queue(const config::GatewayConfig& config,
+                                          std::uint16_t queue) {
+  for (const auto& p : config.public_interfaces)
+    if (p.queue == queue) return &p;
+  return nullptr;
+}
+
+// PROTOCOL.md 3: a queue without a gateway of its own uses the gateway of
+// the lowest queue id.
+const net::Address& gateway_for(const config::Route& route, std::uint16_t queue) {
+  const config::RouteGateway* lowest = &route.gateways.front();
+  for (const auto& g : route.gateways) {
+    if (g.queue == queue) return g.ip;
+    if (g.queue < lowest->queue) lowest = &g;
+  }
+  return lowest->ip;
+}
+
+esp::SaParameters parameters_of(const config::SecurityAssociation& sa) {
+  return {sa.spi, sa.key, sa.salt};
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig& config,
+                                                     std::uint16_t queue, io::Port& private_port,
+                                                     io::Port& public_port,
+                                                     const base::Clock& clock) {
+  const config::PublicInterface* public_interface = find_queue(config, queue);
+  if (public_interface == nullptr)
+    return base::Error{"no public interface serves queue " + std::to_string(queue)};
+  auto engine = esp::Engine::create();
+  if (!engine) return engine.error();
+  std::unique_ptr<Worker> w(new Worker(config, *public_interface, private_port, public_port, clock,
+                                       std::move(engine).value()));
+
+  // Routes, indexed in configuration order.
+  w->sas_->set_route_count(config.routes.size());
+  for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
+    const config::Route& route = config.routes[i];
+    w->route_ids_.push_back(route.id);
+    w->sas_->set_gateway(i, gateway_for(route, queue));
+    const base::Status inserted = config.family == net::Family::kIpv4
+                                      ? w->lpm4_.insert(route.net, i)
+                                      : w->lpm6_.insert(route.net, i);
+    if (!inserted) return base::Error{"route " + route.id + ": " + inserted.error().message};
+  }
+  w->lpm4_.shrink_to_fit();
+  w->lpm6_.shrink_to_fit();
+
+  if (config.data_plane) {
+    auto route_index = [&](const std::string& id) -> std::uint32_t {
+      const auto it = std::find(w->route_ids_.begin(), w->route_ids_.end(), id);
+      return static_cast<std::uint32_t>(it - w->route_ids_.begin());
+    };
+    for (const auto& sa : config.outbound_sas)
+      if (sa.queue == queue) w->sas_->set_outbound(route_index(sa.route), parameters_of(sa));
+    for (const auto& sa : config.inbound_sas)
+      if (sa.queue == queue && !w->sas_->add_inbound(route_index(sa.route), parameters_of(sa)))
+        return base::Error{"inbound-sa spi " + std::to_string(sa.spi) + " installed twice"};
+  }
+  return w;
+}
+
+Worker::Worker(const config::GatewayConfig& config, const config::PublicInterface& public_interface,
+               io::Port& private_port, io::Port& public_port, const base::Clock& clock,
+               std::unique_ptr<esp::Engine> engine)
+    : queue_(public_interface.queue),
+      family_(config.family),
+      private_port_(private_port),
+      public_port_(public_port),
+      clock_(clock),
+      engine_(std::move(engine)),
+      sas_(std::make_unique<tunnel::SaDatabase>(*engine_)),
+      control_(config.data_plane ? nullptr : std::make_unique<io::SpscRing>(kControlQueueSize)),
+      private_next_hop_({config.private_interface.ip, config.private_interface.mac,
+                         config.private_interface.nexthop_ip, config.private_interface.nexthop_mac},
+                        clock),
+      public_next_hop_({public_interface.ip, public_interface.mac, public_interface.nexthop_ip,
+                        public_interface.nexthop_mac},
+                       clock),
+      private_icmp_(config.family, "private", clock),
+      public_icmp_(config.family, "public", clock),
+      inbound_icmp_(config.family, "inbound", clock),
+      icmp_errors_(config.private_interface.ip, clock),
+      private_dispatch_(config.private_interface.ip),
+      public_dispatch_(public_interface.ip, config.protocol_port, control_.get()),
+      private_router_(config.family, lpm4_, lpm6_, *sas_, config.mtu, icmp_errors_),
+      inbound_router_(config.private_interface.ip, icmp_errors_),
+      encapsulator_(*engine_, *sas_, {public_interface.ip, config.mtu, config.tfc}),
+      decapsulator_(*engine_, *sas_, config.family) {}
+
+std::size_t Worker::poll() noexcept {
+  io::Packet* burst[kBurst];
+
+  const std::size_t from_private = private_port_.receive(burst);
+  private_dispatch_.process({burst, from_private}, private_port_, private_next_hop_, private_icmp_,
+                            to_router_, to_private_);
+
+  const std::size_t from_public = public_port_.receive(burst);
+  public_dispatch_.process({burst, from_public}, public_port_, public_next_hop_, public_icmp_,
+                           to_decapsulation_, to_public_);
+  decapsulator_.process(to_decapsulation_, decapsulated_, public_port_, public_router_);
+  inbound_router_.process(decapsulated_, to_private_, to_router_, inbound_icmp_, private_port_);
+
+  private_router_.process(to_router_, to_tunnel_, to_private_, private_port_);
+  encapsulator_.process(to_tunnel_, to_public_, public_port_);
+
+  public_next_hop_.send(to_public_, public_port_);
+  private_next_hop_.send(to_private_, private_port_);
+
+  // Timers: next-hop solicitation, checked at most every millisecond.
+  const base::Nanoseconds now = clock_.now();
+  if (now >= next_tick_) [[unlikely]] {
+    next_tick_ = now + base::kMillisecond;
+    private_next_hop_.tick(private_port_);
+    public_next_hop_.tick(public_port_);
+  }
+  return from_private + from_public;
+}
+
+}  // namespace strait::worker

@@ -1,0 +1,135 @@
+#pragma once
+// One worker serves one queue: the private interface's queue i and the
+// public interface of queue i. It joins the pipeline stages with links:
+//
+//   private rx -> PrivateDispatch -+-> PrivateRouter -> Encapsulator -> public next hop -> public
+//   tx
+//                                  +-> (ARP/ND, echo replies) ------------> private next hop ->
+//                                  private tx
+//   public rx  -> PublicDispatch --+-> Decapsulator -> InboundRouter -----> private next hop ->
+//   private tx
+//                                  +-> control queue (key exchange)
+//                                  +-> (ARP/ND, echo replies) ------------> public next hop ->
+//                                  public tx
+//
+// Packets the gateway originates for the far side (inbound echo replies,
+// Time Exceeded after decapsulation) enter the private router like
+// forwarded ones. poll() runs everything once; it never blocks, allocates
+// or throws.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "config/gateway_config.hpp"
+#include "dispatch/private_dispatch.hpp"
+#include "dispatch/public_dispatch.hpp"
+#include "esp/engine.hpp"
+#include "icmp/responder.hpp"
+#include "io/link.hpp"
+#include "io/port.hpp"
+#include "io/spsc_ring.hpp"
+#include "nexthop/next_hop.hpp"
+#include "route/lpm4.hpp"
+#include "route/lpm6.hpp"
+#include "router/icmp_error_sender.hpp"
+#include "router/inbound_router.hpp"
+#include "router/private_router.hpp"
+#include "tunnel/decapsulator.hpp"
+#include "tunnel/encapsulator.hpp"
+#include "tunnel/sa_database.hpp"
+
+namespace strait::worker {
+
+class Worker {
+ public:
+  static constexpr std::size_t kBurst = 64;  // receive burst per port and poll
+  static constexpr std::size_t kControlQueueSize = 256;
+
+  // Builds the worker of `queue` (a public-interface queue id of config).
+  // SAs come from the configuration's outbound-sa / inbound-sa when
+  // data-plane is set; otherwise the key exchange installs them later.
+  static base::Result<std::unique_ptr<Worker>> create(const config::GatewayConfig& config,
+                                                      std::uint16_t queue, io::Port& private_port,
+                                                      io::Port& public_port,
+                                                      const base::Clock& clock);
+
+  // One round: receive a burst on each port, run every stage, transmit.
+  // Returns the number of packets received.
+  std::size_t poll() noexcept;
+
+  std::uint16_t queue() const noexcept { return queue_; }
+  tunnel::SaDatabase& sas() noexcept { return *sas_; }
+  // Key-exchange datagrams received on the public interface (null in
+  // data-plane mode). The key exchange consumes and releases them.
+  io::SpscRing* control_queue() noexcept { return control_.get(); }
+  const std::vector<std::string>& route_ids() const noexcept { return route_ids_; }
+
+  // Run-time state, for reporting.
+  const io::Port& private_port() const noexcept { return private_port_; }
+  const io::Port& public_port() const noexcept { return public_port_; }
+  const state::DispatchCounters& private_dispatch() const noexcept {
+    return private_dispatch_.counters();
+  }
+  const state::DispatchCounters& public_dispatch() const noexcept {
+    return public_dispatch_.counters();
+  }
+  const state::PrivateRouterCounters& private_router() const noexcept {
+    return private_router_.counters();
+  }
+  const state::PublicRouterCounters& public_router() const noexcept { return public_router_; }
+  const state::NextHopCounters& private_next_hop() const noexcept {
+    return private_next_hop_.counters();
+  }
+  const state::NextHopCounters& public_next_hop() const noexcept {
+    return public_next_hop_.counters();
+  }
+  const state::IcmpCounters& private_icmp() const noexcept { return private_icmp_.counters(); }
+  const state::IcmpCounters& public_icmp() const noexcept { return public_icmp_.counters(); }
+  const state::IcmpCounters& inbound_icmp() const noexcept { return inbound_icmp_.counters(); }
+  net::Family family() const noexcept { return family_; }
+
+ private:
+  Worker(const config::GatewayConfig& config, const config::PublicInterface& public_interface,
+         io::Port& private_port, io::Port& public_port, const base::Clock& clock,
+         std::unique_ptr<esp::Engine> engine);
+
+  std::uint16_t queue_;
+  net::Family family_;
+  io::Port& private_port_;
+  io::Port& public_port_;
+  const base::Clock& clock_;
+  std::unique_ptr<esp::Engine> engine_;
+  std::unique_ptr<tunnel::SaDatabase> sas_;
+  std::unique_ptr<io::SpscRing> control_;
+  std::vector<std::string> route_ids_;
+  route::Lpm4 lpm4_;
+  route::Lpm6 lpm6_;
+
+  nexthop::NextHop private_next_hop_;
+  nexthop::NextHop public_next_hop_;
+  icmp::Responder private_icmp_;
+  icmp::Responder public_icmp_;
+  icmp::Responder inbound_icmp_;
+  router::IcmpErrorSender icmp_errors_;
+  dispatch::PrivateDispatch private_dispatch_;
+  dispatch::PublicDispatch public_dispatch_;
+  router::PrivateRouter private_router_;
+  router::InboundRouter inbound_router_;
+  tunnel::Encapsulator encapsulator_;
+  tunnel::Decapsulator decapsulator_;
+  state::PublicRouterCounters public_router_;
+
+  base::Nanoseconds next_tick_ = 0;
+
+  io::Link to_router_;
+  io::Link to_tunnel_;
+  io::Link to_decapsulation_;
+  io::Link decapsulated_;
+  io::Link to_private_;
+  io::Link to_public_;
+};
+
+}  // namespace strait::worker
