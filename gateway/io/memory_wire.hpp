@@ -20,8 +20,10 @@ class MemoryPort final : public Port {
   void release(Packet* packet) noexcept override { packet->pool->release(packet); }
   std::size_t max_frame_length() const noexcept override { return pool_.max_frame_length(); }
 
-  // Packets waiting to be received.
+  // Packets waiting to be received by this port.
   std::size_t pending() const noexcept { return rx_.size(); }
+  // Room left on the way out (transmissions beyond it are dropped).
+  std::size_t transmit_room() const noexcept { return tx_.capacity() - tx_.size(); }
 
  protected:
   std::size_t do_receive(std::span<Packet*> out) noexcept override {

@@ -1,0 +1,14 @@
+#pragma once
+// Command-line parsing helpers shared by the strait subcommands.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace strait::cli {
+
+// A non-negative integer written plainly ("3000000") or in scientific
+// notation ("3e6", "1.5e3"); nullopt if it is not a whole number in range.
+std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t max);
+
+}  // namespace strait::cli

@@ -1,0 +1,8 @@
+#pragma once
+
+namespace strait::cli {
+
+// strait bench [--size 60|IMIX|BYTES] [--packets N] [--routes N] [--cpu N] [--json]
+int bench_command(int argc, char** argv);
+
+}  // namespace strait::cli

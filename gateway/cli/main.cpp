@@ -1,0 +1,33 @@
+// strait: the Strait gateway's command line.
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "cli/bench_command.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: strait <command> [options]\n"
+    "commands:\n"
+    "  bench    software benchmark (one gateway looped back to itself)\n"
+    "  help     this text\n"
+    "Run 'strait <command> --help' for the options of a command.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string_view command = argv[1];
+  if (command == "bench") return strait::cli::bench_command(argc - 2, argv + 2);
+  if (command == "help" || command == "-h" || command == "--help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "strait: unknown command '%s'\n%s", argv[1], kUsage);
+  return 2;
+}
