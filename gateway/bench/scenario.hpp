@@ -21,6 +21,8 @@ struct Options {
   std::uint64_t packets = 10'000'000;
   std::uint32_t routes = 1;
   std::optional<int> cpu;  // pin the gateway thread
+  // Run the traffic source/sink on the gateway's thread instead of its own.
+  bool same_thread = false;
   double timeout_seconds = 120;
 };
 

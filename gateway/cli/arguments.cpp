@@ -9,7 +9,8 @@ namespace strait::cli {
 std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t max) {
   if (text.empty() || text.size() > 32) return std::nullopt;
   for (char c : text)
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == 'e' || c == 'E' || c == '.' || c == '+'))
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == 'e' || c == 'E' || c == '.' ||
+          c == '+'))
       return std::nullopt;
   const std::string s(text);
   char* end = nullptr;

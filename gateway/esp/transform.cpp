@@ -98,7 +98,7 @@ Decrypted decrypt(Engine& engine, InboundSa& sa, std::uint8_t* esp,
   gcm_context_data context;
   IMB_AES128_GCM_DEC(engine.manager(), &sa.key(), &context, text, text, text_length, nonce, aad,
                      kAadSize, tag, kIcvSize);
-  if (sodium_memcmp(tag, text + text_length, kIcvSize) != 0) {
+  if (crypto_verify_16(tag, text + text_length) != 0) {  // constant time
     ++sa.counters.decrypt_errors;
     return {DecryptStatus::kAuthentication, 0, 0, seq};
   }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace strait::net {
 
@@ -15,6 +16,25 @@ std::uint32_t checksum_partial(const std::uint8_t* data, std::size_t length,
 std::uint16_t checksum_finish(std::uint32_t sum) noexcept;
 inline std::uint16_t checksum(const std::uint8_t* data, std::size_t length) noexcept {
   return checksum_finish(checksum_partial(data, length));
+}
+
+// Checksum of an IPv4 header without options (20 bytes): the per-packet
+// case, unrolled. A header carrying a correct checksum yields 0.
+inline std::uint16_t ipv4_header_checksum(const std::uint8_t* header) noexcept {
+  std::uint32_t words[5];
+  std::memcpy(words, header, sizeof words);
+  // Sum native-order 32-bit words; the one's-complement sum is byte-order
+  // independent (RFC 1071 2.B), so fold and swap once at the end.
+  std::uint64_t sum = std::uint64_t{words[0]} + words[1] + words[2] + words[3] + words[4];
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  const auto folded = static_cast<std::uint16_t>(~sum);
+  // `folded` holds the checksum in memory byte order: return the value
+  // load16() would read from the packet.
+  const auto* b = reinterpret_cast<const std::uint8_t*>(&folded);
+  return static_cast<std::uint16_t>(b[0] << 8 | b[1]);
 }
 
 // Partial sums of the pseudo headers for an upper-layer length and protocol.

@@ -35,7 +35,9 @@ inline IpInfo check_ipv4(const std::uint8_t* ip, std::size_t available) noexcept
   const std::uint16_t length = load16(h->total_length);
   if (length < header_length) return {IpCheck::kMalformed, 0, 0, 0};
   if (length > available) return {IpCheck::kTruncated, 0, 0, 0};
-  if (checksum(ip, header_length) != 0) return {IpCheck::kBadChecksum, 0, 0, 0};
+  const std::uint16_t sum =
+      header_length == kIpv4HeaderSize ? ipv4_header_checksum(ip) : checksum(ip, header_length);
+  if (sum != 0) return {IpCheck::kBadChecksum, 0, 0, 0};
   if (load16(h->flags_fragment) & (kIpv4MoreFragments | kIpv4OffsetMask))
     return {IpCheck::kFragment, h->protocol, header_length, length};
   return {IpCheck::kOk, h->protocol, header_length, length};

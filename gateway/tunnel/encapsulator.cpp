@@ -44,7 +44,7 @@ void Encapsulator::process(io::Link& in, io::Link& out, io::Port& public_port) n
       store16(h->checksum, 0);
       std::memcpy(h->source, settings_.public_ip.data(), 4);
       std::memcpy(h->destination, gateway.data(), 4);
-      store16(h->checksum, checksum(outer, kIpv4HeaderSize));
+      store16(h->checksum, ipv4_header_checksum(outer));
     } else {
       auto* h = reinterpret_cast<Ipv6Header*>(outer);
       store32(h->version_class_flow, 0x60000000u);

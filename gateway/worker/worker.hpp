@@ -59,6 +59,9 @@ class Worker {
   // One round: receive a burst on each port, run every stage, transmit.
   // Returns the number of packets received.
   std::size_t poll() noexcept;
+  // Timer work (next-hop solicitation); poll() calls it when idle and
+  // every 64th busy round, at most once per millisecond of clock time.
+  void run_timers() noexcept;
 
   std::uint16_t queue() const noexcept { return queue_; }
   tunnel::SaDatabase& sas() noexcept { return *sas_; }
@@ -123,6 +126,7 @@ class Worker {
   state::PublicRouterCounters public_router_;
 
   base::Nanoseconds next_tick_ = 0;
+  std::uint64_t polls_ = 0;
 
   io::Link to_router_;
   io::Link to_tunnel_;
