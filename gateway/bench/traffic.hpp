@@ -24,7 +24,7 @@ void route_destination(std::uint32_t route, std::uint8_t out[4]) noexcept;
 
 class Traffic {
  public:
-  static constexpr std::size_t kInFlight = 1536;
+  static constexpr std::size_t kInFlight = 512;
 
   Traffic(io::FramePool& pool, io::MemoryPort& host, const Addresses& addresses,
           std::vector<std::uint32_t> frame_sizes, std::uint32_t routes, std::uint64_t packets);

@@ -65,6 +65,7 @@ class Worker {
 
   std::uint16_t queue() const noexcept { return queue_; }
   tunnel::SaDatabase& sas() noexcept { return *sas_; }
+  const tunnel::SaDatabase& sas() const noexcept { return *sas_; }
   // Key-exchange datagrams received on the public interface (null in
   // data-plane mode). The key exchange consumes and releases them.
   io::SpscRing* control_queue() noexcept { return control_.get(); }

@@ -1,0 +1,87 @@
+#include "worker/state_report.hpp"
+
+#include <map>
+#include <string_view>
+#include <vector>
+
+namespace strait::worker {
+
+namespace {
+
+// Counter name -> value, in first-seen (schema) order.
+class Container {
+ public:
+  void add(std::string_view name, std::uint64_t value) {
+    for (auto& [n, v] : entries_)
+      if (n == name) {
+        v += value;
+        return;
+      }
+    entries_.emplace_back(std::string(name), value);
+  }
+  void render(std::string& out, std::string_view name, int indent) const {
+    const std::string pad(static_cast<std::size_t>(indent), ' ');
+    out += pad + std::string(name) + " {\n";
+    for (const auto& [n, v] : entries_)
+      out += pad + "  " + n + " " + std::to_string(v) + ";\n";
+    out += pad + "}\n";
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::uint64_t>> entries_;
+};
+
+}  // namespace
+
+std::string render_gateway_state(std::span<const Worker* const> workers) {
+  Container private_interface, public_interface, private_next_hop, public_next_hop,
+      private_dispatch, public_dispatch, private_router, public_router, private_icmp, public_icmp,
+      inbound_icmp;
+  const bool ipv6 = !workers.empty() && workers.front()->family() == net::Family::kIpv6;
+  auto into = [](Container& c) {
+    return [&c](std::string_view n, std::uint64_t v) { c.add(n, v); };
+  };
+  for (const Worker* w : workers) {
+    w->private_port().counters().visit(into(private_interface));
+    w->public_port().counters().visit(into(public_interface));
+    w->private_next_hop().visit(into(private_next_hop), ipv6);
+    w->public_next_hop().visit(into(public_next_hop), ipv6);
+    w->private_dispatch().visit(into(private_dispatch));
+    w->public_dispatch().visit(into(public_dispatch));
+    w->private_router().visit(into(private_router));
+    w->public_router().visit(into(public_router));
+    w->private_icmp().visit(into(private_icmp), ipv6);
+    w->public_icmp().visit(into(public_icmp), ipv6);
+    w->inbound_icmp().visit(into(inbound_icmp), ipv6);
+  }
+  std::string out = "gateway-state {\n";
+  private_interface.render(out, "private-interface", 2);
+  public_interface.render(out, "public-interface", 2);
+  private_next_hop.render(out, "private-next-hop", 2);
+  public_next_hop.render(out, "public-next-hop", 2);
+  private_dispatch.render(out, "private-dispatch", 2);
+  public_dispatch.render(out, "public-dispatch", 2);
+  private_router.render(out, "private-router", 2);
+  public_router.render(out, "public-router", 2);
+  const char* family = ipv6 ? "6" : "4";
+  private_icmp.render(out, std::string("private-icmp") + family, 2);
+  public_icmp.render(out, std::string("public-icmp") + family, 2);
+  inbound_icmp.render(out, std::string("inbound-icmp") + family, 2);
+  for (const Worker* w : workers) {
+    w->sas().for_each_inbound([&](std::uint32_t route, const esp::InboundSa& sa) {
+      out += "  inbound-sa {\n";
+      out += "    spi " + std::to_string(sa.spi()) + ";\n";
+      out += "    queue " + std::to_string(w->queue()) + ";\n";
+      out += "    route " + w->route_ids()[route] + ";\n";
+      out += "    sa-state {\n";
+      out += "      rxerrors " + std::to_string(sa.counters.rxerrors) + ";\n";
+      out += "      protocol-errors " + std::to_string(sa.counters.protocol_errors) + ";\n";
+      out += "      decrypt-errors " + std::to_string(sa.counters.decrypt_errors) + ";\n";
+      out += "    }\n  }\n";
+    });
+  }
+  out += "}\n";
+  return out;
+}
+
+}  // namespace strait::worker
