@@ -19,6 +19,15 @@ struct SaParameters {
 
 class Engine;
 
+// Brings the parts of a GCM key schedule that a short packet needs (the AES
+// round keys and the first hash-key powers) towards the core ahead of use:
+// with thousands of SAs their keys are not in cache.
+inline void prefetch_key(const gcm_key_data& key) noexcept {
+  const auto* bytes = reinterpret_cast<const char*>(&key);
+  for (int line = 0; line < 6; ++line)
+    __builtin_prefetch(bytes + line * 64, 0, 2);
+}
+
 // Sender side. The sequence counter starts at 1 and increments per packet.
 class OutboundSa {
  public:
@@ -36,6 +45,11 @@ class OutboundSa {
 
   const gcm_key_data& key() const noexcept { return key_; }
   const std::uint8_t* salt() const noexcept { return salt_.data(); }
+  // Ahead of encrypt(): key schedule and the sequence counter.
+  void prefetch() const noexcept {
+    prefetch_key(key_);
+    __builtin_prefetch(&sequence_, 1, 2);
+  }
 
  private:
   alignas(64) gcm_key_data key_;
@@ -57,6 +71,12 @@ class InboundSa {
   const gcm_key_data& key() const noexcept { return key_; }
   const std::uint8_t* salt() const noexcept { return salt_.data(); }
   ReplayWindow& window() noexcept { return window_; }
+  // Ahead of decrypt(): key schedule, window head and counters.
+  void prefetch() const noexcept {
+    prefetch_key(key_);
+    __builtin_prefetch(&window_, 1, 2);
+    __builtin_prefetch(&counters, 1, 2);
+  }
 
   struct Counters {
     std::uint64_t rxerrors = 0;

@@ -8,16 +8,33 @@ namespace strait::tunnel {
 
 using namespace strait::net;
 
+// Ethernet + outer IP header (with options, for IPv4).
+std::size_t Decapsulator::esp_offset_of(const io::Packet* p) const noexcept {
+  const std::uint8_t* outer = p->data + kEthernetHeaderSize;
+  return kEthernetHeaderSize +
+         (ipv6_ ? kIpv6HeaderSize : static_cast<std::size_t>(outer[0] & 0x0f) * 4);
+}
+
 void Decapsulator::process(io::Link& in, io::Link& out, io::Port& public_port,
                            state::PublicRouterCounters& router) noexcept {
   const std::uint8_t expected_next_header = ipv6_ ? esp::kNextHeaderIpv6 : esp::kNextHeaderIpv4;
-  for (io::Packet* p : in.packets()) {
-    std::uint8_t* outer = p->data + kEthernetHeaderSize;
-    const std::size_t outer_header =
-        ipv6_ ? kIpv6HeaderSize : static_cast<std::size_t>(outer[0] & 0x0f) * 4;
-    std::uint8_t* esp_header = outer + outer_header;
-    const std::size_t esp_length = p->length - kEthernetHeaderSize - outer_header;
-    esp::InboundSa* sa = esp_length >= 4 ? sas_.inbound(load32(esp_header)) : nullptr;
+  // First pass: find every packet's SA by SPI (independent lookups that
+  // overlap), then work through the packets, loading the SA of a packet a
+  // few places ahead while this one is decrypted.
+  esp::InboundSa* sas[io::Link::kCapacity];
+  const std::span<io::Packet*> packets = in.packets();
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    const io::Packet* p = packets[i];
+    const std::size_t esp_offset = esp_offset_of(p);
+    sas[i] = p->length >= esp_offset + 4 ? sas_.inbound(load32(p->data + esp_offset)) : nullptr;
+  }
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    if (i + kPrefetchDistance < packets.size() && sas[i + kPrefetchDistance] != nullptr)
+      sas[i + kPrefetchDistance]->prefetch();
+    io::Packet* p = packets[i];
+    esp::InboundSa* sa = sas[i];
+    std::uint8_t* esp_header = p->data + esp_offset_of(p);
+    const std::size_t esp_length = p->length - static_cast<std::size_t>(esp_header - p->data);
     if (sa == nullptr) [[unlikely]] {
       ++router.route_errors;
       public_port.release(p);

@@ -27,6 +27,9 @@ class Decapsulator {
                state::PublicRouterCounters& router) noexcept;
 
  private:
+  static constexpr std::size_t kPrefetchDistance = 4;
+  std::size_t esp_offset_of(const io::Packet* p) const noexcept;
+
   esp::Engine& engine_;
   const SaDatabase& sas_;
   bool ipv6_;

@@ -34,6 +34,8 @@ class Encapsulator {
   void process(io::Link& in, io::Link& out, io::Port& public_port) noexcept;
 
  private:
+  static constexpr std::size_t kPrefetchDistance = 4;
+
   esp::Engine& engine_;
   const SaDatabase& sas_;
   EncapsulatorSettings settings_;

@@ -24,7 +24,11 @@ void SaDatabase::remove_outbound(std::uint32_t route) {
 bool SaDatabase::add_inbound(std::uint32_t route, const esp::SaParameters& parameters) {
   if (inbound(parameters.spi) != nullptr) return false;
   inbound_.push_back({route, std::make_unique<esp::InboundSa>(engine_, parameters)});
-  rebuild_index();
+  if (inbound_.size() * 2 > slots_.size()) {
+    rebuild_index();  // grow, keeping the load factor at most 1/2
+  } else {
+    insert_slot(slots_, mask_, inbound_.back().sa.get());
+  }
   return true;
 }
 
@@ -37,18 +41,21 @@ bool SaDatabase::remove_inbound(std::uint32_t spi) {
   return true;
 }
 
+void SaDatabase::insert_slot(std::vector<Slot>& slots, std::size_t mask, esp::InboundSa* sa) {
+  std::size_t i = hash(sa->spi()) & mask;
+  while (slots[i].spi != 0)
+    i = (i + 1) & mask;
+  slots[i] = {sa->spi(), sa};
+}
+
 // Load factor at most 1/2, so probes stay short and an empty slot always
 // ends a miss.
 void SaDatabase::rebuild_index() {
   const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, inbound_.size() * 2));
   std::vector<Slot> slots(capacity);
   const std::size_t mask = capacity - 1;
-  for (const auto& e : inbound_) {
-    std::size_t i = hash(e.sa->spi()) & mask;
-    while (slots[i].spi != 0)
-      i = (i + 1) & mask;
-    slots[i] = {e.sa->spi(), e.sa.get()};
-  }
+  for (const auto& e : inbound_)
+    insert_slot(slots, mask, e.sa.get());
   slots_ = std::move(slots);
   mask_ = mask;
 }

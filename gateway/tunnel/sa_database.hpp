@@ -66,6 +66,7 @@ class SaDatabase {
     esp::InboundSa* sa = nullptr;
   };
   static std::size_t hash(std::uint32_t spi) noexcept { return (spi * 0x9e3779b1u) >> 8; }
+  static void insert_slot(std::vector<Slot>& slots, std::size_t mask, esp::InboundSa* sa);
   void rebuild_index();
 
   esp::Engine& engine_;

@@ -1,6 +1,7 @@
 #include "worker/worker.hpp"
 
-#include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 namespace strait::worker {
 
@@ -57,16 +58,26 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
   w->lpm6_.shrink_to_fit();
 
   if (config.data_plane) {
-    auto route_index = [&](const std::string& id) -> std::uint32_t {
-      const auto it = std::find(w->route_ids_.begin(), w->route_ids_.end(), id);
-      return static_cast<std::uint32_t>(it - w->route_ids_.begin());
-    };
-    for (const auto& sa : config.outbound_sas)
-      if (sa.queue == queue) w->sas_->set_outbound(route_index(sa.route), parameters_of(sa));
-    for (const auto& sa : config.inbound_sas)
-      if (sa.queue == queue && !w->sas_->add_inbound(route_index(sa.route), parameters_of(sa)))
+    std::unordered_map<std::string_view, std::uint32_t> index_of;
+    for (std::uint32_t i = 0; i < w->route_ids_.size(); ++i)
+      index_of[w->route_ids_[i]] = i;
+    for (const auto& sa : config.outbound_sas) {
+      if (sa.queue != queue) continue;
+      const auto route = index_of.find(sa.route);
+      if (route == index_of.end())
+        return base::Error{"outbound-sa spi " + std::to_string(sa.spi) + ": no route " + sa.route};
+      w->sas_->set_outbound(route->second, parameters_of(sa));
+    }
+    for (const auto& sa : config.inbound_sas) {
+      if (sa.queue != queue) continue;
+      const auto route = index_of.find(sa.route);
+      if (route == index_of.end())
+        return base::Error{"inbound-sa spi " + std::to_string(sa.spi) + ": no route " + sa.route};
+      if (!w->sas_->add_inbound(route->second, parameters_of(sa)))
         return base::Error{"inbound-sa spi " + std::to_string(sa.spi) + " installed twice"};
+    }
   }
+
   return w;
 }
 
