@@ -113,7 +113,7 @@ base::Result<Report> run(const Options& options) {
     return now > deadline || (last != 0 && now - last > base::kSecond);
   };
 
-  if (options.same_thread) {
+  if (!options.host_thread) {
     if (options.cpu) pin_to(*options.cpu);
     first = clock.now();
     traffic.prime();

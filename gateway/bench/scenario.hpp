@@ -21,8 +21,9 @@ struct Options {
   std::uint64_t packets = 10'000'000;
   std::uint32_t routes = 1;
   std::optional<int> cpu;  // pin the gateway thread
-  // Run the traffic source/sink on the gateway's thread instead of its own.
-  bool same_thread = false;
+  // Run the simulated hosts (traffic source and sink) on a thread of their
+  // own instead of interleaving them with the gateway on one core.
+  bool host_thread = false;
   double timeout_seconds = 120;
 };
 

@@ -13,11 +13,12 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: strait bench [--size 60|IMIX|BYTES] [--packets N] [--routes N] [--cpu N] [--json]\n"
-    "                    [--same-thread]\n"
+    "                    [--host-thread]\n"
     "  Software benchmark: one gateway, public port looped back to itself; every\n"
     "  packet is encrypted and decrypted once. --size is the Ethernet frame length\n"
     "  without FCS (IMIX: 64, 594 and 1518 bytes, 7:4:1). N may be written 3e6.\n"
-    "  The simulated hosts run on a second thread unless --same-thread is given.\n"
+    "  The simulated hosts share the gateway's core (it does their work too)\n"
+    "  unless --host-thread gives them a thread of their own.\n"
     "  Defaults: --size 60 --packets 1e7 --routes 1.\n";
 
 int usage_error(const std::string& message) {
@@ -39,8 +40,8 @@ int bench_command(int argc, char** argv) {
     };
     if (arg == "--json") {
       json = true;
-    } else if (arg == "--same-thread") {
-      options.same_thread = true;
+    } else if (arg == "--host-thread") {
+      options.host_thread = true;
     } else if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
       return 0;

@@ -39,18 +39,15 @@ void Encapsulator::process(io::Link& in, io::Link& out, io::Port& public_port) n
     std::uint8_t* outer = esp_header - outer_size;
     const Address& gateway = sas_.gateway(p->route);
     if (!ipv6_) {
-      auto* h = reinterpret_cast<Ipv4Header*>(outer);
-      h->version_ihl = 0x45;
-      h->tos = 0;
-      store16(h->total_length, static_cast<std::uint16_t>(kIpv4HeaderSize + esp_length));
-      store16(h->identification, 0);
-      store16(h->flags_fragment, 0);
-      h->ttl = 64;
-      h->protocol = kProtocolEsp;
-      store16(h->checksum, 0);
-      std::memcpy(h->source, settings_.public_ip.data(), 4);
-      std::memcpy(h->destination, gateway.data(), 4);
-      store16(h->checksum, ipv4_header_checksum(outer));
+      // Built in registers and stored once: writing the fields one by one
+      // and then reading them back for the checksum stalls store
+      // forwarding.
+      std::uint8_t h[kIpv4HeaderSize] = {0x45, 0, 0, 0, 0, 0, 0, 0, 64, kProtocolEsp};
+      store16(h + 2, static_cast<std::uint16_t>(kIpv4HeaderSize + esp_length));
+      std::memcpy(h + 12, settings_.public_ip.data(), 4);
+      std::memcpy(h + 16, gateway.data(), 4);
+      store16(h + 10, ipv4_header_checksum(h));
+      std::memcpy(outer, h, kIpv4HeaderSize);
     } else {
       auto* h = reinterpret_cast<Ipv6Header*>(outer);
       store32(h->version_class_flow, 0x60000000u);
