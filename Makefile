@@ -29,7 +29,7 @@ bench: build
 	$(BUILD)/strait bench
 
 format:
-	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	git ls-files "*.cpp" "*.hpp" | xargs clang-format -i
 
 format-check:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror

@@ -39,6 +39,10 @@ bool write_error(io::Packet* out, Family family, const std::uint8_t* offender,
     const auto* o = reinterpret_cast<const Ipv4Header*>(offender);
     if (is_icmp_error4(offender, offender_length)) return false;
     if (o->source[0] == 0 || o->source[0] >= 224) return false;  // unspecified, multicast
+    // RFC 1812 4.3.2.7: never about a non-initial fragment, nor about a
+    // packet sent to a multicast or broadcast address.
+    if ((load16(o->flags_fragment) & kIpv4OffsetMask) != 0 || o->destination[0] >= 224)
+      return false;
     const std::size_t quote = std::min(offender_length, std::size_t{576 - 28});
     const std::size_t total = kIpv4HeaderSize + sizeof(IcmpHeader) + quote;
     auto* h = reinterpret_cast<Ipv4Header*>(ip);
@@ -67,6 +71,9 @@ bool write_error(io::Packet* out, Family family, const std::uint8_t* offender,
   if (is_icmp_error6(offender, offender_length)) return false;
   static constexpr std::uint8_t kUnspecified[16] = {};
   if (o->source[0] == 0xff || std::memcmp(o->source, kUnspecified, 16) == 0) return false;
+  // RFC 4443 2.4 (e): about a packet sent to a multicast address, only
+  // Packet Too Big.
+  if (o->destination[0] == 0xff && error.type != kPacketTooBig6.type) return false;
   const std::size_t quote = std::min(offender_length, std::size_t{1280 - 48});
   const std::size_t payload = sizeof(IcmpHeader) + quote;
   auto* h = reinterpret_cast<Ipv6Header*>(ip);

@@ -27,7 +27,9 @@ constexpr ErrorType kPacketTooBig6{2, 0};
 // the 32-bit word after the checksum: the next-hop MTU for Fragmentation
 // Needed (low 16 bits) and the MTU for Packet Too Big; 0 otherwise. Returns
 // false (out untouched) when the offender must not be answered (it is
-// itself an ICMP error, or its source is not a unicast address).
+// itself an ICMP error, its source is not a unicast address, it is a
+// non-initial IPv4 fragment, or it was sent to a multicast / broadcast
+// address, except for Packet Too Big).
 bool write_error(io::Packet* out, net::Family family, const std::uint8_t* offender,
                  std::size_t offender_length, ErrorType error, std::uint32_t rest,
                  const net::Address& source) noexcept;

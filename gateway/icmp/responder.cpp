@@ -178,7 +178,10 @@ Responder::Verdict Responder::handle6(std::uint8_t* ip, std::size_t ip_length) n
   bool code_known;
   const Kind kind = classify6(icmp->type, icmp->code, code_known);
   counters_.count(kind);
-  if (const Kind parent = parent_of(kind); parent != Kind::kCount) counters_.count(parent);
+  // Packet Too Big is a type of its own in ICMPv6, not a destination-unreachable code.
+  if (const Kind parent = kind == Kind::kFragmentationNeeded ? Kind::kCount : parent_of(kind);
+      parent != Kind::kCount)
+    counters_.count(parent);
   if (!code_known) counters_.count(Kind::kCodeNotImplemented);
   if (kind == Kind::kTypeNotImplemented || !code_known) return Verdict::kConsumed;
   if (kind != Kind::kEchoRequest) {

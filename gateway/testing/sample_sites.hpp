@@ -1,0 +1,53 @@
+#pragma once
+// Two sample sites, paris and tokyo, in either address family, and the
+// configuration text of a gateway of one site tunnelling to the other.
+// Their data-plane SAs are mirrored: paris's outbound SA is tokyo's inbound
+// SA and vice versa, so two harnesses wired public to public talk.
+
+#include <cstdint>
+#include <string>
+
+#include "esp/security_association.hpp"
+#include "net/address.hpp"
+
+namespace strait::testing {
+
+struct Site {
+  std::string name;
+  net::Family family = net::Family::kIpv4;
+  net::Prefix private_net;  // the site's LAN, routed through the tunnel by the peer
+  net::Address private_ip;  // the gateway on the LAN
+  net::Mac private_mac;
+  net::Address private_nexthop_ip;  // the LAN router
+  net::Mac private_nexthop_mac;
+  net::Address host_ip;  // a host on the LAN (beyond the LAN router)
+  net::Address public_ip;
+  net::Mac public_mac;
+  net::Address public_nexthop_ip;
+  net::Mac public_nexthop_mac;
+  esp::SaParameters outbound;  // what this site's gateway encrypts with
+};
+
+Site paris(net::Family family);
+Site tokyo(net::Family family);
+
+struct SiteOptions {
+  std::uint16_t mtu = 1440;
+  bool tfc = false;
+  bool data_plane = true;
+  bool static_private_nexthop = true;  // nexthop-mac given
+  bool static_public_nexthop = true;
+  std::uint16_t protocol_port = 303;
+  std::string extra;  // appended verbatim (more routes, SAs)
+};
+
+// The configuration of `self`'s gateway with one route ("<peer.name>") to
+// the peer's LAN through the peer's public address; SAs (data-plane) are
+// self.outbound out and peer.outbound in.
+std::string site_config(const Site& self, const Site& peer, const SiteOptions& options = {});
+
+// Configuration text of one SA entry ("outbound-sa" / "inbound-sa").
+std::string sa_entry(const char* kind, const std::string& route, const esp::SaParameters& sa,
+                     std::uint16_t queue = 1);
+
+}  // namespace strait::testing
