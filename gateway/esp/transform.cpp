@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <endian.h>
+
 #include <cstring>
 
 namespace strait::esp {
@@ -13,21 +15,19 @@ constexpr std::size_t kSaltSize = 4;
 constexpr std::size_t kIvOffset = 8;
 
 inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
+  v = htobe32(v);
+  std::memcpy(p, &v, 4);
 }
 
 inline std::uint32_t load_be32(const std::uint8_t* p) noexcept {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return be32toh(v);
 }
 
 inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
-  for (int i = 0; i < 8; ++i) {
-    p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-  }
+  v = htole64(v);
+  std::memcpy(p, &v, 8);
 }
 
 }  // namespace
