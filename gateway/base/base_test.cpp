@@ -6,6 +6,9 @@
 #include "base/random.hpp"
 #include "base/result.hpp"
 
+#include <cstring>
+#include <vector>
+
 using namespace strait::base;
 
 BOOST_AUTO_TEST_CASE(hex_round_trip) {
@@ -56,4 +59,42 @@ BOOST_AUTO_TEST_CASE(result_carries_value_or_error) {
   BOOST_TEST(*good == 3);
   BOOST_TEST(!bad.ok());
   BOOST_TEST(bad.error().message == "nope");
+}
+
+#include <set>
+
+#include "base/locked_pool.hpp"
+
+namespace {
+struct Keyed {
+  explicit Keyed(std::uint8_t fill) { std::memset(bytes, fill, sizeof bytes); }
+  std::uint8_t bytes[100];
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(locked_pool_keeps_objects_in_place_and_wipes_them) {
+  LockedPool<Keyed> pool;
+  std::vector<Keyed*> objects;
+  for (int i = 0; i < 200; ++i)
+    objects.push_back(pool.create(static_cast<std::uint8_t>(i + 1)));
+  BOOST_TEST(pool.capacity() >= 200u);
+  std::set<Keyed*> distinct(objects.begin(), objects.end());
+  BOOST_TEST(distinct.size() == 200u);
+  // Growth did not move earlier objects.
+  for (int i = 0; i < 200; ++i)
+    BOOST_TEST(objects[static_cast<std::size_t>(i)]->bytes[99] == i + 1);
+  Keyed* victim = objects[7];
+  pool.destroy(victim);
+  // The slot stays mapped and holds zeros, not the old key bytes.
+  const auto* raw = reinterpret_cast<const std::uint8_t*>(victim);
+  for (std::size_t i = 0; i < sizeof(Keyed); ++i)
+    BOOST_TEST(raw[i] == 0);
+  Keyed* reused = pool.create(std::uint8_t{0xaa});
+  BOOST_TEST(reused == victim);  // the freed slot is recycled
+  {
+    auto owned = pool.make(std::uint8_t{0x55});
+    BOOST_REQUIRE(owned);
+    BOOST_TEST(owned->bytes[0] == 0x55);
+  }  // returned to the pool by its deleter
+  BOOST_TEST(pool.create(std::uint8_t{1}) != nullptr);
 }

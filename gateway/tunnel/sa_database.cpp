@@ -13,8 +13,11 @@ void SaDatabase::set_gateway(std::uint32_t route, const net::Address& gateway) {
   routes_.at(route).gateway = gateway;
 }
 
-void SaDatabase::set_outbound(std::uint32_t route, const esp::SaParameters& parameters) {
-  routes_.at(route).outbound = std::make_unique<esp::OutboundSa>(engine_, parameters);
+bool SaDatabase::set_outbound(std::uint32_t route, const esp::SaParameters& parameters) {
+  auto sa = outbound_pool_.make(engine_, parameters);
+  if (!sa) return false;
+  routes_.at(route).outbound = std::move(sa);
+  return true;
 }
 
 void SaDatabase::remove_outbound(std::uint32_t route) {
@@ -23,7 +26,9 @@ void SaDatabase::remove_outbound(std::uint32_t route) {
 
 bool SaDatabase::add_inbound(std::uint32_t route, const esp::SaParameters& parameters) {
   if (inbound(parameters.spi) != nullptr) return false;
-  inbound_.push_back({route, std::make_unique<esp::InboundSa>(engine_, parameters)});
+  auto sa = inbound_pool_.make(engine_, parameters);
+  if (!sa) return false;
+  inbound_.push_back({route, std::move(sa)});
   if (inbound_.size() * 2 > slots_.size()) {
     rebuild_index();  // grow, keeping the load factor at most 1/2
   } else {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/locked_pool.hpp"
 #include "esp/engine.hpp"
 #include "esp/security_association.hpp"
 #include "net/address.hpp"
@@ -22,10 +23,12 @@ class SaDatabase {
   // Control path. Routes are indexed 0..n-1 in configuration order.
   void set_route_count(std::size_t routes);
   void set_gateway(std::uint32_t route, const net::Address& gateway);
-  // Installs (replacing any previous) the outbound SA of a route.
-  void set_outbound(std::uint32_t route, const esp::SaParameters& parameters);
+  // Installs (replacing any previous) the outbound SA of a route. False if
+  // no memory could be mapped for it (nothing changes then).
+  bool set_outbound(std::uint32_t route, const esp::SaParameters& parameters);
   void remove_outbound(std::uint32_t route);
-  // Adds an inbound SA; false if its SPI is already installed.
+  // Adds an inbound SA; false if its SPI is already installed or no memory
+  // could be mapped for it.
   bool add_inbound(std::uint32_t route, const esp::SaParameters& parameters);
   bool remove_inbound(std::uint32_t spi);
 
@@ -55,11 +58,11 @@ class SaDatabase {
  private:
   struct Route {
     net::Address gateway;
-    std::unique_ptr<esp::OutboundSa> outbound;
+    base::LockedPool<esp::OutboundSa>::Pointer outbound;
   };
   struct Inbound {
     std::uint32_t route;
-    std::unique_ptr<esp::InboundSa> sa;
+    base::LockedPool<esp::InboundSa>::Pointer sa;
   };
   struct Slot {
     std::uint32_t spi = 0;  // 0: empty (SPIs are >= 256)
@@ -70,6 +73,10 @@ class SaDatabase {
   void rebuild_index();
 
   esp::Engine& engine_;
+  // SAs (key schedules) live in locked, wiped memory; the pools outlive the
+  // pointers below, which are destroyed first.
+  base::LockedPool<esp::OutboundSa> outbound_pool_;
+  base::LockedPool<esp::InboundSa> inbound_pool_;
   std::vector<Route> routes_;
   std::vector<Inbound> inbound_;
   std::vector<Slot> slots_;

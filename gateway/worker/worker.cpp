@@ -66,7 +66,8 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
       const auto route = index_of.find(sa.route);
       if (route == index_of.end())
         return base::Error{"outbound-sa spi " + std::to_string(sa.spi) + ": no route " + sa.route};
-      w->sas_->set_outbound(route->second, parameters_of(sa));
+      if (!w->sas_->set_outbound(route->second, parameters_of(sa)))
+        return base::Error{"outbound-sa spi " + std::to_string(sa.spi) + ": out of memory"};
     }
     for (const auto& sa : config.inbound_sas) {
       if (sa.queue != queue) continue;
@@ -74,7 +75,8 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
       if (route == index_of.end())
         return base::Error{"inbound-sa spi " + std::to_string(sa.spi) + ": no route " + sa.route};
       if (!w->sas_->add_inbound(route->second, parameters_of(sa)))
-        return base::Error{"inbound-sa spi " + std::to_string(sa.spi) + " installed twice"};
+        return base::Error{"inbound-sa spi " + std::to_string(sa.spi) +
+                           ": installed twice, or out of memory"};
     }
   }
 
