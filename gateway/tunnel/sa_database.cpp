@@ -28,21 +28,36 @@ bool SaDatabase::add_inbound(std::uint32_t route, const esp::SaParameters& param
   if (inbound(parameters.spi) != nullptr) return false;
   auto sa = inbound_pool_.make(engine_, parameters);
   if (!sa) return false;
-  inbound_.push_back({route, std::move(sa)});
+  esp::InboundSa* raw = sa.get();
+  inbound_.emplace(parameters.spi, Inbound{route, std::move(sa)});
   if (inbound_.size() * 2 > slots_.size()) {
     rebuild_index();  // grow, keeping the load factor at most 1/2
   } else {
-    insert_slot(slots_, mask_, inbound_.back().sa.get());
+    insert_slot(slots_, mask_, raw);
   }
   return true;
 }
 
 bool SaDatabase::remove_inbound(std::uint32_t spi) {
-  auto it = std::find_if(inbound_.begin(), inbound_.end(),
-                         [spi](const Inbound& e) { return e.sa->spi() == spi; });
+  const auto it = inbound_.find(spi);
   if (it == inbound_.end()) return false;
+  // Linear probing without tombstones: empty the slot, then move back every
+  // following entry of the run that the hole would cut off from its home.
+  std::size_t hole = hash(spi) & mask_;
+  while (slots_[hole].spi != spi)
+    hole = (hole + 1) & mask_;
+  slots_[hole] = Slot{};
+  for (std::size_t i = (hole + 1) & mask_; slots_[i].spi != 0; i = (i + 1) & mask_) {
+    const std::size_t home = hash(slots_[i].spi) & mask_;
+    // Move i into the hole if its home is not within (hole, i] cyclically.
+    const bool home_after_hole = ((i - home) & mask_) < ((i - hole) & mask_);
+    if (!home_after_hole) {
+      slots_[hole] = slots_[i];
+      slots_[i] = Slot{};
+      hole = i;
+    }
+  }
   inbound_.erase(it);
-  rebuild_index();
   return true;
 }
 
@@ -59,7 +74,7 @@ void SaDatabase::rebuild_index() {
   const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, inbound_.size() * 2));
   std::vector<Slot> slots(capacity);
   const std::size_t mask = capacity - 1;
-  for (const auto& e : inbound_)
+  for (const auto& [spi, e] : inbound_)
     insert_slot(slots, mask, e.sa.get());
   slots_ = std::move(slots);
   mask_ = mask;

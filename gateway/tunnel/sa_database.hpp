@@ -6,6 +6,7 @@
 // hash table that never allocates on lookup.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -51,7 +52,7 @@ class SaDatabase {
   // For state reporting: every inbound SA.
   template <class F>
   void for_each_inbound(F&& f) const {
-    for (const auto& e : inbound_)
+    for (const auto& [spi, e] : inbound_)
       f(e.route, *e.sa);
   }
 
@@ -78,7 +79,7 @@ class SaDatabase {
   base::LockedPool<esp::OutboundSa> outbound_pool_;
   base::LockedPool<esp::InboundSa> inbound_pool_;
   std::vector<Route> routes_;
-  std::vector<Inbound> inbound_;
+  std::map<std::uint32_t, Inbound> inbound_;  // by SPI: ordered reports
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
 };
