@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "net/headers.hpp"
+
 namespace strait::esp {
 namespace {
 
@@ -14,20 +16,27 @@ constexpr std::size_t kAadSize = 12;    // SPI(4) || seq_hi(4) || seq_lo(4)
 constexpr std::size_t kSaltSize = 4;
 constexpr std::size_t kIvOffset = 8;
 
-inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
-  v = htobe32(v);
-  std::memcpy(p, &v, 4);
-}
-
-inline std::uint32_t load_be32(const std::uint8_t* p) noexcept {
-  std::uint32_t v;
-  std::memcpy(&v, p, 4);
-  return be32toh(v);
-}
-
 inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
   v = htole64(v);
   std::memcpy(p, &v, 8);
+}
+
+// GCM nonce = salt || IV as carried; AAD = SPI || seq_hi || seq_lo (RFC
+// 4106 with ESN), from the ESP header at `esp` and the full sequence number.
+struct NonceAndAad {
+  std::uint8_t nonce[kNonceSize];
+  std::uint8_t aad[kAadSize];
+};
+
+inline NonceAndAad nonce_and_aad(const std::uint8_t* salt, const std::uint8_t* esp,
+                                 std::uint64_t seq) noexcept {
+  NonceAndAad n;
+  std::memcpy(n.nonce, salt, kSaltSize);
+  std::memcpy(n.nonce + kSaltSize, esp + kIvOffset, 8);
+  std::memcpy(n.aad, esp, 4);
+  net::store32(n.aad + 4, static_cast<std::uint32_t>(seq >> 32));
+  std::memcpy(n.aad + 8, esp + 4, 4);
+  return n;
 }
 
 }  // namespace
@@ -52,21 +61,15 @@ std::size_t encrypt(Engine& engine, OutboundSa& sa, std::uint8_t* esp, std::size
 
   const std::uint64_t seq = sa.next_sequence();
   const auto seq_lo = static_cast<std::uint32_t>(seq);
-  store_be32(esp, sa.spi());
-  store_be32(esp + 4, seq_lo);
+  net::store32(esp, sa.spi());
+  net::store32(esp + 4, seq_lo);
   store_le64(esp + kIvOffset, seq);
 
-  std::uint8_t nonce[kNonceSize];
-  std::memcpy(nonce, sa.salt(), kSaltSize);
-  std::memcpy(nonce + kSaltSize, esp + kIvOffset, 8);
-  std::uint8_t aad[kAadSize];
-  std::memcpy(aad, esp, 4);
-  store_be32(aad + 4, static_cast<std::uint32_t>(seq >> 32));
-  std::memcpy(aad + 8, esp + 4, 4);
+  const NonceAndAad n = nonce_and_aad(sa.salt(), esp, seq);
 
   gcm_context_data context;
   IMB_AES128_GCM_ENC(engine.manager(), &sa.key(), &context, plaintext, plaintext, plaintext_length,
-                     nonce, aad, kAadSize, plaintext + plaintext_length, kIcvSize);
+                     n.nonce, n.aad, kAadSize, plaintext + plaintext_length, kIcvSize);
   return kHeaderSize + plaintext_length + kIcvSize;
 }
 
@@ -77,26 +80,20 @@ Decrypted decrypt(Engine& engine, InboundSa& sa, std::uint8_t* esp,
     return {DecryptStatus::kTruncated, 0, 0, 0};
   }
   ReplayWindow& window = sa.window();
-  const std::uint64_t seq = window.reconstruct(load_be32(esp + 4));
+  const std::uint64_t seq = window.reconstruct(net::load32(esp + 4));
   if (!window.check(seq)) {
     ++sa.counters.decrypt_errors;
     return {DecryptStatus::kReplay, 0, 0, seq};
   }
 
   // The receiver uses the IV bytes exactly as carried.
-  std::uint8_t nonce[kNonceSize];
-  std::memcpy(nonce, sa.salt(), kSaltSize);
-  std::memcpy(nonce + kSaltSize, esp + kIvOffset, 8);
-  std::uint8_t aad[kAadSize];
-  std::memcpy(aad, esp, 4);
-  store_be32(aad + 4, static_cast<std::uint32_t>(seq >> 32));
-  std::memcpy(aad + 8, esp + 4, 4);
+  const NonceAndAad n = nonce_and_aad(sa.salt(), esp, seq);
 
   std::uint8_t* text = esp + kHeaderSize;
   const std::size_t text_length = esp_length - kHeaderSize - kIcvSize;
   std::uint8_t tag[kIcvSize];
   gcm_context_data context;
-  IMB_AES128_GCM_DEC(engine.manager(), &sa.key(), &context, text, text, text_length, nonce, aad,
+  IMB_AES128_GCM_DEC(engine.manager(), &sa.key(), &context, text, text, text_length, n.nonce, n.aad,
                      kAadSize, tag, kIcvSize);
   if (crypto_verify_16(tag, text + text_length) != 0) {  // constant time
     ++sa.counters.decrypt_errors;
