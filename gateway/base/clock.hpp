@@ -9,6 +9,8 @@ namespace strait::base {
 using Nanoseconds = std::uint64_t;
 constexpr Nanoseconds kSecond = 1'000'000'000ull;
 constexpr Nanoseconds kMillisecond = 1'000'000ull;
+// "No time at all": what a timer that is not armed is due at.
+constexpr Nanoseconds kNever = ~Nanoseconds{0};
 
 class Clock {
  public:

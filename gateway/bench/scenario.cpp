@@ -96,8 +96,9 @@ base::Result<Report> run(const Options& options) {
   io::MemoryLoopback public_loop(**pool, 2048);
 
   base::SystemClock clock;
+  base::SystemRandom random;
   auto worker = worker::Worker::create(make_config(options.routes), 1, private_wire.b(),
-                                       public_loop.port(), clock);
+                                       public_loop.port(), clock, random);
   if (!worker) return worker.error();
   Traffic traffic(**pool, private_wire.a(), kAddresses, options.frame_sizes, options.routes,
                   options.packets);

@@ -42,6 +42,17 @@ struct Route {
   std::vector<RouteGateway> gateways;  // at least one, unique queue
   std::array<std::uint8_t, 32> preshared_key{};
   std::uint32_t spi = 0;  // route SPI, >= 256
+
+  // The peer gateway for `queue`; a queue with no gateway of its own uses
+  // the gateway of the lowest queue id (PROTOCOL.md 3).
+  const net::Address& gateway_for(std::uint16_t queue) const {
+    const RouteGateway* lowest = &gateways.front();
+    for (const auto& g : gateways) {
+      if (g.queue == queue) return g.ip;
+      if (g.queue < lowest->queue) lowest = &g;
+    }
+    return lowest->ip;
+  }
 };
 
 struct SecurityAssociation {
@@ -65,6 +76,13 @@ struct GatewayConfig {
   bool data_plane = false;
   std::vector<SecurityAssociation> outbound_sas;
   std::vector<SecurityAssociation> inbound_sas;
+
+  // The public interface serving `queue`, or nullptr.
+  const PublicInterface* public_interface(std::uint16_t queue) const {
+    for (const auto& p : public_interfaces)
+      if (p.queue == queue) return &p;
+    return nullptr;
+  }
 };
 
 }  // namespace strait::config

@@ -169,4 +169,41 @@ struct IcmpCounters {
   }
 };
 
+// The key manager of one queue (CONFIG.md key-manager). Interpretation of
+// the names: challenges-offered counts challenges sent (responder),
+// challenges-accepted challenges answered with a proposal (initiator),
+// keypairs-offered agreements sent (responder completed), keypairs-negotiated
+// agreements accepted (initiator completed); rxerrors counts messages
+// dropped by the 100 per second bound or a full control queue.
+struct KeyManagerCounters {
+  std::uint64_t rxerrors = 0;
+  std::uint64_t route_errors = 0;
+  std::uint64_t protocol_errors = 0;
+  std::uint64_t version_errors = 0;
+  std::uint64_t parameter_errors = 0;
+  std::uint64_t authentication_errors = 0;
+  std::uint64_t public_key_errors = 0;
+  std::uint64_t negotiations_initiated = 0;
+  std::uint64_t negotiations_expired = 0;
+  std::uint64_t challenges_offered = 0;
+  std::uint64_t challenges_accepted = 0;
+  std::uint64_t keypairs_offered = 0;
+  std::uint64_t keypairs_negotiated = 0;
+  std::uint64_t inbound_sa_expired = 0;
+  std::uint64_t outbound_sa_expired = 0;
+  std::uint64_t outbound_sa_updated = 0;
+
+  template <class V>
+  void visit(V&& v) const {
+    v("rxerrors", rxerrors), v("route-errors", route_errors);
+    v("protocol-errors", protocol_errors), v("version-errors", version_errors);
+    v("parameter-errors", parameter_errors), v("authentication-errors", authentication_errors);
+    v("public-key-errors", public_key_errors), v("negotiations-initiated", negotiations_initiated);
+    v("negotiations-expired", negotiations_expired), v("challenges-offered", challenges_offered);
+    v("challenges-accepted", challenges_accepted), v("keypairs-offered", keypairs_offered);
+    v("keypairs-negotiated", keypairs_negotiated), v("inbound-sa-expired", inbound_sa_expired);
+    v("outbound-sa-expired", outbound_sa_expired), v("outbound-sa-updated", outbound_sa_updated);
+  }
+};
+
 }  // namespace strait::state

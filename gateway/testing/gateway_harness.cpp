@@ -17,8 +17,8 @@ GatewayHarness::GatewayHarness(std::string_view config_text, const HarnessOption
   pool_ = std::move(pool).value();
   private_wire_ = std::make_unique<io::MemoryWire>(*pool_, options.ring_capacity);
   public_wire_ = std::make_unique<io::MemoryWire>(*pool_, options.ring_capacity);
-  auto w =
-      worker::Worker::create(config_, options.queue, private_wire_->b(), public_wire_->b(), clock_);
+  auto w = worker::Worker::create(config_, options.queue, private_wire_->b(), public_wire_->b(),
+                                  clock_, random_);
   if (!w) throw std::runtime_error("worker: " + w.error().message);
   worker_ = std::move(w).value();
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "base/random.hpp"
 #include "config/gateway_config.hpp"
 #include "io/frame_pool.hpp"
 #include "io/memory_wire.hpp"
@@ -59,6 +60,7 @@ class GatewayHarness {
   std::vector<Bytes> drain(io::MemoryPort& host);
 
   base::ManualClock clock_;
+  base::SeededRandom random_{1};
   config::GatewayConfig config_;
   std::unique_ptr<io::FramePool> pool_;
   std::unique_ptr<io::MemoryWire> private_wire_;  // a(): the LAN side, b(): the gateway

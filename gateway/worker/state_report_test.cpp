@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/clock.hpp"
+#include "base/random.hpp"
 #include "config/load.hpp"
 #include "io/frame_pool.hpp"
 #include "io/memory_wire.hpp"
@@ -27,6 +28,7 @@ struct TwoQueues {
   std::unique_ptr<io::FramePool> pool = std::move(io::FramePool::create(2048, 64)).value();
   io::MemoryWire private1{*pool}, private2{*pool}, public1{*pool}, public2{*pool};
   base::ManualClock clock;
+  base::SeededRandom random{1};
   config::GatewayConfig config;
   std::unique_ptr<worker::Worker> w1, w2;
 
@@ -43,7 +45,7 @@ struct TwoQueues {
 BOOST_AUTO_TEST_CASE(names_follow_the_schema_and_secrets_stay_out) {
   TwoQueues t;
   auto w = worker::Worker::create(t.config, t.config.public_interfaces.front().queue,
-                                  t.private1.b(), t.public1.b(), t.clock);
+                                  t.private1.b(), t.public1.b(), t.clock, t.random);
   BOOST_REQUIRE_MESSAGE(w.ok(), (w.ok() ? std::string() : w.error().message));
   const worker::Worker* workers[] = {w->get()};
   const std::string state = worker::render_gateway_state(workers);
@@ -81,8 +83,10 @@ BOOST_AUTO_TEST_CASE(counters_are_summed_over_queues) {
   // Two workers of the same configuration on different ports (queue ids
   // reused: the report only sums what the workers counted).
   const auto queue = t.config.public_interfaces.front().queue;
-  auto a = worker::Worker::create(t.config, queue, t.private1.b(), t.public1.b(), t.clock);
-  auto b = worker::Worker::create(t.config, queue, t.private2.b(), t.public2.b(), t.clock);
+  auto a =
+      worker::Worker::create(t.config, queue, t.private1.b(), t.public1.b(), t.clock, t.random);
+  auto b =
+      worker::Worker::create(t.config, queue, t.private2.b(), t.public2.b(), t.clock, t.random);
   BOOST_REQUIRE(a.ok());
   BOOST_REQUIRE(b.ok());
   // One frame of unknown ethertype into each private port.

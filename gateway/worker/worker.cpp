@@ -7,24 +7,6 @@ namespace strait::worker {
 
 namespace {
 
-const config::PublicInterface* find_queue(const config::GatewayConfig& config,
-                                          std::uint16_t queue) {
-  for (const auto& p : config.public_interfaces)
-    if (p.queue == queue) return &p;
-  return nullptr;
-}
-
-// PROTOCOL.md 3: a queue without a gateway of its own uses the gateway of
-// the lowest queue id.
-const net::Address& gateway_for(const config::Route& route, std::uint16_t queue) {
-  const config::RouteGateway* lowest = &route.gateways.front();
-  for (const auto& g : route.gateways) {
-    if (g.queue == queue) return g.ip;
-    if (g.queue < lowest->queue) lowest = &g;
-  }
-  return lowest->ip;
-}
-
 esp::SaParameters parameters_of(const config::SecurityAssociation& sa) {
   return {sa.spi, sa.key, sa.salt};
 }
@@ -34,8 +16,9 @@ esp::SaParameters parameters_of(const config::SecurityAssociation& sa) {
 base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig& config,
                                                      std::uint16_t queue, io::Port& private_port,
                                                      io::Port& public_port,
-                                                     const base::Clock& clock) {
-  const config::PublicInterface* public_interface = find_queue(config, queue);
+                                                     const base::Clock& clock,
+                                                     base::Random& random) {
+  const config::PublicInterface* public_interface = config.public_interface(queue);
   if (public_interface == nullptr)
     return base::Error{"no public interface serves queue " + std::to_string(queue)};
   auto engine = esp::Engine::create();
@@ -48,7 +31,7 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
   for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
     const config::Route& route = config.routes[i];
     w->route_ids_.push_back(route.id);
-    w->sas_->set_gateway(i, gateway_for(route, queue));
+    w->sas_->set_gateway(i, route.gateway_for(queue));
     const base::Status inserted = config.family == net::Family::kIpv4
                                       ? w->lpm4_.insert(route.net, i)
                                       : w->lpm6_.insert(route.net, i);
@@ -78,9 +61,19 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
         return base::Error{"inbound-sa spi " + std::to_string(sa.spi) +
                            ": installed twice, or out of memory"};
     }
+  } else {
+    auto key_manager = keymanager::KeyManager::create(config, queue, *w->sas_, clock, random);
+    if (!key_manager) return key_manager.error();
+    w->key_manager_ = std::move(key_manager).value();
   }
-
   return w;
+}
+
+state::KeyManagerCounters Worker::key_manager_counters() const noexcept {
+  state::KeyManagerCounters c =
+      key_manager_ ? key_manager_->counters() : state::KeyManagerCounters{};
+  c.rxerrors += public_dispatch_.control_drops();
+  return c;
 }
 
 Worker::Worker(const config::GatewayConfig& config, const config::PublicInterface& public_interface,
@@ -127,13 +120,17 @@ std::size_t Worker::poll() noexcept {
   private_router_.process(to_router_, to_tunnel_, to_private_, private_port_);
   encapsulator_.process(to_tunnel_, to_public_, public_port_);
 
-  public_next_hop_.send(to_public_, public_port_);
-  private_next_hop_.send(to_private_, private_port_);
-
-  // Timers (next-hop solicitation) run on idle polls and every 64th busy
-  // one: reading the clock on every busy poll would cost more than a stage.
+  // Timers (key manager, next-hop solicitation) run on idle polls and every
+  // 64th busy one: reading the clock on every busy poll would cost more
+  // than a stage.
   const std::size_t received = from_private + from_public;
   if (received == 0 || (++polls_ & 63) == 0) run_timers();
+  // Key-exchange messages are answered as soon as they arrive.
+  if (control_ && control_->size() != 0) [[unlikely]]
+    key_manager_->poll(*control_, public_port_, to_public_);
+
+  public_next_hop_.send(to_public_, public_port_);
+  private_next_hop_.send(to_private_, private_port_);
   return received;
 }
 
@@ -141,6 +138,7 @@ void Worker::run_timers() noexcept {
   const base::Nanoseconds now = clock_.now();
   if (now < next_tick_) return;
   next_tick_ = now + base::kMillisecond;
+  if (key_manager_) key_manager_->poll(*control_, public_port_, to_public_);
   private_next_hop_.tick(private_port_);
   public_next_hop_.tick(public_port_);
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "base/random.hpp"
 #include "base/result.hpp"
 #include "config/gateway_config.hpp"
 #include "dispatch/private_dispatch.hpp"
@@ -31,6 +32,7 @@
 #include "io/link.hpp"
 #include "io/port.hpp"
 #include "io/spsc_ring.hpp"
+#include "keymanager/key_manager.hpp"
 #include "nexthop/next_hop.hpp"
 #include "route/lpm4.hpp"
 #include "route/lpm6.hpp"
@@ -50,25 +52,33 @@ class Worker {
 
   // Builds the worker of `queue` (a public-interface queue id of config).
   // SAs come from the configuration's outbound-sa / inbound-sa when
-  // data-plane is set; otherwise the key exchange installs them later.
+  // data-plane is set; otherwise the queue's key manager negotiates them
+  // (randomness for keys, nonces and SPIs from `random`).
   static base::Result<std::unique_ptr<Worker>> create(const config::GatewayConfig& config,
                                                       std::uint16_t queue, io::Port& private_port,
                                                       io::Port& public_port,
-                                                      const base::Clock& clock);
+                                                      const base::Clock& clock,
+                                                      base::Random& random);
 
   // One round: receive a burst on each port, run every stage, transmit.
   // Returns the number of packets received.
   std::size_t poll() noexcept;
-  // Timer work (next-hop solicitation); poll() calls it when idle and
-  // every 64th busy round, at most once per millisecond of clock time.
+  // Timer work (key manager, next-hop solicitation); poll() calls it when
+  // idle and every 64th busy round, at most once per millisecond of clock
+  // time.
   void run_timers() noexcept;
 
   std::uint16_t queue() const noexcept { return queue_; }
   tunnel::SaDatabase& sas() noexcept { return *sas_; }
   const tunnel::SaDatabase& sas() const noexcept { return *sas_; }
   // Key-exchange datagrams received on the public interface (null in
-  // data-plane mode). The key exchange consumes and releases them.
+  // data-plane mode). The key manager consumes and releases them.
   io::SpscRing* control_queue() noexcept { return control_.get(); }
+  // Null in data-plane mode.
+  const keymanager::KeyManager* key_manager() const noexcept { return key_manager_.get(); }
+  // key-manager counters, with messages dropped by a full control queue
+  // added to rxerrors.
+  state::KeyManagerCounters key_manager_counters() const noexcept;
   const std::vector<std::string>& route_ids() const noexcept { return route_ids_; }
 
   // Run-time state, for reporting.
@@ -108,6 +118,7 @@ class Worker {
   std::unique_ptr<esp::Engine> engine_;
   std::unique_ptr<tunnel::SaDatabase> sas_;
   std::unique_ptr<io::SpscRing> control_;
+  std::unique_ptr<keymanager::KeyManager> key_manager_;
   std::vector<std::string> route_ids_;
   route::Lpm4 lpm4_;
   route::Lpm6 lpm6_;

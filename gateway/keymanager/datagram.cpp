@@ -1,0 +1,81 @@
+#include "keymanager/datagram.hpp"
+
+#include <cstring>
+
+#include "net/checksum.hpp"
+#include "net/headers.hpp"
+
+namespace strait::keymanager {
+
+using namespace strait::net;
+
+void write_datagram(io::Packet* out, const Address& source, const Address& destination,
+                    std::uint16_t port, std::span<const std::uint8_t> payload) noexcept {
+  const bool ipv6 = source.family == Family::kIpv6;
+  const std::size_t ip_header = ipv6 ? kIpv6HeaderSize : kIpv4HeaderSize;
+  std::uint8_t* ip = out->data + kEthernetHeaderSize;
+  std::uint8_t* udp = ip + ip_header;
+  const auto udp_length = static_cast<std::uint16_t>(kUdpHeaderSize + payload.size());
+  std::uint32_t pseudo;
+  if (ipv6) {
+    auto* h = reinterpret_cast<Ipv6Header*>(ip);
+    store32(h->version_class_flow, 0x60000000u);
+    store16(h->payload_length, udp_length);
+    h->next_header = kProtocolUdp;
+    h->hop_limit = 64;
+    std::memcpy(h->source, source.data(), 16);
+    std::memcpy(h->destination, destination.data(), 16);
+    pseudo = pseudo_header_ipv6(h->source, h->destination, kProtocolUdp, udp_length);
+  } else {
+    auto* h = reinterpret_cast<Ipv4Header*>(ip);
+    h->version_ihl = 0x45;
+    h->tos = 0;
+    store16(h->total_length, static_cast<std::uint16_t>(kIpv4HeaderSize + udp_length));
+    store16(h->identification, 0);
+    store16(h->flags_fragment, kIpv4DontFragment);
+    h->ttl = 64;
+    h->protocol = kProtocolUdp;
+    store16(h->checksum, 0);
+    std::memcpy(h->source, source.data(), 4);
+    std::memcpy(h->destination, destination.data(), 4);
+    store16(h->checksum, checksum(ip, kIpv4HeaderSize));
+    pseudo = pseudo_header_ipv4(h->source, h->destination, kProtocolUdp, udp_length);
+  }
+  store16(udp, port);
+  store16(udp + 2, port);
+  store16(udp + 4, udp_length);
+  store16(udp + 6, 0);
+  std::memcpy(udp + kUdpHeaderSize, payload.data(), payload.size());
+  std::uint16_t sum = checksum_finish(checksum_partial(udp, udp_length, pseudo));
+  if (sum == 0) sum = 0xffff;  // 0 would mean "no checksum" (RFC 768)
+  store16(udp + 6, sum);
+  out->length = static_cast<std::uint32_t>(kEthernetHeaderSize + ip_header + udp_length);
+}
+
+std::optional<Datagram> read_datagram(const io::Packet* p, Family family,
+                                      std::uint16_t port) noexcept {
+  const std::uint8_t* ip = p->data + kEthernetHeaderSize;
+  const std::size_t ip_length = p->length - kEthernetHeaderSize;
+  const bool ipv6 = family == Family::kIpv6;
+  const std::size_t ip_header = ipv6 ? kIpv6HeaderSize : static_cast<std::size_t>(ip[0] & 0x0f) * 4;
+  if (ip_length < ip_header + kUdpHeaderSize) return std::nullopt;
+  const std::uint8_t* udp = ip + ip_header;
+  const std::size_t udp_length = load16(udp + 4);
+  if (udp_length != ip_length - ip_header || udp_length < kUdpHeaderSize) return std::nullopt;
+  // The destination port must be ours; the source port is not checked, so
+  // a peer behind a port-rewriting NAT is still heard.
+  if (load16(udp + 2) != port) return std::nullopt;
+  // The checksum must be present and valid (PROTOCOL.md 2.1).
+  if (load16(udp + 6) == 0) return std::nullopt;
+  const std::uint32_t pseudo = ipv6 ? pseudo_header_ipv6(ip + 8, ip + 24, kProtocolUdp,
+                                                         static_cast<std::uint32_t>(udp_length))
+                                    : pseudo_header_ipv4(ip + 12, ip + 16, kProtocolUdp,
+                                                         static_cast<std::uint16_t>(udp_length));
+  if (checksum_finish(checksum_partial(udp, udp_length, pseudo)) != 0) return std::nullopt;
+  Datagram d;
+  d.source = ipv6 ? Address::ipv6(ip + 8) : Address::ipv4(ip + 12);
+  d.payload = {udp + kUdpHeaderSize, udp_length - kUdpHeaderSize};
+  return d;
+}
+
+}  // namespace strait::keymanager

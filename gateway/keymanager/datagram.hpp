@@ -1,0 +1,35 @@
+#pragma once
+// The IP / UDP envelope of key-exchange messages (PROTOCOL.md 2.1): source
+// and destination port `protocol-port`, TTL / hop limit 64, a valid UDP
+// checksum and a UDP length that matches the IP payload.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "io/packet.hpp"
+#include "net/address.hpp"
+
+namespace strait::keymanager {
+
+// Largest key-exchange UDP payload: transport header + the biggest message.
+constexpr std::size_t kMaxPayload = 8 + 80;
+
+// Writes an Ethernet-less frame into `out` (a fresh packet; data keeps room
+// for the Ethernet header the next hop writes): IP + UDP + payload.
+void write_datagram(io::Packet* out, const net::Address& source, const net::Address& destination,
+                    std::uint16_t port, std::span<const std::uint8_t> payload) noexcept;
+
+struct Datagram {
+  net::Address source;
+  std::span<const std::uint8_t> payload;
+};
+
+// Validates the UDP datagram of a packet handed over by public dispatch
+// (its IP header was validated; data at the Ethernet header, length trimmed
+// to the IP length). nullopt: a protocol error (bad UDP length, missing or
+// bad checksum, wrong destination port).
+std::optional<Datagram> read_datagram(const io::Packet* p, net::Family family,
+                                      std::uint16_t port) noexcept;
+
+}  // namespace strait::keymanager

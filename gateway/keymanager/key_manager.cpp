@@ -1,0 +1,325 @@
+#include "keymanager/key_manager.hpp"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+
+#include "exchange/aes_gcm.hpp"
+#include "exchange/messages.hpp"
+#include "keymanager/datagram.hpp"
+
+namespace strait::keymanager {
+
+namespace {
+
+using exchange::MessageType;
+
+esp::SaParameters parameters_of(const exchange::SaKeys& keys) {
+  return {keys.spi, keys.key, keys.salt};
+}
+
+}  // namespace
+
+KeyManager::Route::Route(std::uint32_t index_, const config::Route& route,
+                         const net::Address& gateway_, const LifecycleSettings& settings,
+                         tunnel::SaDatabase& sas, SpiAllocator& spis,
+                         base::LockedPool<esp::SaParameters>& secrets,
+                         state::KeyManagerCounters& counters, base::LockedPool<Psk>& psks)
+    : index(index_),
+      id(route.id),
+      route_spi(route.spi),
+      gateway(gateway_),
+      loopback(false),
+      psk(psks.make(route.preshared_key)),
+      lifecycle(index_, settings, sas, spis, secrets, counters) {}
+
+base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::GatewayConfig& config,
+                                                             std::uint16_t queue,
+                                                             tunnel::SaDatabase& sas,
+                                                             const base::Clock& clock,
+                                                             base::Random& random) {
+  if (!exchange::aes_gcm_available())
+    return base::Error{
+        "key exchange: this CPU has no AES-NI, which AES-256-GCM (libsodium) needs; run with "
+        "data-plane SAs or on another machine"};
+  const config::PublicInterface* own = config.public_interface(queue);
+  if (own == nullptr)
+    return base::Error{"no public interface serves queue " + std::to_string(queue)};
+  std::unique_ptr<KeyManager> km(new KeyManager(config, *own, sas, clock, random));
+  const LifecycleSettings settings{km->sa_ttl_, km->negotiation_ttl_ * 3 / 2};
+  const base::Nanoseconds now = clock.now();
+  for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
+    const config::Route& r = config.routes[i];
+    auto route = std::make_unique<Route>(i, r, r.gateway_for(queue), settings, sas, km->spis_,
+                                         km->pending_secrets_, km->counters_, km->psks_);
+    if (!route->psk) return base::Error{"cannot lock memory for the pre-shared key of " + r.id};
+    route->loopback = route->gateway == km->identity_;
+    route->negotiate_at = now;
+    km->by_spi_[r.spi] = route.get();
+    km->routes_.push_back(std::move(route));
+    km->schedule(*km->routes_.back(), now);
+  }
+  return km;
+}
+
+KeyManager::KeyManager(const config::GatewayConfig& config, const config::PublicInterface& queue,
+                       tunnel::SaDatabase& sas, const base::Clock& clock, base::Random& random)
+    : family_(config.family),
+      public_ip_(queue.ip),
+      identity_(queue.identity()),
+      port_(config.protocol_port),
+      negotiation_ttl_(config.negotiation_ttl * base::kSecond),
+      sa_ttl_(config.sa_ttl * base::kSecond),
+      sas_(sas),
+      clock_(clock),
+      random_(random),
+      spis_(random) {}
+
+KeyManager::~KeyManager() = default;
+
+std::size_t KeyManager::routes_with_outbound_sa() const noexcept {
+  std::size_t n = 0;
+  for (const auto& r : routes_)
+    n += sas_.outbound(r->index) != nullptr;
+  return n;
+}
+
+void KeyManager::poll(io::SpscRing& control, io::Port& port, io::Link& out) noexcept {
+  const base::Nanoseconds now = clock_.now();
+  io::Packet* batch[kMessagesPerPoll];
+  const std::size_t n = control.pop(batch, kMessagesPerPoll);
+  for (std::size_t i = 0; i < n; ++i) {
+    receive(batch[i], port, out, now);
+    port.release(batch[i]);
+  }
+  while (!timers_.empty() && timers_.top().at <= now) {
+    const Timer t = timers_.top();
+    timers_.pop();
+    Route& route = *routes_[t.route];
+    if (route.scheduled != t.at) continue;  // superseded by a later schedule()
+    route.scheduled = base::kNever;
+    run(route, port, out, now);
+  }
+}
+
+void KeyManager::count(exchange::Error error) {
+  switch (error) {
+    case exchange::Error::kProtocol:
+      ++counters_.protocol_errors;
+      break;
+    case exchange::Error::kVersion:
+      ++counters_.version_errors;
+      break;
+    case exchange::Error::kParameter:
+      ++counters_.parameter_errors;
+      break;
+    case exchange::Error::kAuthentication:
+      ++counters_.authentication_errors;
+      break;
+    case exchange::Error::kPublicKey:
+      ++counters_.public_key_errors;
+      break;
+    case exchange::Error::kRoute:
+      ++counters_.route_errors;
+      break;
+    case exchange::Error::kUnsupported:
+      break;  // refused at create()
+  }
+}
+
+void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nanoseconds now) {
+  // Cheap checks first: none of them costs a token of the rate limit.
+  const auto datagram = read_datagram(p, family_, port_);
+  if (!datagram) {
+    ++counters_.protocol_errors;
+    return;
+  }
+  const auto message = exchange::parse_message(datagram->payload);
+  if (!message) {
+    count(message.error());
+    return;
+  }
+  const auto found = by_spi_.find(message->route_spi);
+  if (found == by_spi_.end()) {
+    ++counters_.route_errors;
+    return;
+  }
+  Route& route = *found->second;
+  // Only the route's gateway negotiates with us on this queue (the
+  // prologue would make anyone else fail authentication anyway).
+  if (datagram->source != route.gateway) {
+    ++counters_.protocol_errors;
+    return;
+  }
+  const MessageType type = message->type;
+  const bool expected =
+      type == MessageType::kKnock ||
+      (type == MessageType::kProposal && route.responder != nullptr) ||
+      (type == MessageType::kChallenge && route.initiator != nullptr &&
+       route.initiator->state() == exchange::Initiator::State::kAwaitingChallenge) ||
+      (type == MessageType::kAgreement && route.initiator != nullptr &&
+       route.initiator->state() == exchange::Initiator::State::kAwaitingAgreement);
+  if (!expected) {
+    ++counters_.protocol_errors;
+    return;
+  }
+  if (!inbound_limit_.allow(now)) {
+    ++counters_.rxerrors;
+    return;
+  }
+
+  const std::span<const std::uint8_t> payload = datagram->payload;
+  switch (type) {
+    case MessageType::kKnock: {
+      if (!route.responder)
+        route.responder = std::make_unique<exchange::Responder>(route.route_spi, *route.psk,
+                                                                identity_, route.gateway, random_);
+      const auto challenge = route.responder->on_knock(payload);
+      if (!challenge) {
+        count(challenge.error());
+        break;
+      }
+      route.responder_expires = now + 2 * negotiation_ttl_;
+      send(route, challenge.value(), port, out);
+      ++counters_.challenges_offered;
+      break;
+    }
+    case MessageType::kProposal: {
+      const std::uint32_t rx_spi = spis_.allocate();
+      auto agreement = route.responder->on_proposal(payload, rx_spi);
+      if (!agreement) {
+        spis_.release(rx_spi);
+        count(agreement.error());
+        break;
+      }
+      send(route, agreement->payload, port, out);
+      ++counters_.keypairs_offered;
+      route.responder.reset();  // wipes the handshake; the next one gets a new nonce
+      completed(route, agreement->sas, false, now);
+      break;
+    }
+    case MessageType::kChallenge: {
+      const std::uint32_t rx_spi = spis_.allocate();
+      const auto proposal = route.initiator->on_challenge(payload, rx_spi);
+      if (!proposal) {
+        spis_.release(rx_spi);
+        count(proposal.error());
+        break;
+      }
+      route.initiator_rx_spi = rx_spi;
+      route.initiator_deadline = now + negotiation_ttl_;
+      send(route, proposal.value(), port, out);
+      ++counters_.challenges_accepted;
+      break;
+    }
+    case MessageType::kAgreement: {
+      const auto sas = route.initiator->on_agreement(payload);
+      if (!sas) {
+        count(sas.error());
+        break;  // still waiting: a forged agreement cannot abort the exchange
+      }
+      ++counters_.keypairs_negotiated;
+      route.initiator_rx_spi = 0;  // now owned by the SA (or released below)
+      end_negotiation(route);
+      completed(route, sas.value(), true, now);
+      break;
+    }
+  }
+  schedule(route, now);
+}
+
+// Installs the SAs of a completed exchange. In the loopback case the
+// responder keeps only the inbound SA and the initiator only the outbound
+// one (PROTOCOL.md 2.4), so the pair is not installed twice.
+void KeyManager::completed(Route& route, const exchange::SaPair& sas, bool initiator,
+                           base::Nanoseconds now) {
+  const esp::SaParameters inbound = parameters_of(sas.inbound);
+  const esp::SaParameters outbound = parameters_of(sas.outbound);
+  const bool want_inbound = !(route.loopback && initiator);
+  const bool want_outbound = !(route.loopback && !initiator);
+  if (!want_inbound) spis_.release(sas.inbound.spi);
+  if (!route.lifecycle.install(want_inbound ? &inbound : nullptr,
+                               want_outbound ? &outbound : nullptr, now)) {
+    if (want_inbound) spis_.release(sas.inbound.spi);
+    log("AKE for '%s' completed, but the SAs could not be installed (out of memory)",
+        route.id.c_str());
+    return;
+  }
+  if (want_outbound) {
+    // Renegotiate after half the lifetime plus up to an eighth of jitter.
+    const auto jitter_range = static_cast<std::uint32_t>(sa_ttl_ / 8 / base::kMillisecond) + 1;
+    route.negotiate_at = now + sa_ttl_ / 2 + random_.uniform(jitter_range) * base::kMillisecond;
+  }
+  if (want_inbound && want_outbound)
+    log("Completed AKE for '%s' (inbound SA %u, outbound SA %u)", route.id.c_str(), sas.inbound.spi,
+        sas.outbound.spi);
+  else if (want_inbound)
+    log("Completed AKE for '%s' (inbound SA %u)", route.id.c_str(), sas.inbound.spi);
+  else
+    log("Completed AKE for '%s' (outbound SA %u)", route.id.c_str(), sas.outbound.spi);
+}
+
+void KeyManager::end_negotiation(Route& route) {
+  if (route.initiator_rx_spi != 0) spis_.release(route.initiator_rx_spi);
+  route.initiator_rx_spi = 0;
+  route.initiator.reset();  // wipes the ephemeral key and handshake state
+  route.initiator_deadline = 0;
+  --in_flight_;
+}
+
+void KeyManager::run(Route& route, io::Port& port, io::Link& out, base::Nanoseconds now) {
+  route.lifecycle.run(now);
+  if (route.initiator && now >= route.initiator_deadline) {
+    ++counters_.negotiations_expired;
+    log("Negotiation for '%s' expired", route.id.c_str());
+    end_negotiation(route);
+    route.negotiate_at = now;  // try again
+  }
+  if (route.responder && now >= route.responder_expires) route.responder.reset();
+  // Without an outbound SA (expired, never negotiated) negotiate now.
+  if (!route.lifecycle.has_outbound() && route.negotiate_at > now && !route.loopback)
+    route.negotiate_at = now;
+  if (!route.initiator && now >= route.negotiate_at) {
+    if (in_flight_ < kConcurrentNegotiations) {
+      route.initiator = std::make_unique<exchange::Initiator>(route.route_spi, *route.psk,
+                                                              identity_, route.gateway, random_);
+      ++in_flight_;
+      route.initiator_deadline = now + negotiation_ttl_;
+      send(route, route.initiator->knock(), port, out);
+      ++counters_.negotiations_initiated;
+    } else {
+      route.negotiate_at = now + 10 * base::kMillisecond;  // wait for a free slot
+    }
+  }
+  schedule(route, now);
+}
+
+// (Re)arms the route's timer at its earliest deadline.
+void KeyManager::schedule(Route& route, base::Nanoseconds now) {
+  base::Nanoseconds next = route.lifecycle.run(now);
+  if (route.initiator) next = std::min(next, route.initiator_deadline);
+  if (route.responder) next = std::min(next, route.responder_expires);
+  if (!route.initiator) next = std::min(next, std::max(route.negotiate_at, now));
+  if (next == base::kNever || next == route.scheduled) return;
+  route.scheduled = next;
+  timers_.push({next, route.index});
+}
+
+void KeyManager::send(const Route& route, std::span<const std::uint8_t> payload, io::Port& port,
+                      io::Link& out) {
+  io::Packet* p = port.allocate();
+  if (p == nullptr) return;  // out of frames: the peer's timeout recovers
+  write_datagram(p, public_ip_, route.gateway, port_, payload);
+  out.push(p);
+}
+
+void KeyManager::log(const char* format, ...) noexcept {
+  if (!log_limit_.allow(clock_.now())) return;
+  std::va_list args;
+  va_start(args, format);
+  std::vfprintf(stderr, format, args);
+  va_end(args);
+  std::fputc('\n', stderr);
+}
+
+}  // namespace strait::keymanager

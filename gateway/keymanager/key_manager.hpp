@@ -1,0 +1,131 @@
+#pragma once
+// The key manager of one queue (PROTOCOL.md 2.2, 2.4): for every route it
+// runs a vita-ske initiator and responder against the route's gateway for
+// this queue, installs the negotiated SAs into the queue's data plane
+// (tunnel::SaDatabase) and retires them: rekeying at about half of sa-ttl,
+// activation delay, up to four inbound SAs, expiry. It runs on the worker's
+// thread between packet batches, so SAs change between batches and the
+// data plane never waits for it.
+//
+// Denial of service: inbound messages are first checked cheaply (UDP
+// checksum, exact length, known route, sent by the route's gateway,
+// expected in the current state); only those that pass are processed, at
+// most 100 per second. Handshake objects exist only while a negotiation
+// runs, so their secrets are wiped after every exchange and memory stays
+// bounded whatever arrives.
+
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/locked_pool.hpp"
+#include "base/random.hpp"
+#include "base/rate_limit.hpp"
+#include "base/result.hpp"
+#include "config/gateway_config.hpp"
+#include "exchange/initiator.hpp"
+#include "exchange/responder.hpp"
+#include "io/link.hpp"
+#include "io/port.hpp"
+#include "io/spsc_ring.hpp"
+#include "keymanager/sa_lifecycle.hpp"
+#include "keymanager/spi_allocator.hpp"
+#include "state/counters.hpp"
+#include "tunnel/sa_database.hpp"
+
+namespace strait::keymanager {
+
+class KeyManager {
+ public:
+  static constexpr std::uint32_t kMessagesPerSecond = 100;  // PROTOCOL.md 2.4
+  static constexpr std::size_t kMessagesPerPoll = 32;
+  // Negotiations this queue initiates at once; the rest wait their turn
+  // (the peer answers at most 100 messages per second anyway).
+  static constexpr std::size_t kConcurrentNegotiations = 32;
+
+  // Routes are those of `config`, indexed as in the SaDatabase.
+  static base::Result<std::unique_ptr<KeyManager>> create(const config::GatewayConfig& config,
+                                                          std::uint16_t queue,
+                                                          tunnel::SaDatabase& sas,
+                                                          const base::Clock& clock,
+                                                          base::Random& random);
+  ~KeyManager();
+
+  // Handles up to kMessagesPerPoll messages from `control` (releasing them)
+  // and every due timer. Messages to send are pushed onto `out` with room
+  // for the Ethernet header, allocated from `port`.
+  void poll(io::SpscRing& control, io::Port& port, io::Link& out) noexcept;
+
+  const state::KeyManagerCounters& counters() const noexcept { return counters_; }
+  // Routes whose outbound SA on this queue is in place (for tests, top).
+  std::size_t routes_with_outbound_sa() const noexcept;
+  std::size_t negotiations_in_flight() const noexcept { return in_flight_; }
+
+ private:
+  using Psk = std::array<std::uint8_t, 32>;
+  struct Route {
+    Route(std::uint32_t index, const config::Route& route, const net::Address& gateway,
+          const LifecycleSettings& settings, tunnel::SaDatabase& sas, SpiAllocator& spis,
+          base::LockedPool<esp::SaParameters>& secrets, state::KeyManagerCounters& counters,
+          base::LockedPool<Psk>& psks);
+    std::uint32_t index;
+    std::string id;
+    std::uint32_t route_spi;
+    net::Address gateway;  // the peer for this queue
+    bool loopback;         // the gateway is this queue itself
+    base::LockedPool<Psk>::Pointer psk;
+    SaLifecycle lifecycle;
+    std::unique_ptr<exchange::Initiator> initiator;  // while negotiating
+    base::Nanoseconds initiator_deadline = 0;
+    std::uint32_t initiator_rx_spi = 0;              // 0: none allocated
+    std::unique_ptr<exchange::Responder> responder;  // while a peer negotiates
+    base::Nanoseconds responder_expires = 0;
+    base::Nanoseconds negotiate_at = 0;          // start the next negotiation then
+    base::Nanoseconds scheduled = base::kNever;  // its live entry in the timer heap
+  };
+  struct Timer {
+    base::Nanoseconds at;
+    std::uint32_t route;
+    bool operator>(const Timer& o) const noexcept { return at > o.at; }
+  };
+
+  KeyManager(const config::GatewayConfig& config, const config::PublicInterface& queue,
+             tunnel::SaDatabase& sas, const base::Clock& clock, base::Random& random);
+
+  void receive(io::Packet* p, io::Port& port, io::Link& out, base::Nanoseconds now);
+  void run(Route& route, io::Port& port, io::Link& out, base::Nanoseconds now);
+  void schedule(Route& route, base::Nanoseconds now);
+  void send(const Route& route, std::span<const std::uint8_t> payload, io::Port& port,
+            io::Link& out);
+  void completed(Route& route, const exchange::SaPair& sas, bool initiator, base::Nanoseconds now);
+  void end_negotiation(Route& route);
+  void count(exchange::Error error);
+  void log(const char* format, ...) noexcept __attribute__((format(printf, 2, 3)));
+
+  net::Family family_;
+  net::Address public_ip_;  // source of what we send
+  net::Address identity_;   // nat-ip or ip: who we are in the prologue
+  std::uint16_t port_;
+  base::Nanoseconds negotiation_ttl_;
+  base::Nanoseconds sa_ttl_;
+  tunnel::SaDatabase& sas_;
+  const base::Clock& clock_;
+  base::Random& random_;
+
+  state::KeyManagerCounters counters_;
+  SpiAllocator spis_;
+  base::LockedPool<Psk> psks_;
+  base::LockedPool<esp::SaParameters> pending_secrets_;
+  std::vector<std::unique_ptr<Route>> routes_;
+  std::unordered_map<std::uint32_t, Route*> by_spi_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::size_t in_flight_ = 0;
+  base::RateLimit inbound_limit_{kMessagesPerSecond, base::kSecond};
+  base::RateLimit log_limit_{20, base::kSecond};
+};
+
+}  // namespace strait::keymanager
