@@ -24,6 +24,23 @@ void SaDatabase::remove_outbound(std::uint32_t route) {
   routes_.at(route).outbound.reset();
 }
 
+void SaDatabase::remap_routes(std::span<const std::uint32_t> new_index, std::size_t route_count) {
+  std::vector<Route> routes(route_count);
+  for (std::size_t i = 0; i < routes_.size() && i < new_index.size(); ++i)
+    if (new_index[i] != kRemoved) routes.at(new_index[i]) = std::move(routes_[i]);
+  routes_ = std::move(routes);  // the outbound SAs of removed routes die here
+  std::vector<std::uint32_t> removed;
+  for (auto& [spi, e] : inbound_) {
+    const std::uint32_t moved = e.route < new_index.size() ? new_index[e.route] : kRemoved;
+    if (moved == kRemoved)
+      removed.push_back(spi);
+    else
+      e.route = moved;
+  }
+  for (std::uint32_t spi : removed)
+    remove_inbound(spi);
+}
+
 bool SaDatabase::add_inbound(std::uint32_t route, const esp::SaParameters& parameters) {
   if (inbound(parameters.spi) != nullptr) return false;
   auto sa = inbound_pool_.make(engine_, parameters);

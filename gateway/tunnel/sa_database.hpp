@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "base/locked_pool.hpp"
@@ -32,6 +33,12 @@ class SaDatabase {
   // could be mapped for it.
   bool add_inbound(std::uint32_t route, const esp::SaParameters& parameters);
   bool remove_inbound(std::uint32_t spi);
+
+  // Reconfiguration: route i becomes route new_index[i] (kRemoved: its SAs
+  // are destroyed); there are `route_count` routes afterwards. SAs of kept
+  // routes stay where they are, with their sequence numbers and windows.
+  static constexpr std::uint32_t kRemoved = ~0u;
+  void remap_routes(std::span<const std::uint32_t> new_index, std::size_t route_count);
 
   // Data path.
   esp::OutboundSa* outbound(std::uint32_t route) const noexcept {

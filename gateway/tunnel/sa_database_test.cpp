@@ -66,3 +66,30 @@ BOOST_AUTO_TEST_CASE(inbound_index_agrees_with_a_reference_under_churn) {
   });
   BOOST_TEST(listed == reference.size());
 }
+
+BOOST_AUTO_TEST_CASE(remapping_routes_keeps_the_sas_of_kept_routes) {
+  auto engine = std::move(esp::Engine::create()).value();
+  tunnel::SaDatabase db(*engine);
+  db.set_route_count(3);
+  for (std::uint32_t r = 0; r < 3; ++r) {
+    BOOST_TEST(db.set_outbound(r, sa(300 + r)));
+    BOOST_TEST(db.add_inbound(r, sa(400 + r)));
+  }
+  const esp::OutboundSa* kept = db.outbound(2);
+  const esp::InboundSa* kept_in = db.inbound(402);
+  // Route 0 is removed, 2 becomes 0, 1 stays 1; a new route 2 appears.
+  const std::uint32_t new_index[] = {tunnel::SaDatabase::kRemoved, 1, 0};
+  db.remap_routes(new_index, 3);
+  BOOST_TEST(db.route_count() == 3u);
+  BOOST_TEST(db.outbound(0) == kept);  // the same object: sequence numbers go on
+  BOOST_TEST(db.outbound(1)->spi() == 301u);
+  BOOST_TEST(db.outbound(2) == nullptr);
+  BOOST_TEST(db.inbound(400) == nullptr);
+  BOOST_TEST(db.inbound(402) == kept_in);
+  BOOST_TEST(db.inbound_count() == 2u);
+  std::uint32_t route_of_402 = 99;
+  db.for_each_inbound([&](std::uint32_t route, const esp::InboundSa& s) {
+    if (s.spi() == 402) route_of_402 = route;
+  });
+  BOOST_TEST(route_of_402 == 0u);
+}
