@@ -21,6 +21,8 @@ struct Interface {
   net::Address nexthop_ip;
   net::Mac mac;                         // configured, or derived from ip
   std::optional<net::Mac> nexthop_mac;  // set: no ARP / ND for the next hop
+
+  bool operator==(const Interface&) const = default;
 };
 
 struct PublicInterface : Interface {
@@ -29,6 +31,8 @@ struct PublicInterface : Interface {
   std::optional<net::Address> nat_ip;
   // The key-exchange identity of this queue: nat_ip if set, else ip.
   const net::Address& identity() const { return nat_ip ? *nat_ip : ip; }
+
+  bool operator==(const PublicInterface&) const = default;
 };
 
 struct RouteGateway {

@@ -64,7 +64,8 @@ base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::Gatew
 
 KeyManager::KeyManager(const config::GatewayConfig& config, const config::PublicInterface& queue,
                        tunnel::SaDatabase& sas, const base::Clock& clock, base::Random& random)
-    : family_(config.family),
+    : queue_(queue.queue),
+      family_(config.family),
       public_ip_(queue.ip),
       identity_(queue.identity()),
       port_(config.protocol_port),

@@ -60,6 +60,19 @@ class KeyManager {
   // for the Ethernet header, allocated from `port`.
   void poll(io::SpscRing& control, io::Port& port, io::Link& out) noexcept;
 
+  // Reconfiguration (PROTOCOL.md 2.4): old route i becomes route
+  // new_index[i] of `config`, keeping its SAs and any negotiation in
+  // progress, or is destroyed with its SAs when new_index[i] is
+  // tunnel::SaDatabase::kRemoved (the route is gone, or its pre-shared key
+  // or route SPI changed). Routes new to `config` start negotiating. Also
+  // remaps the SaDatabase. negotiation-ttl and sa-ttl take effect for new
+  // SAs.
+  void reconfigure(const config::GatewayConfig& config, std::span<const std::uint32_t> new_index);
+  // The new_index for reconfigure(): where each current route goes in
+  // `config`, matched by route SPI and pre-shared key (compared in constant
+  // time), kRemoved where there is no match.
+  std::vector<std::uint32_t> route_mapping(const config::GatewayConfig& config) const;
+
   const state::KeyManagerCounters& counters() const noexcept { return counters_; }
   // Routes whose outbound SA on this queue is in place (for tests, top).
   std::size_t routes_with_outbound_sa() const noexcept;
@@ -106,6 +119,7 @@ class KeyManager {
   void count(exchange::Error error);
   void log(const char* format, ...) noexcept __attribute__((format(printf, 2, 3)));
 
+  std::uint16_t queue_;
   net::Family family_;
   net::Address public_ip_;  // source of what we send
   net::Address identity_;   // nat-ip or ip: who we are in the prologue

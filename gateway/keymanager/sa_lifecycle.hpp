@@ -61,6 +61,8 @@ class SaLifecycle {
   void clear();
 
   void set_route(std::uint32_t route) noexcept { route_ = route; }
+  // New lifetimes apply to SAs installed from now on.
+  void set_settings(const LifecycleSettings& settings) noexcept { settings_ = settings; }
 
  private:
   struct Inbound {

@@ -26,19 +26,8 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
   std::unique_ptr<Worker> w(new Worker(config, *public_interface, private_port, public_port, clock,
                                        std::move(engine).value()));
 
-  // Routes, indexed in configuration order.
   w->sas_->set_route_count(config.routes.size());
-  for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
-    const config::Route& route = config.routes[i];
-    w->route_ids_.push_back(route.id);
-    w->sas_->set_gateway(i, route.gateway_for(queue));
-    const base::Status inserted = config.family == net::Family::kIpv4
-                                      ? w->lpm4_.insert(route.net, i)
-                                      : w->lpm6_.insert(route.net, i);
-    if (!inserted) return base::Error{"route " + route.id + ": " + inserted.error().message};
-  }
-  w->lpm4_.shrink_to_fit();
-  w->lpm6_.shrink_to_fit();
+  if (auto loaded = w->load_routes(config); !loaded) return loaded.error();
 
   if (config.data_plane) {
     std::unordered_map<std::string_view, std::uint32_t> index_of;
@@ -69,6 +58,58 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
   return w;
 }
 
+// Routes, indexed in configuration order: their ids, their gateway for this
+// queue and the lookup tables. The new tables are built aside and swapped
+// in, so a failure leaves the old ones.
+base::Status Worker::load_routes(const config::GatewayConfig& config) {
+  route::Lpm4 lpm4;
+  route::Lpm6 lpm6;
+  std::vector<std::string> ids;
+  for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
+    const config::Route& route = config.routes[i];
+    const base::Status inserted =
+        config.family == net::Family::kIpv4 ? lpm4.insert(route.net, i) : lpm6.insert(route.net, i);
+    if (!inserted) return base::Error{"route " + route.id + ": " + inserted.error().message};
+    ids.push_back(route.id);
+  }
+  lpm4.shrink_to_fit();
+  lpm6.shrink_to_fit();
+  lpm4_ = std::move(lpm4);
+  lpm6_ = std::move(lpm6);
+  route_ids_ = std::move(ids);
+  for (std::uint32_t i = 0; i < config.routes.size(); ++i)
+    sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
+  return base::Ok{};
+}
+
+base::Status Worker::reconfigure(const config::GatewayConfig& config) {
+  const config::PublicInterface* public_interface = config.public_interface(queue_);
+  const char* fixed =
+      config.family != fixed_.family                            ? "the address family"
+      : config.data_plane != fixed_.data_plane                  ? "data-plane"
+      : !(config.private_interface == fixed_.private_interface) ? "private-interface"
+      : public_interface == nullptr || !(*public_interface == fixed_.public_interface)
+          ? "this queue's public-interface"
+      : config.mtu != fixed_.mtu                     ? "mtu"
+      : config.tfc != fixed_.tfc                     ? "tfc"
+      : config.protocol_port != fixed_.protocol_port ? "protocol-port"
+                                                     : nullptr;
+  if (fixed != nullptr)
+    return base::Error{std::string("changing ") + fixed + " needs a restart of the gateway"};
+  if (!key_manager_)
+    return base::Error{"a data-plane gateway's SAs are static: restart it to change them"};
+  // Check the new routes before touching anything.
+  for (const auto& route : config.routes) {
+    const base::Status ok = config.family == net::Family::kIpv4
+                                ? route::Lpm4{}.insert(route.net, 0)
+                                : route::Lpm6{}.insert(route.net, 0);
+    if (!ok) return base::Error{"route " + route.id + ": " + ok.error().message};
+  }
+  const std::vector<std::uint32_t> new_index = key_manager_->route_mapping(config);
+  key_manager_->reconfigure(config, new_index);
+  return load_routes(config);
+}
+
 state::KeyManagerCounters Worker::key_manager_counters() const noexcept {
   state::KeyManagerCounters c =
       key_manager_ ? key_manager_->counters() : state::KeyManagerCounters{};
@@ -87,6 +128,8 @@ Worker::Worker(const config::GatewayConfig& config, const config::PublicInterfac
       engine_(std::move(engine)),
       sas_(std::make_unique<tunnel::SaDatabase>(*engine_)),
       control_(config.data_plane ? nullptr : std::make_unique<io::SpscRing>(kControlQueueSize)),
+      fixed_{config.family, config.private_interface, public_interface, config.mtu,
+             config.tfc,    config.protocol_port,     config.data_plane},
       private_next_hop_({config.private_interface.ip, config.private_interface.mac,
                          config.private_interface.nexthop_ip, config.private_interface.nexthop_mac},
                         clock),

@@ -60,6 +60,16 @@ class Worker {
                                                       const base::Clock& clock,
                                                       base::Random& random);
 
+  // Applies a new configuration to this queue between two polls (call it
+  // from the worker's thread). Routes may be added, removed or changed: a
+  // route that keeps its pre-shared key and route SPI keeps its SAs, and
+  // traffic on it goes on without loss; changing either, or removing the
+  // route, destroys them (PROTOCOL.md 2.4). negotiation-ttl and sa-ttl may
+  // change. Anything else (address family, interfaces, mtu, tfc,
+  // protocol-port, data-plane) is refused with an error naming it, and then
+  // nothing changes; so is a data-plane gateway's reconfiguration.
+  base::Status reconfigure(const config::GatewayConfig& config);
+
   // One round: receive a burst on each port, run every stage, transmit.
   // Returns the number of packets received.
   std::size_t poll() noexcept;
@@ -109,6 +119,7 @@ class Worker {
   Worker(const config::GatewayConfig& config, const config::PublicInterface& public_interface,
          io::Port& private_port, io::Port& public_port, const base::Clock& clock,
          std::unique_ptr<esp::Engine> engine);
+  base::Status load_routes(const config::GatewayConfig& config);
 
   std::uint16_t queue_;
   net::Family family_;
@@ -119,6 +130,17 @@ class Worker {
   std::unique_ptr<tunnel::SaDatabase> sas_;
   std::unique_ptr<io::SpscRing> control_;
   std::unique_ptr<keymanager::KeyManager> key_manager_;
+  // What reconfigure() cannot change (no secrets: pre-shared keys live
+  // only in the key manager's locked memory).
+  struct FixedSettings {
+    net::Family family;
+    config::Interface private_interface;
+    config::PublicInterface public_interface;
+    std::uint16_t mtu;
+    bool tfc;
+    std::uint16_t protocol_port;
+    bool data_plane;
+  } fixed_;
   std::vector<std::string> route_ids_;
   route::Lpm4 lpm4_;
   route::Lpm6 lpm6_;
