@@ -54,7 +54,7 @@ inline bool accept_ip(io::Packet* p, bool ipv6, state::DispatchCounters& c,
 
 inline bool is_destination(const io::Packet* p, bool ipv6, const std::uint8_t* own) noexcept {
   const std::uint8_t* ip = p->data + net::kEthernetHeaderSize;
-  return ipv6 ? std::memcmp(ip + 24, own, 16) == 0 : std::memcmp(ip + 16, own, 4) == 0;
+  return net::same_ip(ipv6 ? ip + 24 : ip + 16, own, ipv6);
 }
 
 // An ICMPv6 neighbor solicitation or advertisement (handled by the next hop

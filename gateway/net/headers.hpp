@@ -45,6 +45,21 @@ inline void store32(std::uint8_t* p, std::uint32_t v) noexcept {
   std::memcpy(p, &v, 4);
 }
 
+// Compares two IP addresses in packet memory (4 or 16 bytes) with word
+// loads rather than a call to memcmp.
+inline bool same_ip(const std::uint8_t* a, const std::uint8_t* b, bool ipv6) noexcept {
+  if (!ipv6) {
+    std::uint32_t x, y;
+    std::memcpy(&x, a, 4);
+    std::memcpy(&y, b, 4);
+    return x == y;
+  }
+  std::uint64_t x[2], y[2];
+  std::memcpy(x, a, 16);
+  std::memcpy(y, b, 16);
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 struct [[gnu::packed]] EthernetHeader {
   std::uint8_t destination[6];
   std::uint8_t source[6];

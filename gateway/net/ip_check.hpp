@@ -26,7 +26,8 @@ struct IpInfo {
   std::uint32_t length;         // total length (the packet may carry trailing padding)
 };
 
-inline IpInfo check_ipv4(const std::uint8_t* ip, std::size_t available) noexcept {
+[[gnu::always_inline]] inline IpInfo check_ipv4(const std::uint8_t* ip,
+                                                std::size_t available) noexcept {
   if (available < kIpv4HeaderSize) return {IpCheck::kTruncated, 0, 0, 0};
   const auto* h = reinterpret_cast<const Ipv4Header*>(ip);
   const std::uint16_t header_length = static_cast<std::uint16_t>((h->version_ihl & 0x0f) * 4);
@@ -45,7 +46,8 @@ inline IpInfo check_ipv4(const std::uint8_t* ip, std::size_t available) noexcept
 
 // Extension headers other than fragments are not walked: the upper-layer
 // protocol reported is the first next header.
-inline IpInfo check_ipv6(const std::uint8_t* ip, std::size_t available) noexcept {
+[[gnu::always_inline]] inline IpInfo check_ipv6(const std::uint8_t* ip,
+                                                std::size_t available) noexcept {
   if (available < kIpv6HeaderSize) return {IpCheck::kTruncated, 0, 0, 0};
   const auto* h = reinterpret_cast<const Ipv6Header*>(ip);
   if ((h->version_class_flow[0] >> 4) != 6) return {IpCheck::kMalformed, 0, 0, 0};
@@ -57,7 +59,8 @@ inline IpInfo check_ipv6(const std::uint8_t* ip, std::size_t available) noexcept
   return {IpCheck::kOk, h->next_header, kIpv6HeaderSize, length};
 }
 
-inline IpInfo check_ip(bool ipv6, const std::uint8_t* ip, std::size_t available) noexcept {
+[[gnu::always_inline]] inline IpInfo check_ip(bool ipv6, const std::uint8_t* ip,
+                                              std::size_t available) noexcept {
   return ipv6 ? check_ipv6(ip, available) : check_ipv4(ip, available);
 }
 

@@ -15,8 +15,7 @@ void InboundRouter::process(io::Link& in, io::Link& to_private, io::Link& to_rou
   for (io::Packet* p : in.packets()) {
     std::uint8_t* ip = p->data + kEthernetHeaderSize;
     const std::size_t ip_length = p->length - kEthernetHeaderSize;
-    if (std::memcmp(destination_of(ip, ipv6_), private_ip_.data(), private_ip_.size()) == 0)
-        [[unlikely]] {
+    if (same_ip(destination_of(ip, ipv6_), private_ip_.data(), ipv6_)) [[unlikely]] {
       const std::uint8_t protocol = ipv6_ ? reinterpret_cast<Ipv6Header*>(ip)->next_header
                                           : reinterpret_cast<Ipv4Header*>(ip)->protocol;
       const bool fragment = !ipv6_ && (load16(reinterpret_cast<Ipv4Header*>(ip)->flags_fragment) &

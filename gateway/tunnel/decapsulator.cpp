@@ -29,7 +29,8 @@ void Decapsulator::process(io::Link& in, io::Link& out, io::Port& public_port,
     sas[i] = p->length >= esp_offset + 4 ? sas_.inbound(load32(p->data + esp_offset)) : nullptr;
   }
   for (std::size_t i = 0; i < packets.size(); ++i) {
-    if (i + kPrefetchDistance < packets.size() && sas[i + kPrefetchDistance] != nullptr)
+    if (i + kPrefetchDistance < packets.size() && sas[i + kPrefetchDistance] != nullptr &&
+        sas[i + kPrefetchDistance] != sas[i])
       sas[i + kPrefetchDistance]->prefetch();
     io::Packet* p = packets[i];
     esp::InboundSa* sa = sas[i];

@@ -15,11 +15,11 @@ void Encapsulator::process(io::Link& in, io::Link& out, io::Port& public_port) n
   const std::uint8_t next_header = ipv6_ ? esp::kNextHeaderIpv6 : esp::kNextHeaderIpv4;
   const std::span<io::Packet*> packets = in.packets();
   for (std::size_t i = 0; i < packets.size(); ++i) {
+    io::Packet* p = packets[i];
     // Start loading the SA of a packet a few places ahead: with many routes
     // their keys are not in cache, and the loads overlap this packet's work.
-    if (i + kPrefetchDistance < packets.size())
+    if (i + kPrefetchDistance < packets.size() && packets[i + kPrefetchDistance]->route != p->route)
       sas_.outbound(packets[i + kPrefetchDistance]->route)->prefetch();
-    io::Packet* p = packets[i];
     std::uint8_t* inner = p->data + kEthernetHeaderSize;
     const std::size_t inner_length = p->length - kEthernetHeaderSize;
     const std::size_t padded =
