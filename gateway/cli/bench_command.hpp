@@ -3,6 +3,8 @@
 namespace strait::cli {
 
 // strait bench [--size 60|IMIX|BYTES] [--packets N] [--routes N] [--cpu N] [--json]
+//              [--host-thread]
+// strait bench --ake [--routes N] [--cpu N] [--json]
 int bench_command(int argc, char** argv);
 
 }  // namespace strait::cli

@@ -11,7 +11,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: strait <command> [options]\n"
     "commands:\n"
-    "  bench    software benchmark (one gateway looped back to itself)\n"
+    "  bench    software benchmark (one gateway looped back to itself; --ake: key\n"
+    "           exchanges between two gateways)\n"
     "  help     this text\n"
     "Run 'strait <command> --help' for the options of a command.\n";
 

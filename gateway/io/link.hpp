@@ -16,7 +16,7 @@ namespace strait::io {
 
 class Link {
  public:
-  static constexpr std::size_t kCapacity = 256;
+  static constexpr std::size_t kCapacity = 512;
 
   void push(Packet* p) noexcept {
     if (count_ < kCapacity) [[likely]] {

@@ -172,11 +172,15 @@ void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nan
   const std::span<const std::uint8_t> payload = datagram->payload;
   switch (type) {
     case MessageType::kKnock: {
-      if (!route.responder)
+      const bool fresh = !route.responder;
+      if (fresh)
         route.responder = std::make_unique<exchange::Responder>(route.route_spi, *route.psk,
                                                                 identity_, route.gateway, random_);
       const auto challenge = route.responder->on_knock(payload);
       if (!challenge) {
+        // A rejected knock changes nothing: no responder is left behind
+        // to make a later proposal look expected.
+        if (fresh) route.responder.reset();
         count(challenge.error());
         break;
       }

@@ -42,7 +42,11 @@ namespace strait::keymanager {
 class KeyManager {
  public:
   static constexpr std::uint32_t kMessagesPerSecond = 100;  // PROTOCOL.md 2.4
-  static constexpr std::size_t kMessagesPerPoll = 32;
+  // At least the worker's receive burst (64): a poll takes off the control
+  // queue as many messages as one receive can put on it, so a flood that
+  // fails the cheap checks never fills the queue and crowds out a genuine
+  // message (past the cheap checks the 100 per second bound applies).
+  static constexpr std::size_t kMessagesPerPoll = 64;
   // Negotiations this queue initiates at once; the rest wait their turn
   // (the peer answers at most 100 messages per second anyway).
   static constexpr std::size_t kConcurrentNegotiations = 32;

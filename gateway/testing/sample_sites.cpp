@@ -1,5 +1,6 @@
 #include "testing/sample_sites.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "base/hex.hpp"
@@ -42,6 +43,8 @@ Site paris(net::Family family) {
   s.public_mac = mac("02:00:00:01:01:01");
   s.public_nexthop_ip = ip(v4 ? "192.0.2.254" : "2001:db8:100::fe");
   s.public_nexthop_mac = mac("02:00:00:01:01:fe");
+  s.public_ip2 = ip(v4 ? "192.0.2.2" : "2001:db8:100::2");
+  s.public_mac2 = mac("02:00:00:01:02:01");
   s.outbound = sa(1001, 0x10, 0xa0);
   return s;
 }
@@ -61,6 +64,8 @@ Site tokyo(net::Family family) {
   s.public_mac = mac("02:00:00:02:01:01");
   s.public_nexthop_ip = ip(v4 ? "198.51.100.254" : "2001:db8:200::fe");
   s.public_nexthop_mac = mac("02:00:00:02:01:fe");
+  s.public_ip2 = ip(v4 ? "198.51.100.2" : "2001:db8:200::2");
+  s.public_mac2 = mac("02:00:00:02:02:01");
   s.outbound = sa(2001, 0x50, 0xc0);
   return s;
 }
@@ -72,6 +77,12 @@ std::string sa_entry(const char* kind, const std::string& route, const esp::SaPa
          base::encode_hex(p.salt) + "\"; queue " + std::to_string(queue) + "; }\n";
 }
 
+SiteOptions key_exchange_options() {
+  SiteOptions o;
+  o.data_plane = false;
+  return o;
+}
+
 std::string site_config(const Site& self, const Site& peer, const SiteOptions& o) {
   const std::string f = self.family == net::Family::kIpv4 ? "4" : "6";
   std::string t;
@@ -81,22 +92,35 @@ std::string site_config(const Site& self, const Site& peer, const SiteOptions& o
   if (o.static_private_nexthop)
     t += "  nexthop-mac " + self.private_nexthop_mac.to_string() + ";\n";
   t += "}\n";
-  t += "public-interface" + f + " {\n  ifname wan0;\n  ip " + self.public_ip.to_string() +
-       ";\n  mac " + self.public_mac.to_string() + ";\n  nexthop-ip " +
-       self.public_nexthop_ip.to_string() + ";\n";
-  if (o.static_public_nexthop) t += "  nexthop-mac " + self.public_nexthop_mac.to_string() + ";\n";
-  t += "}\n";
-  t += "route" + f + " {\n  id " + peer.name + ";\n  gateway { ip " + peer.public_ip.to_string() +
-       "; }\n  net \"" + peer.private_net.to_string() +
-       "\";\n  preshared-key "
-       "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n  spi 1234;\n}\n";
+  const auto public_interface = [&](const net::Address& address, const net::Mac& own_mac,
+                                    std::uint16_t queue, const std::optional<net::Address>& nat) {
+    t += "public-interface" + f + " {\n  ifname wan" + std::to_string(queue - 1) + ";\n  ip " +
+         address.to_string() + ";\n  mac " + own_mac.to_string() + ";\n  nexthop-ip " +
+         self.public_nexthop_ip.to_string() + ";\n";
+    if (o.static_public_nexthop)
+      t += "  nexthop-mac " + self.public_nexthop_mac.to_string() + ";\n";
+    if (queue != 1) t += "  queue " + std::to_string(queue) + ";\n";
+    if (nat) t += "  nat-ip " + nat->to_string() + ";\n";
+    t += "}\n";
+  };
+  public_interface(self.public_ip, self.public_mac, 1, o.nat_ip);
+  if (o.queues >= 2) public_interface(self.public_ip2, self.public_mac2, 2, std::nullopt);
+  t += "route" + f + " {\n  id " + peer.name + ";\n  gateway { ip " +
+       (o.peer_gateway ? *o.peer_gateway : peer.public_ip).to_string() + "; }\n";
+  if (o.queues >= 2) t += "  gateway { ip " + peer.public_ip2.to_string() + "; queue 2; }\n";
+  t += "  net \"" + peer.private_net.to_string() + "\";\n  preshared-key \"" + o.preshared_key +
+       "\";\n  spi " + std::to_string(o.route_spi) + ";\n}\n";
   t += "mtu " + std::to_string(o.mtu) + ";\n";
   t += std::string("tfc ") + (o.tfc ? "true" : "false") + ";\n";
   t += "protocol-port " + std::to_string(o.protocol_port) + ";\n";
+  if (o.negotiation_ttl != 0) t += "negotiation-ttl " + std::to_string(o.negotiation_ttl) + ";\n";
+  if (o.sa_ttl != 0) t += "sa-ttl " + std::to_string(o.sa_ttl) + ";\n";
   t += std::string("data-plane ") + (o.data_plane ? "true" : "false") + ";\n";
   if (o.data_plane) {
-    t += sa_entry("outbound-sa", peer.name, self.outbound);
-    t += sa_entry("inbound-sa", peer.name, peer.outbound);
+    for (std::uint16_t queue = 1; queue <= std::max<std::uint16_t>(o.queues, 1); ++queue) {
+      t += sa_entry("outbound-sa", peer.name, self.outbound, queue);
+      t += sa_entry("inbound-sa", peer.name, peer.outbound, queue);
+    }
   }
   t += o.extra;
   return t;

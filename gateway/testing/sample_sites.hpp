@@ -5,6 +5,7 @@
 // SA and vice versa, so two harnesses wired public to public talk.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "esp/security_association.hpp"
@@ -25,6 +26,9 @@ struct Site {
   net::Mac public_mac;
   net::Address public_nexthop_ip;
   net::Mac public_nexthop_mac;
+  // The public interface of queue 2 (SiteOptions::queues = 2); same next hop.
+  net::Address public_ip2;
+  net::Mac public_mac2;
   esp::SaParameters outbound;  // what this site's gateway encrypts with
 };
 
@@ -39,7 +43,20 @@ struct SiteOptions {
   bool static_public_nexthop = true;
   std::uint16_t protocol_port = 303;
   std::string extra;  // appended verbatim (more routes, SAs)
+
+  // Key exchange (data_plane = false).
+  std::uint16_t queues = 1;            // 2: a second public interface (public_ip2, queue 2), and
+                                       // the route's gateway for queue 2 is peer.public_ip2
+  std::optional<net::Address> nat_ip;  // nat-ip of the queue 1 interface
+  std::optional<net::Address> peer_gateway;  // the route's queue 1 gateway (default peer.public_ip)
+  std::string preshared_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  std::uint32_t route_spi = 1234;
+  std::uint32_t negotiation_ttl = 0;  // seconds; 0: not written (default 5)
+  std::uint32_t sa_ttl = 0;           // seconds; 0: not written (default 600)
 };
+
+// SiteOptions of a gateway that negotiates its SAs (data_plane = false).
+SiteOptions key_exchange_options();
 
 // The configuration of `self`'s gateway with one route ("<peer.name>") to
 // the peer's LAN through the peer's public address; SAs (data-plane) are

@@ -1,0 +1,297 @@
+#include "testing/two_sites.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "config/load.hpp"
+#include "net/checksum.hpp"
+#include "net/headers.hpp"
+#include "testing/frame_view.hpp"
+
+namespace strait::testing {
+
+namespace {
+
+// The IP header of an Ethernet frame, or nullptr.
+std::uint8_t* ip_header(Bytes& frame) {
+  if (frame.size() < net::kEthernetHeaderSize + net::kIpv4HeaderSize) return nullptr;
+  const std::uint16_t ethertype = net::load16(frame.data() + 12);
+  std::uint8_t* ip = frame.data() + net::kEthernetHeaderSize;
+  if (ethertype == 0x0800 && (ip[0] >> 4) == 4) return ip;
+  if (ethertype == 0x86dd && (ip[0] >> 4) == 6 &&
+      frame.size() >= net::kEthernetHeaderSize + net::kIpv6HeaderSize)
+    return ip;
+  return nullptr;
+}
+
+// Replaces the address at `field` (4 or 16 bytes) by `to`, adjusting the
+// IPv4 header checksum and a UDP checksum incrementally (RFC 1624), so a
+// checksum that was wrong stays wrong.
+void rewrite_address(Bytes& frame, std::uint8_t* ip, std::uint8_t* field, const net::Address& to) {
+  const bool v4 = (ip[0] >> 4) == 4;
+  const std::size_t size = v4 ? 4 : 16;
+  const std::size_t header = v4 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : net::kIpv6HeaderSize;
+  const std::uint8_t protocol = v4 ? ip[9] : ip[6];
+  std::uint8_t* udp_sum = nullptr;
+  if (protocol == net::kProtocolUdp &&
+      frame.size() >= net::kEthernetHeaderSize + header + net::kUdpHeaderSize &&
+      net::load16(ip + header + 6) != 0)
+    udp_sum = ip + header + 6;
+  for (std::size_t i = 0; i < size; i += 2) {
+    const std::uint16_t old_word = net::load16(field + i);
+    const std::uint16_t new_word = net::load16(to.data() + i);
+    if (v4) net::store16(ip + 10, net::checksum_adjust(net::load16(ip + 10), old_word, new_word));
+    if (udp_sum != nullptr)
+      net::store16(udp_sum, net::checksum_adjust(net::load16(udp_sum), old_word, new_word));
+    net::store16(field + i, new_word);
+  }
+}
+
+std::uint8_t* source_field(std::uint8_t* ip) {
+  return (ip[0] >> 4) == 4 ? ip + 12 : ip + 8;
+}
+std::uint8_t* destination_field(std::uint8_t* ip) {
+  return (ip[0] >> 4) == 4 ? ip + 16 : ip + 24;
+}
+net::Address address_at(const std::uint8_t* ip, const std::uint8_t* field) {
+  return (ip[0] >> 4) == 4 ? net::Address::ipv4(field) : net::Address::ipv6(field);
+}
+
+}  // namespace
+
+std::optional<exchange::MessageType> WanFrame::message_type(std::uint16_t port) const {
+  const auto ip = parse_ip_frame(bytes);
+  if (!ip || ip->protocol != net::kProtocolUdp) return std::nullopt;
+  const auto udp = parse_udp(*ip);
+  if (!udp || udp->destination_port != port || udp->payload.size() < exchange::kHeaderSize)
+    return std::nullopt;
+  return static_cast<exchange::MessageType>(udp->payload[4]);
+}
+
+bool WanFrame::is_esp() const {
+  const auto ip = parse_ip_frame(bytes);
+  return ip && ip->protocol == net::kProtocolEsp;
+}
+
+Bytes WanFrame::udp_payload() const {
+  const auto ip = parse_ip_frame(bytes);
+  if (!ip || ip->protocol != net::kProtocolUdp) return {};
+  const auto udp = parse_udp(*ip);
+  return udp ? udp->payload : Bytes{};
+}
+
+TwoSites::TwoSites(const TwoSitesOptions& options) {
+  const Site p = paris(options.family), t = tokyo(options.family);
+  build(options, site_config(p, t, options.paris), site_config(t, p, options.tokyo));
+}
+
+TwoSites::TwoSites(const TwoSitesOptions& options, const std::string& paris_config,
+                   const std::string& tokyo_config) {
+  build(options, paris_config, tokyo_config);
+}
+
+void TwoSites::build(const TwoSitesOptions& options, const std::string& paris_config,
+                     const std::string& tokyo_config) {
+  sites_[0] = paris(options.family);
+  sites_[1] = tokyo(options.family);
+  const std::string* texts[] = {&paris_config, &tokyo_config};
+  randoms_[0] = std::make_unique<base::SeededRandom>(options.paris_seed);
+  randoms_[1] = std::make_unique<base::SeededRandom>(options.tokyo_seed);
+  for (std::size_t s = 0; s < 2; ++s) {
+    auto config = config::load(*texts[s], sites_[s].name + ".conf");
+    if (!config) throw std::runtime_error(sites_[s].name + " config: " + config.error().message);
+    configs_[s] = std::move(config).value();
+  }
+  auto pool = io::FramePool::create(16384, options.frame_count);
+  if (!pool) throw std::runtime_error("frame pool: " + pool.error().message);
+  pool_ = std::move(pool).value();
+  for (std::size_t s = 0; s < 2; ++s) {
+    for (const config::PublicInterface& own : configs_[s].public_interfaces) {
+      Node n;
+      n.site = s == 0 ? SiteId::kParis : SiteId::kTokyo;
+      n.queue = own.queue;
+      n.public_ip = own.ip;
+      n.public_mac = own.mac;
+      n.private_wire = std::make_unique<io::MemoryWire>(*pool_, options.ring_capacity);
+      n.public_wire = std::make_unique<io::MemoryWire>(*pool_, options.ring_capacity);
+      auto w = worker::Worker::create(configs_[s], own.queue, n.private_wire->b(),
+                                      n.public_wire->b(), clock_, *randoms_[s]);
+      if (!w) throw std::runtime_error(sites_[s].name + " worker: " + w.error().message);
+      n.worker = std::move(w).value();
+      nodes_.push_back(std::move(n));
+    }
+  }
+}
+
+TwoSites::~TwoSites() {
+  // Release whatever is still in flight before the pool goes.
+  io::Packet* burst[64];
+  for (Node& n : nodes_) {
+    drain(n.private_wire->a());
+    drain(n.public_wire->a());
+    drain(n.private_wire->b());
+    drain(n.public_wire->b());
+    if (auto* control = n.worker ? n.worker->control_queue() : nullptr)
+      while (const std::size_t k = control->pop(burst, 64))
+        for (std::size_t i = 0; i < k; ++i)
+          burst[i]->pool->release(burst[i]);
+  }
+}
+
+TwoSites::Node& TwoSites::node(SiteId id, std::uint16_t queue) {
+  for (Node& n : nodes_)
+    if (n.site == id && n.queue == queue) return n;
+  throw std::invalid_argument("no worker for queue " + std::to_string(queue));
+}
+
+worker::Worker& TwoSites::worker(SiteId id, std::uint16_t queue) {
+  return *node(id, queue).worker;
+}
+
+std::uint16_t TwoSites::queues(SiteId id) const {
+  return static_cast<std::uint16_t>(configs_[index(id)].public_interfaces.size());
+}
+
+const net::Address& TwoSites::public_ip(SiteId id, std::uint16_t queue) {
+  return node(id, queue).public_ip;
+}
+
+void TwoSites::inject(io::MemoryPort& host, const Bytes& frame) {
+  if (frame.size() > pool_->max_frame_length())
+    throw std::runtime_error("frame of " + std::to_string(frame.size()) + " bytes too long");
+  io::Packet* p = host.allocate();
+  if (p == nullptr) throw std::runtime_error("frame pool exhausted");
+  if (!frame.empty()) std::memcpy(p->data, frame.data(), frame.size());
+  p->length = static_cast<std::uint32_t>(frame.size());
+  io::Packet* one[] = {p};
+  const std::uint64_t dropped = host.counters().txdrop;
+  host.transmit(one);
+  if (host.counters().txdrop != dropped) throw std::runtime_error("wire ring full");
+}
+
+std::vector<Bytes> TwoSites::drain(io::MemoryPort& host) {
+  std::vector<Bytes> out;
+  io::Packet* burst[64];
+  while (const std::size_t n = host.receive(burst)) {
+    for (std::size_t i = 0; i < n; ++i) {
+      out.emplace_back(burst[i]->data, burst[i]->data + burst[i]->length);
+      host.release(burst[i]);
+    }
+  }
+  return out;
+}
+
+void TwoSites::send_private(SiteId id, const Bytes& frame, std::uint16_t queue) {
+  inject(node(id, queue).private_wire->a(), frame);
+}
+
+std::vector<Bytes> TwoSites::take_private(SiteId id, std::uint16_t queue) {
+  return drain(node(id, queue).private_wire->a());
+}
+
+void TwoSites::send_public(SiteId id, const Bytes& frame, std::uint16_t queue) {
+  inject(node(id, queue).public_wire->a(), frame);
+}
+
+void TwoSites::deliver(const WanFrame& frame) {
+  Node& to = node(frame.to, frame.to_queue);
+  Bytes bytes = frame.bytes;
+  if (bytes.size() >= net::kEthernetHeaderSize) {
+    // As the site's public next hop (the router in front of it) sends it.
+    std::memcpy(bytes.data(), to.public_mac.bytes.data(), 6);
+    std::memcpy(bytes.data() + 6, site(frame.to).public_nexthop_mac.bytes.data(), 6);
+  }
+  inject(to.public_wire->a(), bytes);
+  ++delivered_;
+}
+
+void TwoSites::set_nat(SiteId id, std::uint16_t queue, const net::Address& outside) {
+  node(id, queue).nat_outside = outside;
+}
+
+std::size_t TwoSites::move_wan() {
+  std::size_t seen = 0;
+  for (Node& from : nodes_) {
+    for (Bytes& bytes : drain(from.public_wire->a())) {
+      ++seen;
+      std::uint8_t* ip = ip_header(bytes);
+      if (ip == nullptr) {
+        ++unroutable_;
+        continue;
+      }
+      if (from.nat_outside && address_at(ip, source_field(ip)) == from.public_ip)
+        rewrite_address(bytes, ip, source_field(ip), *from.nat_outside);
+      const net::Address destination = address_at(ip, destination_field(ip));
+      Node* to = nullptr;
+      for (Node& n : nodes_) {
+        if (n.nat_outside ? *n.nat_outside == destination : n.public_ip == destination) {
+          to = &n;
+          break;
+        }
+      }
+      if (to == nullptr) {
+        ++unroutable_;
+        continue;
+      }
+      if (to->nat_outside) rewrite_address(bytes, ip, destination_field(ip), to->public_ip);
+      WanFrame frame{from.site, from.queue, to->site, to->queue, std::move(bytes)};
+      const std::size_t copies = filter_ ? filter_(frame) : 1;
+      if (copies == 0) ++dropped_;
+      for (std::size_t i = 0; i < copies; ++i)
+        deliver(frame);
+    }
+  }
+  return seen;
+}
+
+std::size_t TwoSites::run(std::size_t max_rounds) {
+  std::size_t rounds = 0;
+  while (rounds < max_rounds) {
+    ++rounds;
+    std::size_t received = 0;
+    for (Node& n : nodes_)
+      received += n.worker->poll();
+    if (move_wan() == 0 && received == 0) break;
+  }
+  return rounds;
+}
+
+void TwoSites::advance(base::Nanoseconds duration, base::Nanoseconds step) {
+  while (duration > 0) {
+    const base::Nanoseconds by = std::min(step, duration);
+    clock_.advance(by);
+    duration -= by;
+    run();
+  }
+}
+
+Bytes key_exchange_frame(const Site& to, const net::Address& destination,
+                         const net::Address& source, const Bytes& payload, std::uint16_t port) {
+  const net::Mac& own = destination == to.public_ip2 ? to.public_mac2 : to.public_mac;
+  return ip_frame(own, to.public_nexthop_mac, udp_packet(source, destination, port, port, payload));
+}
+
+Bytes host_datagram(const Site& from, const Site& to, std::size_t size, std::uint8_t seed,
+                    std::uint8_t ttl) {
+  IpOptions o;
+  o.ttl = ttl;
+  return udp_packet(from.host_ip, to.host_ip, 4000, 5000, pattern(size, seed), o);
+}
+
+Bytes lan_frame(const Site& site, const Bytes& packet) {
+  return ip_frame(site.private_mac, site.private_nexthop_mac, packet);
+}
+
+Bytes to_lan_frame(const Site& site, const Bytes& packet) {
+  return ip_frame(site.private_nexthop_mac, site.private_mac, packet);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> counter_values(
+    const state::KeyManagerCounters& counters) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  counters.visit([&](const char* name, std::uint64_t value) { out.emplace_back(name, value); });
+  return out;
+}
+
+}  // namespace strait::testing

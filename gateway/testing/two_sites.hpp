@@ -1,0 +1,164 @@
+#pragma once
+// Two gateways, paris and tokyo, joined by a simulated WAN, for end-to-end
+// tests of the key exchange: one FramePool, one ManualClock shared by both
+// sites, and for every (site, queue) a Worker with a private MemoryWire and
+// a public MemoryWire. The WAN moves what a public port transmits to the
+// public port whose address is the frame's destination (possibly the
+// sender itself), rewriting the Ethernet header as a router would. A
+// filter sees every frame on the WAN and may drop, corrupt, duplicate or
+// capture it; a NAT can translate a queue's public address.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/random.hpp"
+#include "config/gateway_config.hpp"
+#include "exchange/messages.hpp"
+#include "io/frame_pool.hpp"
+#include "io/memory_wire.hpp"
+#include "testing/frame_builder.hpp"
+#include "testing/sample_sites.hpp"
+#include "worker/worker.hpp"
+
+namespace strait::testing {
+
+enum class SiteId : std::uint8_t { kParis, kTokyo };
+
+struct TwoSitesOptions {
+  net::Family family = net::Family::kIpv4;
+  // Options of each site's configuration (site_config(self, peer, options)).
+  // Workers are built for queues 1..options.queues of each site.
+  SiteOptions paris = key_exchange_options();
+  SiteOptions tokyo = key_exchange_options();
+  std::size_t frame_count = 4096;
+  std::size_t ring_capacity = 1024;
+  std::uint64_t paris_seed = 1;
+  std::uint64_t tokyo_seed = 2;
+};
+
+// A frame on the WAN, from one worker's public port towards another's.
+struct WanFrame {
+  SiteId from = SiteId::kParis;
+  std::uint16_t from_queue = 1;
+  SiteId to = SiteId::kTokyo;
+  std::uint16_t to_queue = 1;
+  Bytes bytes;  // the Ethernet frame as it will be delivered (NAT applied)
+
+  // The key-exchange message type of a UDP datagram to `port`, if it is one
+  // (at least 8 bytes of UDP payload).
+  std::optional<exchange::MessageType> message_type(std::uint16_t port = 303) const;
+  bool is_esp() const;
+  // The UDP payload (transport header + message); empty if not UDP.
+  Bytes udp_payload() const;
+};
+
+// Decides the fate of a WAN frame: returns how many copies to deliver (0
+// drops it, 2 duplicates it); may modify the bytes (after which the frame
+// is delivered as modified) or keep a copy to deliver() later.
+using WanFilter = std::function<std::size_t(WanFrame& frame)>;
+
+class TwoSites {
+ public:
+  // Builds both gateways from site_config(); throws std::runtime_error on
+  // a configuration or worker error.
+  explicit TwoSites(const TwoSitesOptions& options = {});
+  // With explicit configuration texts (the sites' addresses are still
+  // those of paris() / tokyo() of options.family).
+  TwoSites(const TwoSitesOptions& options, const std::string& paris_config,
+           const std::string& tokyo_config);
+  ~TwoSites();
+  TwoSites(const TwoSites&) = delete;
+  TwoSites& operator=(const TwoSites&) = delete;
+
+  const Site& site(SiteId id) const { return sites_[index(id)]; }
+  const config::GatewayConfig& config(SiteId id) const { return configs_[index(id)]; }
+  worker::Worker& worker(SiteId id, std::uint16_t queue = 1);
+  std::uint16_t queues(SiteId id) const;
+  // The public address of a site's queue (the address its port owns).
+  const net::Address& public_ip(SiteId id, std::uint16_t queue = 1);
+  base::ManualClock& clock() noexcept { return clock_; }
+  io::FramePool& pool() noexcept { return *pool_; }
+
+  // Private side: frames from / to the site's LAN on that queue.
+  void send_private(SiteId id, const Bytes& frame, std::uint16_t queue = 1);
+  std::vector<Bytes> take_private(SiteId id, std::uint16_t queue = 1);
+  // Public side: a frame arriving from the WAN (not seen by the filter).
+  void send_public(SiteId id, const Bytes& frame, std::uint16_t queue = 1);
+  // Delivers a (captured) WAN frame to its destination now, unfiltered.
+  void deliver(const WanFrame& frame);
+
+  // Polls every worker and moves WAN frames until a whole round received
+  // nothing and moved nothing; returns the number of rounds.
+  std::size_t run(std::size_t max_rounds = 100000);
+  // Advances the clock by `duration` in steps of `step`, running after each.
+  void advance(base::Nanoseconds duration, base::Nanoseconds step = base::kMillisecond);
+
+  void set_filter(WanFilter filter) { filter_ = std::move(filter); }
+  void clear_filter() { filter_ = nullptr; }
+  // NAT in front of a queue: what it sends leaves with source `outside`,
+  // what is sent to `outside` reaches it (checksums fixed).
+  void set_nat(SiteId id, std::uint16_t queue, const net::Address& outside);
+
+  // Frames the WAN delivered / dropped (filter verdict 0) / could not route.
+  std::uint64_t wan_delivered() const noexcept { return delivered_; }
+  std::uint64_t wan_dropped() const noexcept { return dropped_; }
+  std::uint64_t wan_unroutable() const noexcept { return unroutable_; }
+
+ private:
+  struct Node {
+    SiteId site;
+    std::uint16_t queue;
+    net::Address public_ip;
+    net::Mac public_mac;
+    std::optional<net::Address> nat_outside;
+    std::unique_ptr<io::MemoryWire> private_wire;  // a(): the LAN, b(): the gateway
+    std::unique_ptr<io::MemoryWire> public_wire;   // a(): the WAN, b(): the gateway
+    std::unique_ptr<worker::Worker> worker;
+  };
+  static std::size_t index(SiteId id) { return id == SiteId::kParis ? 0 : 1; }
+  void build(const TwoSitesOptions& options, const std::string& paris_config,
+             const std::string& tokyo_config);
+  Node& node(SiteId id, std::uint16_t queue);
+  void inject(io::MemoryPort& host, const Bytes& frame);
+  static std::vector<Bytes> drain(io::MemoryPort& host);
+  // Moves what every public port sent; returns the number of frames seen.
+  std::size_t move_wan();
+
+  base::ManualClock clock_;
+  Site sites_[2];
+  config::GatewayConfig configs_[2];
+  std::unique_ptr<base::SeededRandom> randoms_[2];
+  std::unique_ptr<io::FramePool> pool_;
+  std::vector<Node> nodes_;
+  WanFilter filter_;
+  std::uint64_t delivered_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::uint64_t unroutable_ = 0;
+};
+
+// A key-exchange datagram (or any UDP payload) from `source` to a site's
+// queue address, framed as it arrives on that site's public port: Ethernet
+// from the site's public next hop, IP TTL 64, UDP `port` -> `port` with a
+// valid checksum.
+Bytes key_exchange_frame(const Site& to, const net::Address& destination,
+                         const net::Address& source, const Bytes& payload,
+                         std::uint16_t port = 303);
+
+// Traffic between the LANs: a UDP datagram from one site's LAN host to the
+// other's; the frame in which the site's LAN router hands a packet to the
+// gateway; the frame in which the gateway hands a packet to its LAN router.
+Bytes host_datagram(const Site& from, const Site& to, std::size_t size, std::uint8_t seed = 0,
+                    std::uint8_t ttl = 64);
+Bytes lan_frame(const Site& site, const Bytes& packet);
+Bytes to_lan_frame(const Site& site, const Bytes& packet);
+
+// Names and values of a KeyManagerCounters, for exact comparisons in tests.
+std::vector<std::pair<std::string, std::uint64_t>> counter_values(
+    const state::KeyManagerCounters& counters);
+
+}  // namespace strait::testing
