@@ -26,8 +26,9 @@ BOOST_AUTO_TEST_CASE(every_route_is_keyed_on_both_gateways) {
       BOOST_TEST(r.tokyo.completed <= r.paris.responded);
       BOOST_TEST(r.exchanges == r.paris.completed + r.tokyo.completed);
       BOOST_TEST(r.exchanges >= routes);
-      BOOST_TEST(r.paris.initiated >= routes);
-      BOOST_TEST(r.tokyo.initiated >= routes);
+      // Every route was initiated by at least one side (a route the peer
+      // keys first is not negotiated again until its rekey time).
+      BOOST_TEST(r.paris.initiated + r.tokyo.initiated >= routes);
       BOOST_TEST(r.seconds > 0);
       BOOST_TEST(r.exchanges_per_second > 0);
       // Each gateway takes at most 100 messages a second; an exchange is

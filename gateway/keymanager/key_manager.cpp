@@ -99,7 +99,32 @@ void KeyManager::poll(io::SpscRing& control, io::Port& port, io::Link& out) noex
     Route& route = *routes_[t.route];
     if (route.scheduled != t.at) continue;  // superseded by a later schedule()
     route.scheduled = base::kNever;
-    run(route, port, out, now);
+    run(route, now);
+  }
+  start_waiting(port, out, now);
+}
+
+// Starts the negotiations of waiting routes while slots and the initiation
+// pace allow.
+void KeyManager::start_waiting(io::Port& port, io::Link& out, base::Nanoseconds now) {
+  while (!waiting_.empty() && in_flight_ < kConcurrentNegotiations) {
+    Route& route = *routes_[waiting_.front()];
+    if (route.initiator || now < route.negotiate_at) {  // no longer due
+      route.waiting = false;
+      waiting_.pop_front();
+      schedule(route, now);
+      continue;
+    }
+    if (!initiation_limit_.allow(now)) break;
+    route.waiting = false;
+    waiting_.pop_front();
+    route.initiator = std::make_unique<exchange::Initiator>(route.route_spi, *route.psk, identity_,
+                                                            route.gateway, random_);
+    ++in_flight_;
+    route.initiator_deadline = now + negotiation_ttl_;
+    send(route, route.initiator->knock(), port, out);
+    ++counters_.negotiations_initiated;
+    schedule(route, now);
   }
 }
 
@@ -272,7 +297,7 @@ void KeyManager::end_negotiation(Route& route) {
   --in_flight_;
 }
 
-void KeyManager::run(Route& route, io::Port& port, io::Link& out, base::Nanoseconds now) {
+void KeyManager::run(Route& route, base::Nanoseconds now) {
   route.lifecycle.run(now);
   if (route.initiator && now >= route.initiator_deadline) {
     ++counters_.negotiations_expired;
@@ -284,17 +309,9 @@ void KeyManager::run(Route& route, io::Port& port, io::Link& out, base::Nanoseco
   // Without an outbound SA (expired, never negotiated) negotiate now.
   if (!route.lifecycle.has_outbound() && route.negotiate_at > now && !route.loopback)
     route.negotiate_at = now;
-  if (!route.initiator && now >= route.negotiate_at) {
-    if (in_flight_ < kConcurrentNegotiations) {
-      route.initiator = std::make_unique<exchange::Initiator>(route.route_spi, *route.psk,
-                                                              identity_, route.gateway, random_);
-      ++in_flight_;
-      route.initiator_deadline = now + negotiation_ttl_;
-      send(route, route.initiator->knock(), port, out);
-      ++counters_.negotiations_initiated;
-    } else {
-      route.negotiate_at = now + 10 * base::kMillisecond;  // wait for a free slot
-    }
+  if (!route.initiator && !route.waiting && now >= route.negotiate_at) {
+    waiting_.push_back(route.index);  // start_waiting() knocks when its turn comes
+    route.waiting = true;
   }
   schedule(route, now);
 }
@@ -304,7 +321,7 @@ void KeyManager::schedule(Route& route, base::Nanoseconds now) {
   base::Nanoseconds next = route.lifecycle.run(now);
   if (route.initiator) next = std::min(next, route.initiator_deadline);
   if (route.responder) next = std::min(next, route.responder_expires);
-  if (!route.initiator) next = std::min(next, std::max(route.negotiate_at, now));
+  if (!route.initiator && !route.waiting) next = std::min(next, std::max(route.negotiate_at, now));
   if (next == base::kNever || next == route.scheduled) return;
   route.scheduled = next;
   timers_.push({next, route.index});

@@ -15,6 +15,7 @@
 // bounded whatever arrives.
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <queue>
 #include <string>
@@ -47,9 +48,12 @@ class KeyManager {
   // fails the cheap checks never fills the queue and crowds out a genuine
   // message (past the cheap checks the 100 per second bound applies).
   static constexpr std::size_t kMessagesPerPoll = 64;
-  // Negotiations this queue initiates at once; the rest wait their turn
-  // (the peer answers at most 100 messages per second anyway).
+  // Negotiations this queue initiates at once, and new ones per second;
+  // the rest wait their turn in order. An exchange costs each side two
+  // inbound messages, so with both sides initiating at this pace neither
+  // exceeds the peer's 100 messages per second.
   static constexpr std::size_t kConcurrentNegotiations = 32;
+  static constexpr std::uint32_t kInitiationsPerSecond = 20;
 
   // Routes are those of `config`, indexed as in the SaDatabase.
   static base::Result<std::unique_ptr<KeyManager>> create(const config::GatewayConfig& config,
@@ -102,6 +106,7 @@ class KeyManager {
     std::unique_ptr<exchange::Responder> responder;  // while a peer negotiates
     base::Nanoseconds responder_expires = 0;
     base::Nanoseconds negotiate_at = 0;          // start the next negotiation then
+    bool waiting = false;                        // in waiting_, for a negotiation slot
     base::Nanoseconds scheduled = base::kNever;  // its live entry in the timer heap
   };
   struct Timer {
@@ -114,7 +119,8 @@ class KeyManager {
              tunnel::SaDatabase& sas, const base::Clock& clock, base::Random& random);
 
   void receive(io::Packet* p, io::Port& port, io::Link& out, base::Nanoseconds now);
-  void run(Route& route, io::Port& port, io::Link& out, base::Nanoseconds now);
+  void run(Route& route, base::Nanoseconds now);
+  void start_waiting(io::Port& port, io::Link& out, base::Nanoseconds now);
   void schedule(Route& route, base::Nanoseconds now);
   void send(const Route& route, std::span<const std::uint8_t> payload, io::Port& port,
             io::Link& out);
@@ -142,6 +148,8 @@ class KeyManager {
   std::unordered_map<std::uint32_t, Route*> by_spi_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::size_t in_flight_ = 0;
+  std::deque<std::uint32_t> waiting_;  // routes due to negotiate, oldest first
+  base::RateLimit initiation_limit_{kInitiationsPerSecond, base::kSecond};
   base::RateLimit inbound_limit_{kMessagesPerSecond, base::kSecond};
   base::RateLimit log_limit_{20, base::kSecond};
 };

@@ -45,6 +45,7 @@ void KeyManager::reconfigure(const config::GatewayConfig& config,
 
   by_spi_.clear();
   timers_ = {};
+  waiting_.clear();
   for (std::uint32_t j = 0; j < routes.size(); ++j) {
     const config::Route& r = config.routes[j];
     const net::Address& gateway = r.gateway_for(queue_);
@@ -72,6 +73,7 @@ void KeyManager::reconfigure(const config::GatewayConfig& config,
     sas_.set_gateway(j, route.gateway);
     by_spi_[route.route_spi] = &route;
     route.scheduled = base::kNever;
+    route.waiting = false;
   }
   routes_ = std::move(routes);
   for (auto& route : routes_)
