@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <sodium.h>
+
 #include "net/address.hpp"
 
 namespace strait::config {
@@ -40,7 +42,17 @@ struct RouteGateway {
   std::uint16_t queue = 1;
 };
 
+// Secrets (pre-shared keys, SA keys and salts) are wiped when a
+// configuration object dies; the key manager keeps its own copies in locked
+// memory.
 struct Route {
+  Route() = default;
+  Route(const Route&) = default;
+  Route(Route&&) = default;
+  Route& operator=(const Route&) = default;
+  Route& operator=(Route&&) = default;
+  ~Route() { sodium_memzero(preshared_key.data(), preshared_key.size()); }
+
   std::string id;
   net::Prefix net;
   std::vector<RouteGateway> gateways;  // at least one, unique queue
@@ -60,6 +72,16 @@ struct Route {
 };
 
 struct SecurityAssociation {
+  SecurityAssociation() = default;
+  SecurityAssociation(const SecurityAssociation&) = default;
+  SecurityAssociation(SecurityAssociation&&) = default;
+  SecurityAssociation& operator=(const SecurityAssociation&) = default;
+  SecurityAssociation& operator=(SecurityAssociation&&) = default;
+  ~SecurityAssociation() {
+    sodium_memzero(key.data(), key.size());
+    sodium_memzero(salt.data(), salt.size());
+  }
+
   std::string route;  // id of a configured route
   std::uint32_t spi = 0;
   std::array<std::uint8_t, 16> key{};

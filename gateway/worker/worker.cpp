@@ -147,6 +147,10 @@ Worker::Worker(const config::GatewayConfig& config, const config::PublicInterfac
       encapsulator_(*engine_, *sas_, {public_interface.ip, config.mtu, config.tfc}),
       decapsulator_(*engine_, *sas_, config.family) {}
 
+// The key manager takes at least a receive burst of messages per poll, so
+// its control queue cannot fill up with messages that failed its checks.
+static_assert(keymanager::KeyManager::kMessagesPerPoll >= Worker::kBurst);
+
 std::size_t Worker::poll() noexcept {
   io::Packet* burst[kBurst];
 
