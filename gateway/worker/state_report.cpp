@@ -36,7 +36,7 @@ class Container {
 std::string render_gateway_state(std::span<const Worker* const> workers) {
   Container private_interface, public_interface, private_next_hop, public_next_hop,
       private_dispatch, public_dispatch, private_router, public_router, private_icmp, public_icmp,
-      inbound_icmp;
+      inbound_icmp, key_manager;
   const bool ipv6 = !workers.empty() && workers.front()->family() == net::Family::kIpv6;
   auto into = [](Container& c) {
     return [&c](std::string_view n, std::uint64_t v) { c.add(n, v); };
@@ -53,6 +53,7 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
     w->private_icmp().visit(into(private_icmp), ipv6);
     w->public_icmp().visit(into(public_icmp), ipv6);
     w->inbound_icmp().visit(into(inbound_icmp), ipv6);
+    w->key_manager_counters().visit(into(key_manager));
   }
   std::string out = "gateway-state {\n";
   private_interface.render(out, "private-interface", 2);
@@ -67,6 +68,7 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
   private_icmp.render(out, std::string("private-icmp") + family, 2);
   public_icmp.render(out, std::string("public-icmp") + family, 2);
   inbound_icmp.render(out, std::string("inbound-icmp") + family, 2);
+  key_manager.render(out, "key-manager", 2);
   for (const Worker* w : workers) {
     w->sas().for_each_inbound([&](std::uint32_t route, const esp::InboundSa& sa) {
       out += "  inbound-sa {\n";

@@ -52,13 +52,15 @@ BOOST_AUTO_TEST_CASE(names_follow_the_schema_and_secrets_stay_out) {
   for (const char* container :
        {"private-interface {", "public-interface {", "private-next-hop {", "public-next-hop {",
         "private-dispatch {", "public-dispatch {", "private-router {", "public-router {",
-        "private-icmp4 {", "public-icmp4 {", "inbound-icmp4 {", "inbound-sa {", "sa-state {"})
+        "private-icmp4 {", "public-icmp4 {", "inbound-icmp4 {", "key-manager {", "inbound-sa {",
+        "sa-state {"})
     BOOST_TEST(state.find(container) != std::string::npos, container);
   for (const char* counter :
        {"rxbytes 0;", "txbcast 0;", "arp-requests 0;", "ethertype-errors 0;", "fragment-errors 0;",
         "checksum-errors 0;", "route-errors 0;", "mtu-errors 0;", "transit-ttl-exceeded 0;",
         "fragment-reassembly-time-exceeded 0;", "redirect-tos-host 0;", "echo-request 0;",
-        "decrypt-errors 0;"})
+        "decrypt-errors 0;", "negotiations-initiated 0;", "outbound-sa-updated 0;",
+        "public-key-errors 0;"})
     BOOST_TEST(state.find(counter) != std::string::npos, counter);
   // No key or salt of any SA appears.
   const std::string text =
