@@ -20,22 +20,17 @@
 
 #include "base/hex.hpp"
 #include "esp/engine.hpp"
+#include "esp/esp_test_support.hpp"
 #include "esp/security_association.hpp"
 #include "esp/transform.hpp"
 
 using namespace strait;
 using namespace strait::esp;
-
-namespace strait::esp {
-std::ostream& operator<<(std::ostream& out, DecryptStatus status) {
-  return out << static_cast<int>(status);
-}
-}  // namespace strait::esp
+using namespace strait::esp::test;
 
 namespace {
 
 constexpr const char* kPython = "/usr/bin/python3";
-constexpr std::uint64_t kTwo32 = std::uint64_t{1} << 32;
 
 SaParameters parameters() {
   SaParameters p;
@@ -100,12 +95,6 @@ std::vector<std::string> run_scapy(const std::string& mode, const std::vector<st
   return result;
 }
 
-std::vector<std::uint8_t> hex(const std::string& text) {
-  auto bytes = base::decode_hex(text);
-  BOOST_TEST_REQUIRE(bytes.has_value());
-  return *bytes;
-}
-
 void set_checksum(std::vector<std::uint8_t>& ipv4) {
   std::uint32_t sum = 0;
   for (std::size_t i = 0; i < 20; i += 2)
@@ -151,12 +140,6 @@ std::vector<Inner> inner_packets() {
 }
 
 const std::uint64_t kSequences[] = {1, 2, 0xffffffffu, kTwo32 + 5, 7 * kTwo32 + 0x80000000u};
-
-std::unique_ptr<Engine> make_engine() {
-  auto engine = Engine::create();
-  BOOST_TEST_REQUIRE(engine.ok());
-  return std::move(engine.value());
-}
 
 // A receiver whose window makes `seq` the natural reconstruction of its low
 // half: it has seen traffic up to shortly before it (or nothing for small

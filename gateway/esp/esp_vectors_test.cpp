@@ -14,17 +14,13 @@
 
 #include "base/hex.hpp"
 #include "esp/engine.hpp"
+#include "esp/esp_test_support.hpp"
 #include "esp/security_association.hpp"
 #include "esp/transform.hpp"
 
 using namespace strait;
 using namespace strait::esp;
-
-namespace strait::esp {
-std::ostream& operator<<(std::ostream& out, DecryptStatus status) {
-  return out << static_cast<int>(status);
-}
-}  // namespace strait::esp
+using namespace strait::esp::test;
 
 namespace {
 
@@ -110,12 +106,6 @@ std::vector<std::string_view> elements(std::string_view array) {
   return result;
 }
 
-std::vector<std::uint8_t> hex(std::string_view text) {
-  auto bytes = base::decode_hex(text);
-  BOOST_TEST_REQUIRE(bytes.has_value());
-  return *bytes;
-}
-
 std::uint64_t number(std::string_view text) {
   return std::stoull(std::string(text));
 }
@@ -139,14 +129,6 @@ std::string read_vectors() {
   text << file.rdbuf();
   return text.str();
 }
-
-std::unique_ptr<Engine> make_engine() {
-  auto engine = Engine::create();
-  BOOST_TEST_REQUIRE(engine.ok());
-  return std::move(engine.value());
-}
-
-constexpr std::uint64_t kTwo32 = std::uint64_t{1} << 32;
 
 }  // namespace
 

@@ -8,15 +8,11 @@
 #include <vector>
 
 #include "esp/engine.hpp"
+#include "esp/esp_test_support.hpp"
 #include "esp/security_association.hpp"
 
 using namespace strait::esp;
-
-namespace strait::esp {
-std::ostream& operator<<(std::ostream& out, DecryptStatus status) {
-  return out << static_cast<int>(status);
-}
-}  // namespace strait::esp
+using namespace strait::esp::test;
 
 namespace {
 
@@ -30,12 +26,6 @@ SaParameters parameters() {
     p.key[i] = static_cast<std::uint8_t>(0x40 + i);
   p.salt = {0xca, 0xfe, 0xba, 0xbe};
   return p;
-}
-
-std::unique_ptr<Engine> make_engine() {
-  auto engine = Engine::create();
-  BOOST_TEST_REQUIRE(engine.ok());
-  return std::move(engine.value());
 }
 
 std::vector<std::uint8_t> inner_packet(std::size_t length, std::uint8_t seed) {

@@ -31,18 +31,11 @@ using net::Family;
 
 namespace {
 
-constexpr Family kFamilies[] = {Family::kIpv4, Family::kIpv6};
-const char* name_of(Family f) {
-  return f == Family::kIpv4 ? "IPv4" : "IPv6";
-}
-
 constexpr const char* kPython = "/usr/bin/python3";
 const std::string kScript = std::string(STRAIT_SOURCE_DIR) + "/conformance/vita_ske_peer.py";
-// site_config()'s route: pre-shared key and route SPI.
-constexpr const char* kPsk = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+// site_config()'s route has kSamplePresharedKey and kSampleRouteSpi.
 constexpr const char* kWrongPsk =
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeefe";
-constexpr std::uint32_t kRouteSpi = 1234;
 
 std::string hex(const Bytes& bytes) {
   return base::encode_hex(bytes);
@@ -113,7 +106,7 @@ class PythonPeer {
   }
 
   void configure(const Site& self, const Site& gateway, const char* psk, int seed) {
-    BOOST_TEST_REQUIRE(ask("config role=both route_spi=" + std::to_string(kRouteSpi) +
+    BOOST_TEST_REQUIRE(ask("config role=both route_spi=" + std::to_string(kSampleRouteSpi) +
                            " psk=" + psk + " local=" + self.public_ip.to_string() +
                            " remote=" + gateway.public_ip.to_string() +
                            " seed=" + std::to_string(seed)) == "ok");
@@ -150,12 +143,6 @@ class PythonPeer {
   std::unique_ptr<Coprocess> process_;
 };
 
-SiteOptions key_exchange() {
-  SiteOptions o;
-  o.data_plane = false;
-  return o;
-}
-
 // The key-exchange payload of a frame paris sent on its public port.
 Bytes payload_of(const Bytes& frame, const Site& p, const Site& t) {
   const auto e = parse_ethernet(frame);
@@ -185,8 +172,7 @@ Bytes sent_by_gateway(GatewayHarness& h, const Site& p, const Site& t) {
 
 // A payload from the peer, as UDP from tokyo's public address into paris.
 void deliver(GatewayHarness& h, const Site& p, const Site& t, const Bytes& payload) {
-  h.send_public(ip_frame(p.public_mac, p.public_nexthop_mac,
-                         udp_packet(t.public_ip, p.public_ip, 303, 303, payload)));
+  h.send_public(key_exchange_frame(p, p.public_ip, t.public_ip, payload));
   h.run();
 }
 
@@ -210,8 +196,7 @@ void check_installed(GatewayHarness& h, const PeerSas& sas) {
 // Scenario 3: ESP both ways between the peer and the gateway.
 void check_esp(GatewayHarness& h, PythonPeer& peer, const PeerSas& sas, const Site& p,
                const Site& t, std::uint64_t sequence) {
-  const bool v4 = p.family == Family::kIpv4;
-  const std::string next = v4 ? "4" : "41";
+  const std::string next = is_ipv4(p.family) ? "4" : "41";
 
   // Peer -> gateway: decrypted, forwarded to paris's LAN router.
   const Bytes inner_in = udp_packet(t.host_ip, p.host_ip, 4000, 5000, pattern(100, 3));
@@ -221,8 +206,7 @@ void check_esp(GatewayHarness& h, PythonPeer& peer, const PeerSas& sas, const Si
                                     " inner=" + hex(inner_in)));
   BOOST_TEST_REQUIRE(e.size() == 2u);
   BOOST_TEST_REQUIRE(e[0] == "esp");
-  h.send_public(
-      esp_frame(p.public_mac, p.public_nexthop_mac, t.public_ip, p.public_ip, unhex(e[1])));
+  h.send_public(tunnel_frame(p, t, unhex(e[1])));
   h.run();
   const std::vector<Bytes> lan = h.take_private();
   BOOST_TEST_REQUIRE(lan.size() == 1u);
@@ -236,7 +220,7 @@ void check_esp(GatewayHarness& h, PythonPeer& peer, const PeerSas& sas, const Si
 
   // Gateway -> peer: what paris encrypts, the peer decrypts.
   const Bytes inner_out = udp_packet(p.host_ip, t.host_ip, 5000, 4000, pattern(200, 5));
-  h.send_private(ip_frame(p.private_mac, p.private_nexthop_mac, inner_out));
+  h.send_private(lan_frame(p, inner_out));
   h.run();
   const std::vector<Bytes> wan = h.take_public();
   BOOST_TEST_REQUIRE(wan.size() == 1u);
@@ -261,8 +245,7 @@ void check_esp(GatewayHarness& h, PythonPeer& peer, const PeerSas& sas, const Si
                                          " seq=" + std::to_string(sequence + 1) + " next=" + next +
                                          " inner=" + hex(inner_in)));
   BOOST_TEST_REQUIRE(forged.size() == 2u);
-  h.send_public(
-      esp_frame(p.public_mac, p.public_nexthop_mac, t.public_ip, p.public_ip, unhex(forged[1])));
+  h.send_public(tunnel_frame(p, t, unhex(forged[1])));
   h.run();
   BOOST_TEST(h.take_private().empty());
   BOOST_TEST(h.pool().available() == h.pool().count());
@@ -280,11 +263,11 @@ void check_clean(GatewayHarness& h) {
 
 BOOST_AUTO_TEST_CASE(the_gateway_initiates_and_the_python_peer_responds) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
-      GatewayHarness h(site_config(p, t, key_exchange()));
+      GatewayHarness h(site_config(p, t, key_exchange_options()));
       PythonPeer peer;
-      peer.configure(t, p, kPsk, 7);
+      peer.configure(t, p, kSamplePresharedKey, 7);
       h.run();  // the key manager knocks as soon as it starts
       const Bytes knock = sent_by_gateway(h, p, t);
       const Bytes challenge = peer.send("recv " + hex(knock));
@@ -307,11 +290,11 @@ BOOST_AUTO_TEST_CASE(the_gateway_initiates_and_the_python_peer_responds) {
 
 BOOST_AUTO_TEST_CASE(the_python_peer_initiates_and_the_gateway_responds) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
-      GatewayHarness h(site_config(p, t, key_exchange()));
+      GatewayHarness h(site_config(p, t, key_exchange_options()));
       PythonPeer peer;
-      peer.configure(t, p, kPsk, 11);
+      peer.configure(t, p, kSamplePresharedKey, 11);
       h.run();
       sent_by_gateway(h, p, t);  // the gateway's own knock, lost on the way
       const Bytes knock = peer.send("knock");
@@ -334,9 +317,9 @@ BOOST_AUTO_TEST_CASE(the_python_peer_initiates_and_the_gateway_responds) {
 
 BOOST_AUTO_TEST_CASE(a_wrong_preshared_key_gives_no_sas_and_the_gateway_retries) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
-      GatewayHarness h(site_config(p, t, key_exchange()));
+      GatewayHarness h(site_config(p, t, key_exchange_options()));
       PythonPeer peer;
       peer.configure(t, p, kWrongPsk, 13);
 
@@ -374,7 +357,7 @@ BOOST_AUTO_TEST_CASE(a_wrong_preshared_key_gives_no_sas_and_the_gateway_retries)
       BOOST_TEST(c.negotiations_initiated == 2u);
 
       // With the right key it completes.
-      peer.configure(t, p, kPsk, 17);
+      peer.configure(t, p, kSamplePresharedKey, 17);
       const Bytes challenge2 = peer.send("recv " + hex(again));
       const Bytes proposal2 = answer_of_gateway(h, p, t, challenge2);
       const auto [agreement, sas] = peer.agree(proposal2);

@@ -29,14 +29,6 @@ using net::Family;
 
 namespace {
 
-constexpr Family kFamilies[] = {Family::kIpv4, Family::kIpv6};
-constexpr std::uint32_t kRouteSpi = 1234;
-constexpr const char* kPskHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-
-const char* name_of(Family f) {
-  return f == Family::kIpv4 ? "IPv4" : "IPv6";
-}
-
 std::array<std::uint8_t, 32> psk_of(const char* hex) {
   const auto bytes = base::decode_hex(hex);
   std::array<std::uint8_t, 32> out{};
@@ -74,7 +66,7 @@ void check_counters(const state::KeyManagerCounters& actual, const state::KeyMan
 // A paris gateway negotiating with a tokyo the test plays.
 struct Victim {
   explicit Victim(Family f, const SiteOptions& o = key_exchange_options())
-      : p(paris(f)), t(tokyo(f)), h(site_config(p, t, o)), psk(psk_of(kPskHex)) {
+      : p(paris(f)), t(tokyo(f)), h(site_config(p, t, o)), psk(psk_of(kSamplePresharedKey)) {
     h.run();
     const auto sent = take();
     BOOST_TEST_REQUIRE(sent.size() == 1u);  // paris knocked at start
@@ -118,13 +110,13 @@ struct Victim {
   }
 
   // tokyo's roles, with tokyo's view of the addresses.
-  std::unique_ptr<exchange::Responder> responder(const char* psk_hex = kPskHex) {
-    return std::make_unique<exchange::Responder>(kRouteSpi, psk_of(psk_hex), t.public_ip,
+  std::unique_ptr<exchange::Responder> responder(const char* psk_hex = kSamplePresharedKey) {
+    return std::make_unique<exchange::Responder>(kSampleRouteSpi, psk_of(psk_hex), t.public_ip,
                                                  p.public_ip, random);
   }
   std::unique_ptr<exchange::Initiator> initiator(const net::Address* identity = nullptr) {
-    return std::make_unique<exchange::Initiator>(kRouteSpi, psk, identity ? *identity : t.public_ip,
-                                                 p.public_ip, random);
+    return std::make_unique<exchange::Initiator>(
+        kSampleRouteSpi, psk, identity ? *identity : t.public_ip, p.public_ip, random);
   }
   // Answers paris's knock: returns paris's proposal.
   Bytes proposal_for(const Bytes& challenge) {
@@ -158,12 +150,13 @@ Bytes forged_proposal(const Victim& v, std::span<const std::uint8_t> challenge,
                       const std::array<std::uint8_t, 32>& ne, std::uint32_t spi) {
   const auto nonce = challenge.subspan(exchange::kHeaderSize + 4 + exchange::kAeadSize)
                          .first<exchange::kNonceSize>();
-  const auto prologue = exchange::build_prologue(kRouteSpi, v.t.public_ip, v.p.public_ip, nonce);
+  const auto prologue =
+      exchange::build_prologue(kSampleRouteSpi, v.t.public_ip, v.p.public_ip, nonce);
   exchange::SymmetricState s;
   s.initialize(prologue, v.psk);
   s.mix_hash(ne);
   s.mix_key(ne);
-  Bytes out = header(kRouteSpi, static_cast<std::uint8_t>(MessageType::kProposal));
+  Bytes out = header(kSampleRouteSpi, static_cast<std::uint8_t>(MessageType::kProposal));
   out.insert(out.end(), ne.begin(), ne.end());
   Bytes sealed(exchange::kPayloadSize + 16);
   BOOST_TEST_REQUIRE(s.encrypt_and_hash(exchange::encode_spi_payload(spi), sealed).ok());
@@ -176,7 +169,7 @@ Bytes forged_proposal(const Victim& v, std::span<const std::uint8_t> challenge,
 BOOST_AUTO_TEST_CASE(the_test_peer_completes_both_roles_with_the_gateway) {
   // The baseline every other case edits: unmodified messages succeed.
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       BOOST_TEST(v.base.negotiations_initiated == 1u);
       BOOST_TEST(v.knock == bytes_of(exchange::KnockPayload{0x00, 0x00, 0x04, 0xd2, 11, 0, 0, 0,
@@ -213,13 +206,13 @@ BOOST_AUTO_TEST_CASE(the_test_peer_completes_both_roles_with_the_gateway) {
 
 BOOST_AUTO_TEST_CASE(wrong_preshared_key_fails_authentication_on_both_sides) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       TwoSitesOptions o;
       o.family = f;
       o.tokyo.preshared_key = "ff112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
       TwoSites s(o);
       s.run();
-      for (const SiteId id : {SiteId::kParis, SiteId::kTokyo}) {
+      for (const SiteId id : kBothSites) {
         BOOST_TEST_CONTEXT(s.site(id).name) {
           check_counters(s.worker(id).key_manager_counters(), {},
                          {{"negotiations-initiated", 1},
@@ -237,7 +230,7 @@ BOOST_AUTO_TEST_CASE(wrong_preshared_key_fails_authentication_on_both_sides) {
 
 BOOST_AUTO_TEST_CASE(an_unknown_route_spi_is_a_route_error) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       auto responder = v.responder();
       Bytes challenge = bytes_of(responder->on_knock(v.knock).value());
@@ -262,7 +255,7 @@ BOOST_AUTO_TEST_CASE(messages_from_another_address_are_protocol_errors) {
   // Only the route's gateway negotiates the route: a spoofed knock from
   // elsewhere is not answered.
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       auto initiator = v.initiator();
       const Bytes knock = bytes_of(initiator->knock());
@@ -279,7 +272,7 @@ BOOST_AUTO_TEST_CASE(mismatched_gateway_addresses_fail_authentication) {
   // tokyo's initiator claims another identity than the address paris has
   // configured for it: the prologues differ.
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       auto initiator = v.initiator(&v.t.public_ip2);
       const Bytes challenge = v.challenge_for(*initiator);
@@ -295,7 +288,7 @@ BOOST_AUTO_TEST_CASE(mismatched_gateway_addresses_fail_authentication) {
 
 BOOST_AUTO_TEST_CASE(a_knock_of_another_version_is_a_version_error) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       Bytes knock = v.knock;
       std::uint64_t n = 0;
@@ -308,7 +301,7 @@ BOOST_AUTO_TEST_CASE(a_knock_of_another_version_is_a_version_error) {
       v.expect({{"version-errors", n}});
       // A rejected knock leaves nothing behind: a proposal that follows is
       // still out of state.
-      Bytes proposal = header(kRouteSpi, 13);
+      Bytes proposal = header(kSampleRouteSpi, 13);
       proposal.resize(88, 7);
       v.inject(proposal);
       v.expect({{"version-errors", n}, {"protocol-errors", 1}});
@@ -318,7 +311,7 @@ BOOST_AUTO_TEST_CASE(a_knock_of_another_version_is_a_version_error) {
 
 BOOST_AUTO_TEST_CASE(a_challenge_of_another_version_or_aead_is_refused) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       auto responder = v.responder();
       const Bytes challenge = bytes_of(responder->on_knock(v.knock).value());
@@ -355,14 +348,14 @@ BOOST_AUTO_TEST_CASE(a_challenge_of_another_version_or_aead_is_refused) {
 
 BOOST_AUTO_TEST_CASE(truncated_and_oversized_messages_are_protocol_errors) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       auto responder = v.responder();
       // A genuine message of each type as the template.
       const Bytes challenge = bytes_of(responder->on_knock(v.knock).value());
       Bytes templates[4] = {v.knock, challenge, Bytes(88, 0x5a), Bytes(88, 0xa5)};
       for (std::size_t i = 2; i < 4; ++i) {
-        exchange::store_be32(templates[i].data(), kRouteSpi);
+        exchange::store_be32(templates[i].data(), kSampleRouteSpi);
         templates[i][4] = static_cast<std::uint8_t>(13 + (i - 2));
         templates[i][5] = templates[i][6] = templates[i][7] = 0;
       }
@@ -381,7 +374,7 @@ BOOST_AUTO_TEST_CASE(truncated_and_oversized_messages_are_protocol_errors) {
       // Unknown message types, at every size a known one has.
       for (const int type : {0, 10, 15, 16, 255}) {
         for (const std::size_t size : {12u, 76u, 88u}) {
-          Bytes message = header(kRouteSpi, static_cast<std::uint8_t>(type));
+          Bytes message = header(kSampleRouteSpi, static_cast<std::uint8_t>(type));
           message.resize(size, 0);
           v.inject(message);
           ++n;
@@ -397,7 +390,7 @@ BOOST_AUTO_TEST_CASE(truncated_and_oversized_messages_are_protocol_errors) {
 
 BOOST_AUTO_TEST_CASE(bad_udp_checksum_or_length_are_protocol_errors) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       auto initiator = v.initiator();
       const Bytes good =
@@ -436,7 +429,7 @@ BOOST_AUTO_TEST_CASE(bad_udp_checksum_or_length_are_protocol_errors) {
 
 BOOST_AUTO_TEST_CASE(an_all_zero_public_key_is_a_public_key_error) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       // In a proposal that authenticates (it is made for the zero key).
       auto initiator = v.initiator();
@@ -488,13 +481,13 @@ BOOST_AUTO_TEST_CASE(an_all_zero_public_key_is_a_public_key_error) {
 
 BOOST_AUTO_TEST_CASE(out_of_state_messages_are_protocol_errors) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       auto responder = v.responder();
       const Bytes challenge = bytes_of(responder->on_knock(v.knock).value());
-      Bytes agreement = header(kRouteSpi, 14);
+      Bytes agreement = header(kSampleRouteSpi, 14);
       agreement.resize(88, 1);
-      Bytes proposal = header(kRouteSpi, 13);
+      Bytes proposal = header(kSampleRouteSpi, 13);
       proposal.resize(88, 2);
       // Awaiting a challenge: an agreement; no knock received: a proposal.
       v.inject(agreement);
@@ -520,7 +513,7 @@ BOOST_AUTO_TEST_CASE(out_of_state_messages_are_protocol_errors) {
 
 BOOST_AUTO_TEST_CASE(replayed_proposal_and_agreement_change_nothing) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       TwoSitesOptions o;
       o.family = f;
       TwoSites s(o);
@@ -565,7 +558,7 @@ BOOST_AUTO_TEST_CASE(replayed_proposal_and_agreement_change_nothing) {
           {{"protocol-errors", 1}, {"challenges-offered", 1}, {"authentication-errors", 1}});
       check_counters(s.worker(SiteId::kParis).key_manager_counters(), paris0,
                      {{"protocol-errors", 2}});
-      for (const SiteId id : {SiteId::kParis, SiteId::kTokyo})
+      for (const SiteId id : kBothSites)
         BOOST_TEST(s.worker(id).sas().inbound_count() == 2u);
       BOOST_TEST(s.worker(SiteId::kParis).sas().outbound(0)->spi() == paris_out);
       BOOST_TEST(s.worker(SiteId::kTokyo).sas().outbound(0)->spi() == tokyo_out);
@@ -575,7 +568,7 @@ BOOST_AUTO_TEST_CASE(replayed_proposal_and_agreement_change_nothing) {
 
 BOOST_AUTO_TEST_CASE(random_control_traffic_is_counted_and_leaks_nothing) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       Victim v(f);
       std::mt19937 rng(f == Family::kIpv4 ? 4 : 6);
       const bool v4 = f == Family::kIpv4;
@@ -614,7 +607,7 @@ BOOST_AUTO_TEST_CASE(random_control_traffic_is_counted_and_leaks_nothing) {
             payload = random_bytes(rng, rng() % 101);
             if (rng() % 2) source = stranger();
             bad_checksum = category == 1;
-            if (payload.size() >= 8 && exchange::load_be32(payload.data()) == kRouteSpi)
+            if (payload.size() >= 8 && exchange::load_be32(payload.data()) == kSampleRouteSpi)
               payload[0] ^= 0xff;
             const bool parses =
                 payload.size() >= 8 && payload[4] >= 11 && payload[4] <= 14 &&
@@ -625,7 +618,7 @@ BOOST_AUTO_TEST_CASE(random_control_traffic_is_counted_and_leaks_nothing) {
           }
           case 2:
             // Well formed for the route, from a stranger.
-            payload = header(kRouteSpi, type);
+            payload = header(kSampleRouteSpi, type);
             payload.resize(size, static_cast<std::uint8_t>(rng()));
             source = stranger();
             ++expected["protocol-errors"];
@@ -633,7 +626,7 @@ BOOST_AUTO_TEST_CASE(random_control_traffic_is_counted_and_leaks_nothing) {
           case 3: {
             // Well formed, another route.
             std::uint32_t spi = static_cast<std::uint32_t>(rng());
-            if (spi == kRouteSpi) ++spi;
+            if (spi == kSampleRouteSpi) ++spi;
             payload = header(spi, type);
             payload.resize(size, static_cast<std::uint8_t>(rng()));
             ++expected["route-errors"];
@@ -642,7 +635,7 @@ BOOST_AUTO_TEST_CASE(random_control_traffic_is_counted_and_leaks_nothing) {
           case 4:
           case 5: {
             // A knock / a challenge of another version from tokyo.
-            payload = category == 4 ? header(kRouteSpi, 11) : header(kRouteSpi, 12);
+            payload = category == 4 ? header(kSampleRouteSpi, 11) : header(kSampleRouteSpi, 12);
             payload.resize(category == 4 ? 12 : 76);
             for (std::size_t k = 8; k < payload.size(); ++k)
               payload[k] = static_cast<std::uint8_t>(rng());
@@ -653,7 +646,7 @@ BOOST_AUTO_TEST_CASE(random_control_traffic_is_counted_and_leaks_nothing) {
           case 6:
             // A proposal (no knock came) or an agreement (awaiting a
             // challenge) from tokyo: out of state.
-            payload = header(kRouteSpi, static_cast<std::uint8_t>(13 + rng() % 2));
+            payload = header(kSampleRouteSpi, static_cast<std::uint8_t>(13 + rng() % 2));
             payload.resize(88, static_cast<std::uint8_t>(rng()));
             ++expected["protocol-errors"];
             break;

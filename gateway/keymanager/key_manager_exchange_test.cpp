@@ -19,17 +19,6 @@ using net::Family;
 
 namespace {
 
-constexpr Family kFamilies[] = {Family::kIpv4, Family::kIpv6};
-constexpr const char* kPskHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-
-const char* name_of(Family f) {
-  return f == Family::kIpv4 ? "IPv4" : "IPv6";
-}
-
-SiteId other(SiteId id) {
-  return id == SiteId::kParis ? SiteId::kTokyo : SiteId::kParis;
-}
-
 // The counters of one gateway queue after it initiated one exchange and
 // answered one (both ends knock at start-up).
 state::KeyManagerCounters after_clean_bring_up() {
@@ -64,12 +53,12 @@ std::set<std::uint32_t> inbound_spis(const tunnel::SaDatabase& sas, std::uint32_
 void check_traffic(TwoSites& s, SiteId from, std::uint16_t queue, std::size_t count,
                    std::uint8_t seed) {
   const Site& a = s.site(from);
-  const Site& b = s.site(other(from));
+  const Site& b = s.site(other_site(from));
   for (std::size_t i = 0; i < count; ++i) {
     const Bytes packet = host_datagram(a, b, 40 + 97 * i, static_cast<std::uint8_t>(seed + i));
     s.send_private(from, lan_frame(a, packet), queue);
     s.run();
-    const std::vector<Bytes> got = s.take_private(other(from), queue);
+    const std::vector<Bytes> got = s.take_private(other_site(from), queue);
     BOOST_TEST_REQUIRE(got.size() == 1u);
     BOOST_TEST(got[0] == to_lan_frame(b, with_ttl(packet, 62)));
   }
@@ -116,12 +105,12 @@ std::string upper(std::string s) {
 
 BOOST_AUTO_TEST_CASE(routes_and_keys_alone_bring_the_tunnel_up) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       TwoSitesOptions o;
       o.family = f;
       TwoSites s(o);
       s.run();
-      for (const SiteId id : {SiteId::kParis, SiteId::kTokyo}) {
+      for (const SiteId id : kBothSites) {
         BOOST_TEST_CONTEXT(s.site(id).name) {
           worker::Worker& w = s.worker(id);
           check_counters(w.key_manager_counters(), after_clean_bring_up());
@@ -131,7 +120,7 @@ BOOST_AUTO_TEST_CASE(routes_and_keys_alone_bring_the_tunnel_up) {
           BOOST_TEST(w.sas().inbound_count() == 2u);
           BOOST_TEST_REQUIRE(w.sas().outbound(0) != nullptr);
           // The outbound SA is one of the peer's inbound SAs.
-          const auto peer = inbound_spis(s.worker(other(id)).sas(), 0);
+          const auto peer = inbound_spis(s.worker(other_site(id)).sas(), 0);
           BOOST_TEST(peer.count(w.sas().outbound(0)->spi()) == 1u);
         }
       }
@@ -144,15 +133,15 @@ BOOST_AUTO_TEST_CASE(routes_and_keys_alone_bring_the_tunnel_up) {
       // The second exchange's outbound SA takes over after 1.5 x
       // negotiation-ttl (default 5 s), and traffic goes on.
       s.advance(7 * base::kSecond + 400 * base::kMillisecond, 100 * base::kMillisecond);
-      for (const SiteId id : {SiteId::kParis, SiteId::kTokyo})
+      for (const SiteId id : kBothSites)
         BOOST_TEST(s.worker(id).key_manager_counters().outbound_sa_updated == 0u);
       s.advance(200 * base::kMillisecond, 100 * base::kMillisecond);
-      for (const SiteId id : {SiteId::kParis, SiteId::kTokyo}) {
+      for (const SiteId id : kBothSites) {
         BOOST_TEST_CONTEXT(s.site(id).name) {
           state::KeyManagerCounters expected = after_clean_bring_up();
           expected.outbound_sa_updated = 1;
           check_counters(s.worker(id).key_manager_counters(), expected);
-          const auto peer = inbound_spis(s.worker(other(id)).sas(), 0);
+          const auto peer = inbound_spis(s.worker(other_site(id)).sas(), 0);
           BOOST_TEST(peer.count(s.worker(id).sas().outbound(0)->spi()) == 1u);
         }
       }
@@ -165,7 +154,7 @@ BOOST_AUTO_TEST_CASE(routes_and_keys_alone_bring_the_tunnel_up) {
 
 BOOST_AUTO_TEST_CASE(each_queue_negotiates_with_its_own_identity) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       TwoSitesOptions o;
       o.family = f;
       o.paris.queues = o.tokyo.queues = 2;
@@ -185,7 +174,7 @@ BOOST_AUTO_TEST_CASE(each_queue_negotiates_with_its_own_identity) {
       s.run();
       BOOST_TEST(messages == 16u);
       BOOST_TEST(misrouted == 0u);
-      for (const SiteId id : {SiteId::kParis, SiteId::kTokyo}) {
+      for (const SiteId id : kBothSites) {
         for (std::uint16_t q = 1; q <= 2; ++q) {
           BOOST_TEST_CONTEXT(s.site(id).name << " queue " << q) {
             worker::Worker& w = s.worker(id, q);
@@ -193,9 +182,8 @@ BOOST_AUTO_TEST_CASE(each_queue_negotiates_with_its_own_identity) {
             BOOST_TEST(w.sas().inbound_count() == 2u);
             BOOST_TEST_REQUIRE(w.sas().outbound(0) != nullptr);
             // The outbound SA is an inbound SA of the peer's same queue.
-            BOOST_TEST(
-                inbound_spis(s.worker(other(id), q).sas(), 0).count(w.sas().outbound(0)->spi()) ==
-                1u);
+            BOOST_TEST(inbound_spis(s.worker(other_site(id), q).sas(), 0)
+                           .count(w.sas().outbound(0)->spi()) == 1u);
           }
         }
       }
@@ -252,16 +240,16 @@ BOOST_AUTO_TEST_CASE(completion_is_logged_with_spis_and_no_key) {
   s.run();
   const std::string log = capture.stop();
   // Each side logs its two exchanges with the SPIs it installed.
-  for (const SiteId id : {SiteId::kParis, SiteId::kTokyo}) {
+  for (const SiteId id : kBothSites) {
     const tunnel::SaDatabase& own = s.worker(id).sas();
     const auto inbound = inbound_spis(own, 0);
     BOOST_TEST_REQUIRE(inbound.size() == 2u);
     for (const std::uint32_t spi : inbound) {
       bool logged = false;
-      for (const std::uint32_t peer : inbound_spis(s.worker(other(id)).sas(), 0)) {
-        const std::string line = "Completed AKE for '" + s.site(other(id)).name + "' (inbound SA " +
-                                 std::to_string(spi) + ", outbound SA " + std::to_string(peer) +
-                                 ")\n";
+      for (const std::uint32_t peer : inbound_spis(s.worker(other_site(id)).sas(), 0)) {
+        const std::string line = "Completed AKE for '" + s.site(other_site(id)).name +
+                                 "' (inbound SA " + std::to_string(spi) + ", outbound SA " +
+                                 std::to_string(peer) + ")\n";
         logged = logged || log.find(line) != std::string::npos;
       }
       BOOST_TEST(logged, "inbound SA " << spi << " not in the log:\n" << log);
@@ -271,8 +259,8 @@ BOOST_AUTO_TEST_CASE(completion_is_logged_with_spis_and_no_key) {
   for (const char c : log)
     lines += c == '\n';
   BOOST_TEST(lines == 4u);
-  BOOST_TEST(log.find(kPskHex) == std::string::npos);
-  BOOST_TEST(log.find(upper(kPskHex)) == std::string::npos);
+  BOOST_TEST(log.find(kSamplePresharedKey) == std::string::npos);
+  BOOST_TEST(log.find(upper(kSamplePresharedKey)) == std::string::npos);
   BOOST_TEST(log.find("00112233") == std::string::npos);
 }
 
@@ -294,7 +282,7 @@ BOOST_AUTO_TEST_CASE(nat_ip_is_the_identity_behind_a_nat) {
   });
   s.run();
   BOOST_TEST(from_inside == 0u);
-  for (const SiteId id : {SiteId::kParis, SiteId::kTokyo}) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST_CONTEXT(s.site(id).name) {
       check_counters(s.worker(id).key_manager_counters(), after_clean_bring_up());
       BOOST_TEST(s.worker(id).sas().inbound_count() == 2u);
@@ -312,7 +300,7 @@ BOOST_AUTO_TEST_CASE(nat_ip_configured_on_one_side_only_fails_authentication) {
   o.paris.nat_ip = ip("203.0.113.7");
   TwoSites s(o);
   s.run();
-  for (const SiteId id : {SiteId::kParis, SiteId::kTokyo}) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST_CONTEXT(s.site(id).name) {
       state::KeyManagerCounters expected;
       expected.negotiations_initiated = 1;
@@ -328,7 +316,7 @@ BOOST_AUTO_TEST_CASE(nat_ip_configured_on_one_side_only_fails_authentication) {
 
 BOOST_AUTO_TEST_CASE(loopback_route_gets_one_sa_each_way) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const bool v4 = f == Family::kIpv4;
       TwoSitesOptions o;
       o.family = f;

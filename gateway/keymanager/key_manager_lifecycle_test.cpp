@@ -27,11 +27,6 @@ namespace {
 
 constexpr base::Nanoseconds kMs = base::kMillisecond;
 constexpr base::Nanoseconds kS = base::kSecond;
-constexpr SiteId kBoth[] = {SiteId::kParis, SiteId::kTokyo};
-
-SiteId other(SiteId id) {
-  return id == SiteId::kParis ? SiteId::kTokyo : SiteId::kParis;
-}
 
 using Deltas = std::map<std::string, std::uint64_t>;
 
@@ -60,13 +55,13 @@ TwoSitesOptions short_lived(std::uint32_t negotiation_ttl, std::uint32_t sa_ttl)
 // One datagram each way; true if both arrive exactly.
 bool round_trip(TwoSites& s, std::uint8_t seed) {
   bool ok = true;
-  for (const SiteId from : kBoth) {
+  for (const SiteId from : kBothSites) {
     const Site& a = s.site(from);
-    const Site& b = s.site(other(from));
+    const Site& b = s.site(other_site(from));
     const Bytes packet = host_datagram(a, b, 64, seed);
     s.send_private(from, lan_frame(a, packet));
     s.run();
-    const auto got = s.take_private(other(from));
+    const auto got = s.take_private(other_site(from));
     ok = ok && got.size() == 1 && got[0] == to_lan_frame(b, with_ttl(packet, 62));
   }
   return ok;
@@ -110,14 +105,14 @@ BOOST_AUTO_TEST_CASE(a_lost_challenge_times_out_and_the_next_negotiation_succeed
                                                                    {"challenges-accepted", 1},
                                                                    {"keypairs-offered", 1},
                                                                    {"keypairs-negotiated", 1}});
-  for (const SiteId id : kBoth) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST(s.worker(id).sas().inbound_count() == 2u);
     BOOST_TEST(s.worker(id).key_manager()->negotiations_in_flight() == 0u);
   }
   BOOST_TEST(round_trip(s, 1));
   // The retried exchange's SAs take over 1.5 s later; traffic goes on.
   s.advance(1600 * kMs, 100 * kMs);
-  for (const SiteId id : kBoth)
+  for (const SiteId id : kBothSites)
     BOOST_TEST(s.worker(id).key_manager_counters().outbound_sa_updated == 1u);
   BOOST_TEST(round_trip(s, 2));
 }
@@ -149,10 +144,11 @@ BOOST_AUTO_TEST_CASE(a_lost_agreement_times_out_and_the_next_negotiation_succeed
   // both directions work, and each outbound SA is one of the peer's
   // inbound SAs.
   s.advance(1600 * kMs, 100 * kMs);
-  for (const SiteId id : kBoth) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST_REQUIRE(s.worker(id).sas().outbound(0) != nullptr);
     BOOST_TEST(
-        inbound_spis(s.worker(other(id)).sas()).count(s.worker(id).sas().outbound(0)->spi()) == 1u);
+        inbound_spis(s.worker(other_site(id)).sas()).count(s.worker(id).sas().outbound(0)->spi()) ==
+        1u);
   }
   BOOST_TEST(round_trip(s, 3));
 }
@@ -187,12 +183,13 @@ BOOST_AUTO_TEST_CASE(rekeying_under_continuous_traffic_loses_nothing) {
       s.run();
     }
     if (now % (50 * kMs) == 0) {
-      for (const SiteId id : kBoth) {
+      for (const SiteId id : kBothSites) {
         const tunnel::SaDatabase& sas = s.worker(id).sas();
         most_inbound = std::max(most_inbound, sas.inbound_count());
         // The outbound SA is always one the peer can decrypt.
-        inconsistent += sas.outbound(0) == nullptr ||
-                        inbound_spis(s.worker(other(id)).sas()).count(sas.outbound(0)->spi()) != 1;
+        inconsistent +=
+            sas.outbound(0) == nullptr ||
+            inbound_spis(s.worker(other_site(id)).sas()).count(sas.outbound(0)->spi()) != 1;
         if (sas.outbound(0) != nullptr)
           outbound_seen[id == SiteId::kParis ? 0 : 1].insert(sas.outbound(0)->spi());
       }
@@ -219,7 +216,7 @@ BOOST_AUTO_TEST_CASE(rekeying_under_continuous_traffic_loses_nothing) {
                                   << most_inbound);
   BOOST_TEST(exchanges >= 2u + 40u);
   BOOST_TEST(exchanges <= 2u + 50u);
-  for (const SiteId id : kBoth) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST_CONTEXT(s.site(id).name) {
       const state::KeyManagerCounters c = s.worker(id).key_manager_counters();
       const keymanager::KeyManager& km = *s.worker(id).key_manager();
@@ -249,13 +246,13 @@ BOOST_AUTO_TEST_CASE(sas_expire_when_the_peer_disappears_and_return_with_it) {
   s.advance(1 * kS, 10 * kMs);
   s.set_filter([](WanFrame&) -> std::size_t { return 0; });
   s.advance(9 * kS - kMs, 10 * kMs);
-  for (const SiteId id : kBoth) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST(s.worker(id).key_manager_counters().outbound_sa_expired == 0u);
     BOOST_TEST(s.worker(id).sas().outbound(0) != nullptr);
   }
   // Every SA was negotiated at 0 s: all expire at sa-ttl.
   s.advance(kMs);
-  for (const SiteId id : kBoth) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST_CONTEXT(s.site(id).name) {
       const state::KeyManagerCounters c = s.worker(id).key_manager_counters();
       BOOST_TEST(c.outbound_sa_expired == 1u);
@@ -284,7 +281,7 @@ BOOST_AUTO_TEST_CASE(sas_expire_when_the_peer_disappears_and_return_with_it) {
   // tokyo comes back: the next knock (within negotiation-ttl) succeeds.
   s.clear_filter();
   s.advance(1 * kS, 10 * kMs);
-  for (const SiteId id : kBoth) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST(s.worker(id).key_manager()->routes_with_outbound_sa() == 1u);
     BOOST_TEST(s.worker(id).key_manager()->negotiations_in_flight() == 0u);
   }
@@ -425,7 +422,7 @@ BOOST_AUTO_TEST_CASE(duplicated_messages_are_out_of_state_and_change_nothing) {
   TwoSites s;
   s.set_filter([](WanFrame& frame) -> std::size_t { return frame.message_type() ? 2 : 1; });
   s.run();
-  for (const SiteId id : kBoth) {
+  for (const SiteId id : kBothSites) {
     BOOST_TEST_CONTEXT(s.site(id).name) {
       check_counters(s.worker(id).key_manager_counters(), {{"negotiations-initiated", 1},
                                                            {"challenges-offered", 2},

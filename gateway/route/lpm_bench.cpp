@@ -15,12 +15,13 @@
 
 #include "route/lpm4.hpp"
 #include "route/lpm6.hpp"
+#include "route/prefix_mask.hpp"
 
 using namespace strait::route;
+using namespace strait::route::test;
 
 namespace {
 
-using Bytes16 = std::array<std::uint8_t, 16>;
 constexpr std::size_t kLookups = std::size_t{1} << 20;
 constexpr int kRuns = 9;
 
@@ -37,18 +38,6 @@ double median_ns_per_lookup(Body body) {
   }
   std::sort(ns.begin(), ns.end());
   return ns[kRuns / 2];
-}
-
-std::uint32_t mask4(std::uint32_t address, int length) {
-  return length == 0 ? 0 : address & (0xFFFF'FFFFu << (32 - length));
-}
-
-Bytes16 mask6(Bytes16 address, int length) {
-  for (int i = 0; i < 16; ++i) {
-    int kept = std::clamp(length - i * 8, 0, 8);
-    address[i] = static_cast<std::uint8_t>(address[i] & (0xFF00u >> kept));
-  }
-  return address;
 }
 
 void bench4(std::size_t routes, std::mt19937_64& rng) {

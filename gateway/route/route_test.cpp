@@ -11,29 +11,17 @@
 #include "route/ipv4_load.hpp"
 #include "route/lpm4.hpp"
 #include "route/lpm6.hpp"
+#include "route/prefix_mask.hpp"
 
 using namespace strait;
 using namespace strait::route;
+using namespace strait::route::test;
 
 namespace {
-
-using Bytes16 = std::array<std::uint8_t, 16>;
 
 std::uint32_t ip4(int a, int b, int c, int d) {
   return (std::uint32_t(a) << 24) | (std::uint32_t(b) << 16) | (std::uint32_t(c) << 8) |
          std::uint32_t(d);
-}
-
-std::uint32_t mask4(std::uint32_t address, int length) {
-  return length == 0 ? 0 : address & (0xFFFF'FFFFu << (32 - length));
-}
-
-Bytes16 mask6(Bytes16 address, int length) {
-  for (int i = 0; i < 16; ++i) {
-    int kept = std::clamp(length - i * 8, 0, 8);
-    address[i] = static_cast<std::uint8_t>(address[i] & (0xFF00u >> kept));
-  }
-  return address;
 }
 
 // Bit `position` counted from the most significant bit of the address.

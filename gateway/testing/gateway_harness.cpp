@@ -1,10 +1,10 @@
 #include "testing/gateway_harness.hpp"
 
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "config/load.hpp"
+#include "testing/wire_frames.hpp"
 
 namespace strait::testing {
 
@@ -25,37 +25,20 @@ GatewayHarness::GatewayHarness(std::string_view config_text, const HarnessOption
 
 GatewayHarness::~GatewayHarness() {
   // Release whatever is still in flight before the pool goes.
-  drain(private_wire_->a());
-  drain(public_wire_->a());
+  release_in_flight(*private_wire_);
+  release_in_flight(*public_wire_);
   io::Packet* burst[64];
-  for (io::MemoryPort* port : {&private_wire_->b(), &public_wire_->b()})
-    while (const std::size_t n = port->receive(burst))
-      for (std::size_t i = 0; i < n; ++i)
-        port->release(burst[i]);
   if (auto* control = worker_ ? worker_->control_queue() : nullptr)
     while (const std::size_t n = control->pop(burst, 64))
       for (std::size_t i = 0; i < n; ++i)
         burst[i]->pool->release(burst[i]);
 }
 
-void GatewayHarness::inject(io::MemoryPort& host, const Bytes& frame) {
-  if (frame.size() > pool_->max_frame_length())
-    throw std::runtime_error("frame of " + std::to_string(frame.size()) + " bytes too long");
-  io::Packet* p = host.allocate();
-  if (p == nullptr) throw std::runtime_error("frame pool exhausted");
-  if (!frame.empty()) std::memcpy(p->data, frame.data(), frame.size());
-  p->length = static_cast<std::uint32_t>(frame.size());
-  io::Packet* one[] = {p};
-  const std::uint64_t dropped = host.counters().txdrop;
-  host.transmit(one);
-  if (host.counters().txdrop != dropped) throw std::runtime_error("wire ring full");
-}
-
 void GatewayHarness::send_private(const Bytes& frame) {
-  inject(private_wire_->a(), frame);
+  inject(private_wire_->a(), *pool_, frame);
 }
 void GatewayHarness::send_public(const Bytes& frame) {
-  inject(public_wire_->a(), frame);
+  inject(public_wire_->a(), *pool_, frame);
 }
 
 std::size_t GatewayHarness::poll() {
@@ -69,18 +52,6 @@ std::size_t GatewayHarness::run(std::size_t max_polls) {
     if (worker_->poll() == 0) break;
   }
   return polls;
-}
-
-std::vector<Bytes> GatewayHarness::drain(io::MemoryPort& host) {
-  std::vector<Bytes> out;
-  io::Packet* burst[64];
-  while (const std::size_t n = host.receive(burst)) {
-    for (std::size_t i = 0; i < n; ++i) {
-      out.emplace_back(burst[i]->data, burst[i]->data + burst[i]->length);
-      host.release(burst[i]);
-    }
-  }
-  return out;
 }
 
 std::vector<Bytes> GatewayHarness::take_private() {

@@ -56,9 +56,6 @@ class GatewayHarness {
   io::MemoryPort& public_port() noexcept { return public_wire_->b(); }
 
  private:
-  void inject(io::MemoryPort& host, const Bytes& frame);
-  std::vector<Bytes> drain(io::MemoryPort& host);
-
   base::ManualClock clock_;
   base::SeededRandom random_{1};
   config::GatewayConfig config_;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "base/hex.hpp"
+#include "testing/esp_peer.hpp"
 #include "testing/frame_builder.hpp"
 
 namespace strait::testing {
@@ -26,48 +27,88 @@ net::Prefix prefix(const char* text) {
   return *p;
 }
 
-}  // namespace
+// The addresses of a sample site: {IPv4, IPv6} text of each.
+struct SitePlan {
+  const char* name;
+  const char* private_net[2];
+  const char* private_ip[2];
+  const char* private_mac;
+  const char* private_nexthop_ip[2];
+  const char* private_nexthop_mac;
+  const char* host_ip[2];
+  const char* public_ip[2];
+  const char* public_mac;
+  const char* public_nexthop_ip[2];
+  const char* public_nexthop_mac;
+  const char* public_ip2[2];
+  const char* public_mac2;
+};
 
-Site paris(net::Family family) {
+constexpr SitePlan kParis = {.name = "paris",
+                             .private_net = {"10.1.0.0/16", "2001:db8:1::/48"},
+                             .private_ip = {"10.1.0.1", "2001:db8:1::1"},
+                             .private_mac = "02:00:00:01:00:01",
+                             .private_nexthop_ip = {"10.1.0.2", "2001:db8:1::2"},
+                             .private_nexthop_mac = "02:00:00:01:00:02",
+                             .host_ip = {"10.1.7.9", "2001:db8:1:7::9"},
+                             .public_ip = {"192.0.2.1", "2001:db8:100::1"},
+                             .public_mac = "02:00:00:01:01:01",
+                             .public_nexthop_ip = {"192.0.2.254", "2001:db8:100::fe"},
+                             .public_nexthop_mac = "02:00:00:01:01:fe",
+                             .public_ip2 = {"192.0.2.2", "2001:db8:100::2"},
+                             .public_mac2 = "02:00:00:01:02:01"};
+
+constexpr SitePlan kTokyo = {.name = "tokyo",
+                             .private_net = {"10.2.0.0/16", "2001:db8:2::/48"},
+                             .private_ip = {"10.2.0.1", "2001:db8:2::1"},
+                             .private_mac = "02:00:00:02:00:01",
+                             .private_nexthop_ip = {"10.2.0.2", "2001:db8:2::2"},
+                             .private_nexthop_mac = "02:00:00:02:00:02",
+                             .host_ip = {"10.2.5.3", "2001:db8:2:5::3"},
+                             .public_ip = {"198.51.100.1", "2001:db8:200::1"},
+                             .public_mac = "02:00:00:02:01:01",
+                             .public_nexthop_ip = {"198.51.100.254", "2001:db8:200::fe"},
+                             .public_nexthop_mac = "02:00:00:02:01:fe",
+                             .public_ip2 = {"198.51.100.2", "2001:db8:200::2"},
+                             .public_mac2 = "02:00:00:02:02:01"};
+
+Site site_of(const SitePlan& plan, net::Family family, const esp::SaParameters& outbound) {
+  const std::size_t f = is_ipv4(family) ? 0 : 1;
   Site s;
-  s.name = "paris";
+  s.name = plan.name;
   s.family = family;
-  const bool v4 = family == net::Family::kIpv4;
-  s.private_net = prefix(v4 ? "10.1.0.0/16" : "2001:db8:1::/48");
-  s.private_ip = ip(v4 ? "10.1.0.1" : "2001:db8:1::1");
-  s.private_mac = mac("02:00:00:01:00:01");
-  s.private_nexthop_ip = ip(v4 ? "10.1.0.2" : "2001:db8:1::2");
-  s.private_nexthop_mac = mac("02:00:00:01:00:02");
-  s.host_ip = ip(v4 ? "10.1.7.9" : "2001:db8:1:7::9");
-  s.public_ip = ip(v4 ? "192.0.2.1" : "2001:db8:100::1");
-  s.public_mac = mac("02:00:00:01:01:01");
-  s.public_nexthop_ip = ip(v4 ? "192.0.2.254" : "2001:db8:100::fe");
-  s.public_nexthop_mac = mac("02:00:00:01:01:fe");
-  s.public_ip2 = ip(v4 ? "192.0.2.2" : "2001:db8:100::2");
-  s.public_mac2 = mac("02:00:00:01:02:01");
-  s.outbound = sa(1001, 0x10, 0xa0);
+  s.private_net = prefix(plan.private_net[f]);
+  s.private_ip = ip(plan.private_ip[f]);
+  s.private_mac = mac(plan.private_mac);
+  s.private_nexthop_ip = ip(plan.private_nexthop_ip[f]);
+  s.private_nexthop_mac = mac(plan.private_nexthop_mac);
+  s.host_ip = ip(plan.host_ip[f]);
+  s.public_ip = ip(plan.public_ip[f]);
+  s.public_mac = mac(plan.public_mac);
+  s.public_nexthop_ip = ip(plan.public_nexthop_ip[f]);
+  s.public_nexthop_mac = mac(plan.public_nexthop_mac);
+  s.public_ip2 = ip(plan.public_ip2[f]);
+  s.public_mac2 = mac(plan.public_mac2);
+  s.outbound = outbound;
   return s;
 }
 
+}  // namespace
+
+const char* family_name(net::Family family) {
+  return is_ipv4(family) ? "IPv4" : "IPv6";
+}
+
+bool is_ipv4(net::Family family) {
+  return family == net::Family::kIpv4;
+}
+
+Site paris(net::Family family) {
+  return site_of(kParis, family, sa(1001, 0x10, 0xa0));
+}
+
 Site tokyo(net::Family family) {
-  Site s;
-  s.name = "tokyo";
-  s.family = family;
-  const bool v4 = family == net::Family::kIpv4;
-  s.private_net = prefix(v4 ? "10.2.0.0/16" : "2001:db8:2::/48");
-  s.private_ip = ip(v4 ? "10.2.0.1" : "2001:db8:2::1");
-  s.private_mac = mac("02:00:00:02:00:01");
-  s.private_nexthop_ip = ip(v4 ? "10.2.0.2" : "2001:db8:2::2");
-  s.private_nexthop_mac = mac("02:00:00:02:00:02");
-  s.host_ip = ip(v4 ? "10.2.5.3" : "2001:db8:2:5::3");
-  s.public_ip = ip(v4 ? "198.51.100.1" : "2001:db8:200::1");
-  s.public_mac = mac("02:00:00:02:01:01");
-  s.public_nexthop_ip = ip(v4 ? "198.51.100.254" : "2001:db8:200::fe");
-  s.public_nexthop_mac = mac("02:00:00:02:01:fe");
-  s.public_ip2 = ip(v4 ? "198.51.100.2" : "2001:db8:200::2");
-  s.public_mac2 = mac("02:00:00:02:02:01");
-  s.outbound = sa(2001, 0x50, 0xc0);
-  return s;
+  return site_of(kTokyo, family, sa(2001, 0x50, 0xc0));
 }
 
 std::string sa_entry(const char* kind, const std::string& route, const esp::SaParameters& p,
@@ -124,6 +165,37 @@ std::string site_config(const Site& self, const Site& peer, const SiteOptions& o
   }
   t += o.extra;
   return t;
+}
+
+Bytes lan_frame(const Site& site, const Bytes& packet) {
+  return ip_frame(site.private_mac, site.private_nexthop_mac, packet);
+}
+
+Bytes to_lan_frame(const Site& site, const Bytes& packet) {
+  return ip_frame(site.private_nexthop_mac, site.private_mac, packet);
+}
+
+Bytes wan_frame(const Site& site, const Bytes& packet) {
+  return ip_frame(site.public_mac, site.public_nexthop_mac, packet);
+}
+
+Bytes tunnel_frame(const Site& self, const Site& peer, const Bytes& esp_payload,
+                   const IpOptions& options) {
+  return esp_frame(self.public_mac, self.public_nexthop_mac, peer.public_ip, self.public_ip,
+                   esp_payload, options);
+}
+
+Bytes key_exchange_frame(const Site& to, const net::Address& destination,
+                         const net::Address& source, const Bytes& payload, std::uint16_t port) {
+  const net::Mac& own = destination == to.public_ip2 ? to.public_mac2 : to.public_mac;
+  return ip_frame(own, to.public_nexthop_mac, udp_packet(source, destination, port, port, payload));
+}
+
+Bytes host_datagram(const Site& from, const Site& to, std::size_t size, std::uint8_t seed,
+                    std::uint8_t ttl) {
+  IpOptions o;
+  o.ttl = ttl;
+  return udp_packet(from.host_ip, to.host_ip, 4000, 5000, pattern(size, seed), o);
 }
 
 }  // namespace strait::testing

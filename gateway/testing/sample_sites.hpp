@@ -1,8 +1,9 @@
 #pragma once
-// Two sample sites, paris and tokyo, in either address family, and the
-// configuration text of a gateway of one site tunnelling to the other.
-// Their data-plane SAs are mirrored: paris's outbound SA is tokyo's inbound
-// SA and vice versa, so two harnesses wired public to public talk.
+// Two sample sites, paris and tokyo, in either address family, the
+// configuration text of a gateway of one site tunnelling to the other, and
+// the frames that reach or leave a site's gateway. Their data-plane SAs are
+// mirrored: paris's outbound SA is tokyo's inbound SA and vice versa, so two
+// harnesses wired public to public talk.
 
 #include <cstdint>
 #include <optional>
@@ -10,8 +11,15 @@
 
 #include "esp/security_association.hpp"
 #include "net/address.hpp"
+#include "testing/frame_builder.hpp"
 
 namespace strait::testing {
+
+// Both address families, for tests that run once per family.
+inline constexpr net::Family kFamilies[] = {net::Family::kIpv4, net::Family::kIpv6};
+// "IPv4" / "IPv6", for test contexts.
+const char* family_name(net::Family family);
+bool is_ipv4(net::Family family);
 
 struct Site {
   std::string name;
@@ -35,6 +43,11 @@ struct Site {
 Site paris(net::Family family);
 Site tokyo(net::Family family);
 
+// The route's pre-shared key (hex) and route SPI unless SiteOptions say otherwise.
+inline constexpr const char* kSamplePresharedKey =
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+inline constexpr std::uint32_t kSampleRouteSpi = 1234;
+
 struct SiteOptions {
   std::uint16_t mtu = 1440;
   bool tfc = false;
@@ -49,8 +62,8 @@ struct SiteOptions {
                                        // the route's gateway for queue 2 is peer.public_ip2
   std::optional<net::Address> nat_ip;  // nat-ip of the queue 1 interface
   std::optional<net::Address> peer_gateway;  // the route's queue 1 gateway (default peer.public_ip)
-  std::string preshared_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-  std::uint32_t route_spi = 1234;
+  std::string preshared_key = kSamplePresharedKey;
+  std::uint32_t route_spi = kSampleRouteSpi;
   std::uint32_t negotiation_ttl = 0;  // seconds; 0: not written (default 5)
   std::uint32_t sa_ttl = 0;           // seconds; 0: not written (default 600)
 };
@@ -66,5 +79,25 @@ std::string site_config(const Site& self, const Site& peer, const SiteOptions& o
 // Configuration text of one SA entry ("outbound-sa" / "inbound-sa").
 std::string sa_entry(const char* kind, const std::string& route, const esp::SaParameters& sa,
                      std::uint16_t queue = 1);
+
+// Frames at a site's gateway. From the LAN router to the gateway, and from
+// the gateway to the LAN router; from the public next hop to the gateway.
+Bytes lan_frame(const Site& site, const Bytes& packet);
+Bytes to_lan_frame(const Site& site, const Bytes& packet);
+Bytes wan_frame(const Site& site, const Bytes& packet);
+// ESP from `peer`'s public address to `self`'s, as it reaches `self`'s
+// public port.
+Bytes tunnel_frame(const Site& self, const Site& peer, const Bytes& esp_payload,
+                   const IpOptions& options = {});
+// A key-exchange datagram (or any UDP payload) from `source` to a site's
+// queue address, framed as it arrives on that site's public port: Ethernet
+// from the site's public next hop, IP TTL 64, UDP `port` -> `port` with a
+// valid checksum.
+Bytes key_exchange_frame(const Site& to, const net::Address& destination,
+                         const net::Address& source, const Bytes& payload,
+                         std::uint16_t port = 303);
+// A UDP datagram (4000 -> 5000) from one site's LAN host to the other's.
+Bytes host_datagram(const Site& from, const Site& to, std::size_t size, std::uint8_t seed = 0,
+                    std::uint8_t ttl = 64);
 
 }  // namespace strait::testing

@@ -8,6 +8,7 @@
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
 #include "testing/frame_view.hpp"
+#include "testing/wire_frames.hpp"
 
 namespace strait::testing {
 
@@ -59,6 +60,10 @@ net::Address address_at(const std::uint8_t* ip, const std::uint8_t* field) {
 }
 
 }  // namespace
+
+SiteId other_site(SiteId id) {
+  return id == SiteId::kParis ? SiteId::kTokyo : SiteId::kParis;
+}
 
 std::optional<exchange::MessageType> WanFrame::message_type(std::uint16_t port) const {
   const auto ip = parse_ip_frame(bytes);
@@ -128,10 +133,8 @@ TwoSites::~TwoSites() {
   // Release whatever is still in flight before the pool goes.
   io::Packet* burst[64];
   for (Node& n : nodes_) {
-    drain(n.private_wire->a());
-    drain(n.public_wire->a());
-    drain(n.private_wire->b());
-    drain(n.public_wire->b());
+    release_in_flight(*n.private_wire);
+    release_in_flight(*n.public_wire);
     if (auto* control = n.worker ? n.worker->control_queue() : nullptr)
       while (const std::size_t k = control->pop(burst, 64))
         for (std::size_t i = 0; i < k; ++i)
@@ -157,33 +160,8 @@ const net::Address& TwoSites::public_ip(SiteId id, std::uint16_t queue) {
   return node(id, queue).public_ip;
 }
 
-void TwoSites::inject(io::MemoryPort& host, const Bytes& frame) {
-  if (frame.size() > pool_->max_frame_length())
-    throw std::runtime_error("frame of " + std::to_string(frame.size()) + " bytes too long");
-  io::Packet* p = host.allocate();
-  if (p == nullptr) throw std::runtime_error("frame pool exhausted");
-  if (!frame.empty()) std::memcpy(p->data, frame.data(), frame.size());
-  p->length = static_cast<std::uint32_t>(frame.size());
-  io::Packet* one[] = {p};
-  const std::uint64_t dropped = host.counters().txdrop;
-  host.transmit(one);
-  if (host.counters().txdrop != dropped) throw std::runtime_error("wire ring full");
-}
-
-std::vector<Bytes> TwoSites::drain(io::MemoryPort& host) {
-  std::vector<Bytes> out;
-  io::Packet* burst[64];
-  while (const std::size_t n = host.receive(burst)) {
-    for (std::size_t i = 0; i < n; ++i) {
-      out.emplace_back(burst[i]->data, burst[i]->data + burst[i]->length);
-      host.release(burst[i]);
-    }
-  }
-  return out;
-}
-
 void TwoSites::send_private(SiteId id, const Bytes& frame, std::uint16_t queue) {
-  inject(node(id, queue).private_wire->a(), frame);
+  inject(node(id, queue).private_wire->a(), *pool_, frame);
 }
 
 std::vector<Bytes> TwoSites::take_private(SiteId id, std::uint16_t queue) {
@@ -191,7 +169,7 @@ std::vector<Bytes> TwoSites::take_private(SiteId id, std::uint16_t queue) {
 }
 
 void TwoSites::send_public(SiteId id, const Bytes& frame, std::uint16_t queue) {
-  inject(node(id, queue).public_wire->a(), frame);
+  inject(node(id, queue).public_wire->a(), *pool_, frame);
 }
 
 void TwoSites::deliver(const WanFrame& frame) {
@@ -202,7 +180,7 @@ void TwoSites::deliver(const WanFrame& frame) {
     std::memcpy(bytes.data(), to.public_mac.bytes.data(), 6);
     std::memcpy(bytes.data() + 6, site(frame.to).public_nexthop_mac.bytes.data(), 6);
   }
-  inject(to.public_wire->a(), bytes);
+  inject(to.public_wire->a(), *pool_, bytes);
   ++delivered_;
 }
 
@@ -264,27 +242,6 @@ void TwoSites::advance(base::Nanoseconds duration, base::Nanoseconds step) {
     duration -= by;
     run();
   }
-}
-
-Bytes key_exchange_frame(const Site& to, const net::Address& destination,
-                         const net::Address& source, const Bytes& payload, std::uint16_t port) {
-  const net::Mac& own = destination == to.public_ip2 ? to.public_mac2 : to.public_mac;
-  return ip_frame(own, to.public_nexthop_mac, udp_packet(source, destination, port, port, payload));
-}
-
-Bytes host_datagram(const Site& from, const Site& to, std::size_t size, std::uint8_t seed,
-                    std::uint8_t ttl) {
-  IpOptions o;
-  o.ttl = ttl;
-  return udp_packet(from.host_ip, to.host_ip, 4000, 5000, pattern(size, seed), o);
-}
-
-Bytes lan_frame(const Site& site, const Bytes& packet) {
-  return ip_frame(site.private_mac, site.private_nexthop_mac, packet);
-}
-
-Bytes to_lan_frame(const Site& site, const Bytes& packet) {
-  return ip_frame(site.private_nexthop_mac, site.private_mac, packet);
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> counter_values(

@@ -28,6 +28,9 @@
 namespace strait::testing {
 
 enum class SiteId : std::uint8_t { kParis, kTokyo };
+// Both sites, and the site at the other end of the tunnel.
+inline constexpr SiteId kBothSites[] = {SiteId::kParis, SiteId::kTokyo};
+SiteId other_site(SiteId id);
 
 struct TwoSitesOptions {
   net::Family family = net::Family::kIpv4;
@@ -124,8 +127,6 @@ class TwoSites {
   void build(const TwoSitesOptions& options, const std::string& paris_config,
              const std::string& tokyo_config);
   Node& node(SiteId id, std::uint16_t queue);
-  void inject(io::MemoryPort& host, const Bytes& frame);
-  static std::vector<Bytes> drain(io::MemoryPort& host);
   // Moves what every public port sent; returns the number of frames seen.
   std::size_t move_wan();
 
@@ -140,22 +141,6 @@ class TwoSites {
   std::uint64_t dropped_ = 0;
   std::uint64_t unroutable_ = 0;
 };
-
-// A key-exchange datagram (or any UDP payload) from `source` to a site's
-// queue address, framed as it arrives on that site's public port: Ethernet
-// from the site's public next hop, IP TTL 64, UDP `port` -> `port` with a
-// valid checksum.
-Bytes key_exchange_frame(const Site& to, const net::Address& destination,
-                         const net::Address& source, const Bytes& payload,
-                         std::uint16_t port = 303);
-
-// Traffic between the LANs: a UDP datagram from one site's LAN host to the
-// other's; the frame in which the site's LAN router hands a packet to the
-// gateway; the frame in which the gateway hands a packet to its LAN router.
-Bytes host_datagram(const Site& from, const Site& to, std::size_t size, std::uint8_t seed = 0,
-                    std::uint8_t ttl = 64);
-Bytes lan_frame(const Site& site, const Bytes& packet);
-Bytes to_lan_frame(const Site& site, const Bytes& packet);
 
 // Names and values of a KeyManagerCounters, for exact comparisons in tests.
 std::vector<std::pair<std::string, std::uint64_t>> counter_values(

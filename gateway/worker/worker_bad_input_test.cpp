@@ -19,26 +19,6 @@ using net::Family;
 
 namespace {
 
-constexpr Family kFamilies[] = {Family::kIpv4, Family::kIpv6};
-const char* name_of(Family f) {
-  return f == Family::kIpv4 ? "IPv4" : "IPv6";
-}
-bool v4(Family f) {
-  return f == Family::kIpv4;
-}
-
-Bytes lan_frame(const Site& site, const Bytes& packet) {
-  return ip_frame(site.private_mac, site.private_nexthop_mac, packet);
-}
-Bytes wan_frame(const Site& site, const Bytes& packet) {
-  return ip_frame(site.public_mac, site.public_nexthop_mac, packet);
-}
-Bytes tunnel_frame(const Site& self, const Site& peer, const Bytes& esp_payload,
-                   const IpOptions& options = {}) {
-  return esp_frame(self.public_mac, self.public_nexthop_mac, peer.public_ip, self.public_ip,
-                   esp_payload, options);
-}
-
 struct Expected {
   std::uint64_t rxerrors = 0, ethertype = 0, protocol = 0, fragment = 0, checksum = 0;
 };
@@ -59,7 +39,7 @@ Bytes prefix_of(const Bytes& b, std::size_t n) {
 
 BOOST_AUTO_TEST_CASE(truncated_frames_of_every_length_are_dropped) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       EspPeer peer(t.outbound, p.outbound);
@@ -111,7 +91,7 @@ BOOST_AUTO_TEST_CASE(truncated_arp_is_dropped) {
 
 BOOST_AUTO_TEST_CASE(truncated_esp_is_dropped_and_counted) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       EspPeer peer(t.outbound, p.outbound);
@@ -143,10 +123,10 @@ BOOST_AUTO_TEST_CASE(truncated_esp_is_dropped_and_counted) {
 
 BOOST_AUTO_TEST_CASE(foreign_ethertypes_and_the_other_family_are_dropped) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
-      const Site other_p = paris(v4(f) ? Family::kIpv6 : Family::kIpv4);
-      const Site other_t = tokyo(v4(f) ? Family::kIpv6 : Family::kIpv4);
+      const Site other_p = paris(is_ipv4(f) ? Family::kIpv6 : Family::kIpv4);
+      const Site other_t = tokyo(is_ipv4(f) ? Family::kIpv6 : Family::kIpv4);
       GatewayHarness h(site_config(p, t));
       const Bytes payload = pattern(60);
       for (const int ethertype : {0x88cc, 0x8100, 0x0000, 0xffff})
@@ -164,19 +144,20 @@ BOOST_AUTO_TEST_CASE(foreign_ethertypes_and_the_other_family_are_dropped) {
       h.send_public(
           wan_frame(other_p, echo_request(other_t.public_ip, other_p.public_ip, 1, 1, payload)));
       // ARP on an IPv6 gateway is a foreign ethertype too.
-      if (!v4(f))
+      if (!is_ipv4(f))
         h.send_private(arp_frame(net::kBroadcastMac, p.private_nexthop_mac, 1,
                                  p.private_nexthop_mac, ip("10.1.0.2"), net::Mac{},
                                  ip("10.1.0.1")));
       // The family's ethertype over a header of the other version: malformed.
-      Bytes mislabelled = ethernet_frame(
-          p.private_mac, p.private_nexthop_mac, v4(f) ? net::kEthertypeIpv4 : net::kEthertypeIpv6,
-          udp_packet(other_p.host_ip, other_t.host_ip, 1, 2, payload));
+      Bytes mislabelled =
+          ethernet_frame(p.private_mac, p.private_nexthop_mac,
+                         is_ipv4(f) ? net::kEthertypeIpv4 : net::kEthertypeIpv6,
+                         udp_packet(other_p.host_ip, other_t.host_ip, 1, 2, payload));
       h.send_private(mislabelled);
       h.run();
       BOOST_TEST(h.take_private().empty());
       BOOST_TEST(h.take_public().empty());
-      const std::uint64_t arp_foreign = v4(f) ? 0 : 1;
+      const std::uint64_t arp_foreign = is_ipv4(f) ? 0 : 1;
       // The mislabelled header fails the version check: a protocol error.
       check_dispatch(h.worker().private_dispatch(), {0, 5 + arp_foreign, 1, 0, 0});
       check_dispatch(h.worker().public_dispatch(), {0, 5, 0, 0, 0});
@@ -254,7 +235,7 @@ BOOST_AUTO_TEST_CASE(ipv4_options_are_legal_and_forwarded) {
 
 BOOST_AUTO_TEST_CASE(fragments_for_the_gateway_are_dropped_transit_fragments_forwarded) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       EspPeer peer(t.outbound, p.outbound);
@@ -263,7 +244,7 @@ BOOST_AUTO_TEST_CASE(fragments_for_the_gateway_are_dropped_transit_fragments_for
       first.identification = 99;
       later.fragment_offset = 10;
       later.identification = 99;
-      first.ipv6_fragment_header = later.ipv6_fragment_header = !v4(f);
+      first.ipv6_fragment_header = later.ipv6_fragment_header = !is_ipv4(f);
       // To the gateway's own addresses.
       h.send_private(lan_frame(p, echo_request(p.host_ip, p.private_ip, 1, 1, pattern(64), first)));
       h.send_private(lan_frame(p, echo_request(p.host_ip, p.private_ip, 1, 1, pattern(64), later)));
@@ -290,7 +271,7 @@ BOOST_AUTO_TEST_CASE(fragments_for_the_gateway_are_dropped_transit_fragments_for
 
 BOOST_AUTO_TEST_CASE(expiring_and_oversize_packets_never_reach_the_tunnel) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       SiteOptions so;
       so.mtu = 1000;
@@ -322,13 +303,13 @@ BOOST_AUTO_TEST_CASE(expiring_and_oversize_packets_never_reach_the_tunnel) {
         BOOST_TEST_REQUIRE(inner.has_value());
         const auto m = parse_icmp(*inner);
         BOOST_TEST_REQUIRE(m.has_value());
-        BOOST_TEST(m->type == (v4(f) ? 11 : 3));
+        BOOST_TEST(m->type == (is_ipv4(f) ? 11 : 3));
         BOOST_TEST(m->checksum_ok);
       }
       // Two Time Exceeded and one too-big error towards the LAN.
       const std::vector<Bytes> lan = h.take_private();
       BOOST_TEST_REQUIRE(lan.size() == 3u);
-      BOOST_TEST(parse_icmp(*parse_ip_frame(lan[2]))->type == (v4(f) ? 3 : 2));
+      BOOST_TEST(parse_icmp(*parse_ip_frame(lan[2]))->type == (is_ipv4(f) ? 3 : 2));
       BOOST_TEST(h.worker().private_router().mtu_errors == 1u);
       BOOST_TEST(h.pool().available() == h.pool().count());
     }
@@ -416,15 +397,15 @@ BOOST_AUTO_TEST_CASE(bad_icv_is_dropped_without_moving_the_window) {
 
 BOOST_AUTO_TEST_CASE(bad_trailers_and_inner_packets_count_as_sa_protocol_errors) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
-      const Site other_p = paris(v4(f) ? Family::kIpv6 : Family::kIpv4);
-      const Site other_t = tokyo(v4(f) ? Family::kIpv6 : Family::kIpv4);
+      const Site other_p = paris(is_ipv4(f) ? Family::kIpv6 : Family::kIpv4);
+      const Site other_t = tokyo(is_ipv4(f) ? Family::kIpv6 : Family::kIpv4);
       GatewayHarness h(site_config(p, t));
       EspPeer peer(t.outbound, p.outbound);
       esp::InboundSa* sa = h.worker().sas().inbound(t.outbound.spi);
       const Bytes inner = udp_packet(t.host_ip, p.host_ip, 1, 2, pattern(38));
-      const std::uint8_t nh = v4(f) ? 4 : 41;
+      const std::uint8_t nh = is_ipv4(f) ? 4 : 41;
       std::uint64_t seq = 1;
       // pad_length larger than the plaintext.
       Bytes plaintext = inner;
@@ -436,12 +417,12 @@ BOOST_AUTO_TEST_CASE(bad_trailers_and_inner_packets_count_as_sa_protocol_errors)
       h.send_public(tunnel_frame(p, t, peer.seal_plaintext(seq++, plaintext)));
       // Next header neither 4 nor 41, and the other family's next header.
       h.send_public(tunnel_frame(p, t, peer.seal_at(seq++, inner, 99)));
-      h.send_public(tunnel_frame(p, t, peer.seal_at(seq++, inner, v4(f) ? 41 : 4)));
+      h.send_public(tunnel_frame(p, t, peer.seal_at(seq++, inner, is_ipv4(f) ? 41 : 4)));
       // The other family's packet, honestly labelled.
       h.send_public(tunnel_frame(
           p, t,
           peer.seal_at(seq++, udp_packet(other_t.host_ip, other_p.host_ip, 1, 2, pattern(38)),
-                       v4(f) ? 41 : 4)));
+                       is_ipv4(f) ? 41 : 4)));
       // Inner packets too short for their header, or for their stated length.
       h.send_public(tunnel_frame(p, t, peer.seal_at(seq++, prefix_of(inner, 10), nh)));
       h.send_public(
@@ -449,7 +430,7 @@ BOOST_AUTO_TEST_CASE(bad_trailers_and_inner_packets_count_as_sa_protocol_errors)
       // An empty inner packet.
       h.send_public(tunnel_frame(p, t, peer.seal_at(seq++, Bytes{}, nh)));
       // Bad inner IPv4 header checksum.
-      if (v4(f)) {
+      if (is_ipv4(f)) {
         IpOptions bad;
         bad.bad_checksum = true;
         h.send_public(tunnel_frame(
@@ -508,22 +489,23 @@ void check_output(const std::vector<Bytes>& frames, const Site& site, bool publi
 
 BOOST_AUTO_TEST_CASE(random_and_mutated_frames_never_crash_leak_or_leak_through) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       const std::size_t initial = h.pool().available();
       EspPeer sender(t.outbound, p.outbound);
       EspPeer receiver(t.outbound, p.outbound);
-      std::mt19937 random(v4(f) ? 20261125u : 61125u);
+      std::mt19937 random(is_ipv4(f) ? 20261125u : 61125u);
       // Valid frames of every kind to mutate.
       const std::vector<Bytes> lan_templates = {
           lan_frame(p, udp_packet(p.host_ip, t.host_ip, 1, 2, pattern(100))),
           lan_frame(p, echo_request(p.host_ip, p.private_ip, 1, 1, pattern(30))),
-          v4(f) ? arp_frame(net::kBroadcastMac, p.private_nexthop_mac, 1, p.private_nexthop_mac,
-                            p.private_nexthop_ip, net::Mac{}, p.private_ip)
-                : ip_frame(multicast_mac(solicited_node(p.private_ip)), p.private_nexthop_mac,
-                           neighbor_solicitation(p.private_nexthop_ip, solicited_node(p.private_ip),
-                                                 p.private_ip, p.private_nexthop_mac))};
+          is_ipv4(f)
+              ? arp_frame(net::kBroadcastMac, p.private_nexthop_mac, 1, p.private_nexthop_mac,
+                          p.private_nexthop_ip, net::Mac{}, p.private_ip)
+              : ip_frame(multicast_mac(solicited_node(p.private_ip)), p.private_nexthop_mac,
+                         neighbor_solicitation(p.private_nexthop_ip, solicited_node(p.private_ip),
+                                               p.private_ip, p.private_nexthop_mac))};
       std::size_t forwarded = 0, esp_seen = 0;
       for (int round = 0; round < 100; ++round) {
         for (int i = 0; i < 40; ++i) {
@@ -565,7 +547,7 @@ BOOST_AUTO_TEST_CASE(random_and_mutated_frames_never_crash_leak_or_leak_through)
         check_output(wan, p, true, receiver, esp_seen);
         BOOST_TEST_REQUIRE(h.pool().available() == initial);
       }
-      BOOST_TEST_MESSAGE(name_of(f)
+      BOOST_TEST_MESSAGE(family_name(f)
                          << ": " << forwarded << " frames out, " << esp_seen << " of them ESP");
       // Something got through (the mutations leave many frames valid) and
       // far more were dropped.

@@ -18,21 +18,6 @@ using Kind = state::IcmpCounters::Kind;
 
 namespace {
 
-constexpr Family kFamilies[] = {Family::kIpv4, Family::kIpv6};
-const char* name_of(Family f) {
-  return f == Family::kIpv4 ? "IPv4" : "IPv6";
-}
-bool v4(Family f) {
-  return f == Family::kIpv4;
-}
-
-Bytes lan_frame(const Site& site, const Bytes& packet) {
-  return ip_frame(site.private_mac, site.private_nexthop_mac, packet);
-}
-Bytes wan_frame(const Site& site, const Bytes& packet) {
-  return ip_frame(site.public_mac, site.public_nexthop_mac, packet);
-}
-
 // The IP packet of the single frame in `frames`, after checking its
 // Ethernet addresses.
 Bytes only_ip(const std::vector<Bytes>& frames, const net::Mac& destination,
@@ -61,14 +46,14 @@ IcmpView icmp_of(const Bytes& packet) {
 
 const net::Address& internet_host(Family f) {
   static const net::Address a4 = ip("203.0.113.5"), a6 = ip("2001:db8:999::5");
-  return v4(f) ? a4 : a6;
+  return is_ipv4(f) ? a4 : a6;
 }
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(ping_of_private_and_public_addresses_is_answered) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       const Bytes data = pattern(56, 9);
@@ -77,7 +62,7 @@ BOOST_AUTO_TEST_CASE(ping_of_private_and_public_addresses_is_answered) {
       h.send_private(lan_frame(p, echo_request(p.host_ip, p.private_ip, 0x1234, 7, data, o)));
       h.send_public(wan_frame(p, echo_request(internet_host(f), p.public_ip, 0x4321, 9, data, o)));
       h.run();
-      const std::uint8_t reply = v4(f) ? 0 : 129;
+      const std::uint8_t reply = is_ipv4(f) ? 0 : 129;
       const Bytes a = only_ip(h.take_private(), p.private_nexthop_mac, p.private_mac);
       BOOST_TEST(a == icmp_packet(p.private_ip, p.host_ip, reply, 0, 0x12340007u, data));
       BOOST_TEST(icmp_of(a).checksum_ok);
@@ -284,7 +269,7 @@ BOOST_AUTO_TEST_CASE(neighbor_discovery_resolves_the_next_hops) {
 
 BOOST_AUTO_TEST_CASE(ttl_one_on_the_private_side_gets_time_exceeded) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       IpOptions o;
@@ -295,9 +280,10 @@ BOOST_AUTO_TEST_CASE(ttl_one_on_the_private_side_gets_time_exceeded) {
         h.run();
         const Bytes error = only_ip(h.take_private(), p.private_nexthop_mac, p.private_mac);
         // Quote: as much as fits in 576 (IPv4) / 1280 (IPv6) bytes.
-        const std::size_t quote = std::min<std::size_t>(offender.size(), v4(f) ? 548 : 1232);
+        const std::size_t quote = std::min<std::size_t>(offender.size(), is_ipv4(f) ? 548 : 1232);
         const Bytes quoted(offender.begin(), offender.begin() + static_cast<long>(quote));
-        BOOST_TEST(error == icmp_packet(p.private_ip, p.host_ip, v4(f) ? 11 : 3, 0, 0, quoted));
+        BOOST_TEST(error ==
+                   icmp_packet(p.private_ip, p.host_ip, is_ipv4(f) ? 11 : 3, 0, 0, quoted));
         BOOST_TEST(icmp_of(error).checksum_ok);
       }
       BOOST_TEST(h.take_public().empty());
@@ -309,15 +295,14 @@ BOOST_AUTO_TEST_CASE(ttl_one_on_the_private_side_gets_time_exceeded) {
 
 BOOST_AUTO_TEST_CASE(ttl_one_after_decapsulation_gets_time_exceeded_through_the_tunnel) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       EspPeer peer(t.outbound, p.outbound);
       IpOptions o;
       o.ttl = 1;
       const Bytes offender = udp_packet(t.host_ip, p.host_ip, 1, 2, pattern(100), o);
-      h.send_public(esp_frame(p.public_mac, p.public_nexthop_mac, t.public_ip, p.public_ip,
-                              peer.seal(offender)));
+      h.send_public(tunnel_frame(p, t, peer.seal(offender)));
       h.run();
       BOOST_TEST(h.take_private().empty());
       const std::vector<Bytes> out = h.take_public();
@@ -329,7 +314,7 @@ BOOST_AUTO_TEST_CASE(ttl_one_after_decapsulation_gets_time_exceeded_through_the_
       // encapsulating hop.
       BOOST_TEST(
           opened->inner ==
-          with_ttl(icmp_packet(p.private_ip, t.host_ip, v4(f) ? 11 : 3, 0, 0, offender), 63));
+          with_ttl(icmp_packet(p.private_ip, t.host_ip, is_ipv4(f) ? 11 : 3, 0, 0, offender), 63));
       BOOST_TEST(icmp_of(opened->inner).checksum_ok);
       BOOST_TEST(parse_ip_frame(out[0])->destination.to_string() == t.public_ip.to_string());
     }
@@ -338,25 +323,25 @@ BOOST_AUTO_TEST_CASE(ttl_one_after_decapsulation_gets_time_exceeded_through_the_
 
 BOOST_AUTO_TEST_CASE(oversize_packets_get_fragmentation_needed_or_packet_too_big) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       SiteOptions so;
       so.mtu = 1400;
       GatewayHarness h(site_config(p, t, so));
       IpOptions o;
       o.dont_fragment = true;
-      const std::size_t header = v4(f) ? 28 : 48;
+      const std::size_t header = is_ipv4(f) ? 28 : 48;
       const Bytes offender = udp_packet(p.host_ip, t.host_ip, 1, 2, pattern(1401 - header), o);
       BOOST_TEST_REQUIRE(offender.size() == 1401u);
       h.send_private(lan_frame(p, offender));
       h.run();
       BOOST_TEST(h.take_public().empty());
       const Bytes error = only_ip(h.take_private(), p.private_nexthop_mac, p.private_mac);
-      const std::size_t quote = v4(f) ? 548 : 1232;
+      const std::size_t quote = is_ipv4(f) ? 548 : 1232;
       const Bytes quoted(offender.begin(), offender.begin() + static_cast<long>(quote));
-      BOOST_TEST(error ==
-                 icmp_packet(p.private_ip, p.host_ip, v4(f) ? 3 : 2, v4(f) ? 4 : 0, 1400, quoted));
-      BOOST_TEST(error.size() == (v4(f) ? 576u : 1280u));
+      BOOST_TEST(error == icmp_packet(p.private_ip, p.host_ip, is_ipv4(f) ? 3 : 2,
+                                      is_ipv4(f) ? 4 : 0, 1400, quoted));
+      BOOST_TEST(error.size() == (is_ipv4(f) ? 576u : 1280u));
       BOOST_TEST(icmp_of(error).checksum_ok);
       BOOST_TEST(h.worker().private_router().mtu_errors == 1u);
       // Exactly mtu passes.
@@ -371,13 +356,13 @@ BOOST_AUTO_TEST_CASE(oversize_packets_get_fragmentation_needed_or_packet_too_big
 
 BOOST_AUTO_TEST_CASE(ping_of_private_address_through_the_tunnel_is_answered_through_it) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       EspPeer peer(t.outbound, p.outbound);
       const Bytes data = pattern(100, 1);
-      h.send_public(esp_frame(p.public_mac, p.public_nexthop_mac, t.public_ip, p.public_ip,
-                              peer.seal(echo_request(t.host_ip, p.private_ip, 77, 1, data))));
+      h.send_public(
+          tunnel_frame(p, t, peer.seal(echo_request(t.host_ip, p.private_ip, 77, 1, data))));
       h.run();
       BOOST_TEST(h.take_private().empty());
       const std::vector<Bytes> out = h.take_public();
@@ -385,9 +370,10 @@ BOOST_AUTO_TEST_CASE(ping_of_private_address_through_the_tunnel_is_answered_thro
       const auto opened = peer.open_frame(out[0]);
       BOOST_TEST_REQUIRE(opened.has_value());
       BOOST_TEST_REQUIRE(opened->status == esp::DecryptStatus::kOk);
-      BOOST_TEST(opened->inner == with_ttl(icmp_packet(p.private_ip, t.host_ip, v4(f) ? 0 : 129, 0,
-                                                       (77u << 16) | 1u, data),
-                                           63));
+      BOOST_TEST(opened->inner ==
+                 with_ttl(icmp_packet(p.private_ip, t.host_ip, is_ipv4(f) ? 0 : 129, 0,
+                                      (77u << 16) | 1u, data),
+                          63));
       BOOST_TEST(h.worker().inbound_icmp()[Kind::kEchoRequest] == 1u);
       BOOST_TEST(h.worker().private_icmp()[Kind::kEchoRequest] == 0u);
     }
@@ -414,8 +400,8 @@ BOOST_AUTO_TEST_CASE(inbound_icmp_errors_are_counted_by_type_and_code) {
   h.send_public(
       wan_frame(p, icmp_packet(internet_host(Family::kIpv4), p.public_ip, 3, 4, 1280, quote)));
   EspPeer peer(t.outbound, p.outbound);
-  h.send_public(esp_frame(p.public_mac, p.public_nexthop_mac, t.public_ip, p.public_ip,
-                          peer.seal(icmp_packet(t.host_ip, p.private_ip, 3, 1, 0, quote))));
+  h.send_public(
+      tunnel_frame(p, t, peer.seal(icmp_packet(t.host_ip, p.private_ip, 3, 1, 0, quote))));
   h.run();
   BOOST_TEST(h.take_private().empty());
   BOOST_TEST(h.take_public().empty());
@@ -515,15 +501,16 @@ BOOST_AUTO_TEST_CASE(key_exchange_datagrams_go_to_the_key_manager) {
 
 BOOST_AUTO_TEST_CASE(no_icmp_errors_about_non_initial_fragments_multicast_or_icmp_errors) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       esp::SaParameters mcast_sa = p.outbound;
       mcast_sa.spi = 3003;
       SiteOptions so;
       so.mtu = 1000;
       // A route for a multicast range, so multicast reaches the TTL check.
-      so.extra = std::string("route") + (v4(f) ? "4" : "6") + " { id mcast; gateway { ip " +
-                 t.public_ip.to_string() + "; } net \"" + (v4(f) ? "239.0.0.0/8" : "ff0e::/16") +
+      so.extra = std::string("route") + (is_ipv4(f) ? "4" : "6") + " { id mcast; gateway { ip " +
+                 t.public_ip.to_string() + "; } net \"" +
+                 (is_ipv4(f) ? "239.0.0.0/8" : "ff0e::/16") +
                  "\";\n  preshared-key "
                  "\"0000000000000000000000000000000000000000000000000000000000000003\"; spi "
                  "1299; }\n" +
@@ -531,16 +518,16 @@ BOOST_AUTO_TEST_CASE(no_icmp_errors_about_non_initial_fragments_multicast_or_icm
       GatewayHarness h(site_config(p, t, so));
       IpOptions expiring;
       expiring.ttl = 1;
-      const net::Address group = ip(v4(f) ? "239.1.2.3" : "ff0e::1:2:3");
+      const net::Address group = ip(is_ipv4(f) ? "239.1.2.3" : "ff0e::1:2:3");
       // Multicast with TTL 1: no Time Exceeded.
       h.send_private(lan_frame(p, udp_packet(p.host_ip, group, 1, 2, pattern(20), expiring)));
       // An ICMP error with TTL 1: no error about an error.
       h.send_private(lan_frame(
-          p, icmp_packet(p.host_ip, t.host_ip, v4(f) ? 3 : 1, 1, 0, pattern(28), expiring)));
+          p, icmp_packet(p.host_ip, t.host_ip, is_ipv4(f) ? 3 : 1, 1, 0, pattern(28), expiring)));
       h.run();
       BOOST_TEST(h.take_private().empty());
       BOOST_TEST(h.take_public().empty());
-      if (v4(f)) {
+      if (is_ipv4(f)) {
         // A non-initial fragment with TTL 1 (RFC 1812 4.3.2.7): nothing;
         // the initial fragment gets its Time Exceeded.
         IpOptions later = expiring;

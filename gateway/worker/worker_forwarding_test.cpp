@@ -17,23 +17,8 @@ using net::Family;
 
 namespace {
 
-constexpr Family kFamilies[] = {Family::kIpv4, Family::kIpv6};
-
-const char* name_of(Family f) {
-  return f == Family::kIpv4 ? "IPv4" : "IPv6";
-}
-
-// A UDP datagram from the paris LAN to the tokyo LAN (or the reverse).
-Bytes datagram(const Site& from, const Site& to, std::size_t size, std::uint8_t ttl = 64) {
-  IpOptions o;
-  o.ttl = ttl;
-  return udp_packet(from.host_ip, to.host_ip, 4000, 5000, pattern(size, 3), o);
-}
-
-// The private-side frame of a LAN host's packet, as the LAN router sends it.
-Bytes lan_frame(const Site& site, const Bytes& packet) {
-  return ip_frame(site.private_mac, site.private_nexthop_mac, packet);
-}
+// Datagrams between the LAN hosts carry pattern(size, kSeed).
+constexpr std::uint8_t kSeed = 3;
 
 // Checks the outer headers of an ESP frame `site`'s gateway sent to
 // `gateway`; returns the ESP payload.
@@ -58,13 +43,13 @@ Bytes check_outer(const Bytes& frame, const Site& site, const net::Address& gate
 
 BOOST_AUTO_TEST_CASE(private_to_public_is_esp_to_the_route_gateway) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       EspPeer peer(t.outbound, p.outbound);
       std::vector<Bytes> inners;
       for (std::size_t i = 0; i < 3; ++i) {
-        inners.push_back(datagram(p, t, 60 + 333 * i));
+        inners.push_back(host_datagram(p, t, 60 + 333 * i, kSeed));
         h.send_private(lan_frame(p, inners.back()));
       }
       h.run();
@@ -102,13 +87,12 @@ BOOST_AUTO_TEST_CASE(private_to_public_is_esp_to_the_route_gateway) {
 
 BOOST_AUTO_TEST_CASE(public_to_private_decapsulates_with_ttl_decremented) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness h(site_config(p, t));
       EspPeer peer(t.outbound, p.outbound);
-      const Bytes inner = datagram(t, p, 500);
-      h.send_public(esp_frame(p.public_mac, p.public_nexthop_mac, t.public_ip, p.public_ip,
-                              peer.seal(inner)));
+      const Bytes inner = host_datagram(t, p, 500, kSeed);
+      h.send_public(tunnel_frame(p, t, peer.seal(inner)));
       h.run();
       BOOST_TEST(h.take_public().empty());
       const std::vector<Bytes> out = h.take_private();
@@ -282,15 +266,15 @@ BOOST_AUTO_TEST_CASE(queue_two_uses_its_gateway_or_the_lowest_queue_gateway) {
 
 BOOST_AUTO_TEST_CASE(tfc_pads_to_mtu_and_the_receiver_trims) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       SiteOptions o;
       o.tfc = true;
       o.mtu = 1440;
       GatewayHarness h(site_config(p, t, o));
       EspPeer peer(t.outbound, p.outbound);
-      const Bytes small = datagram(p, t, 30);
-      const Bytes full = datagram(p, t, 1440 - small.size() + 30);  // exactly mtu
+      const Bytes small = host_datagram(p, t, 30, kSeed);
+      const Bytes full = host_datagram(p, t, 1440 - small.size() + 30, kSeed);  // exactly mtu
       BOOST_TEST_REQUIRE(full.size() == 1440u);
       h.send_private(lan_frame(p, small));
       h.send_private(lan_frame(p, full));
@@ -310,9 +294,8 @@ BOOST_AUTO_TEST_CASE(tfc_pads_to_mtu_and_the_receiver_trims) {
         BOOST_TEST(opened.inner == expected);
       }
       // Inbound: a TFC-padded packet from the peer is trimmed to its IP length.
-      const Bytes inner = datagram(t, p, 100);
-      h.send_public(esp_frame(p.public_mac, p.public_nexthop_mac, t.public_ip, p.public_ip,
-                              peer.seal(inner, 1440)));
+      const Bytes inner = host_datagram(t, p, 100, kSeed);
+      h.send_public(tunnel_frame(p, t, peer.seal(inner, 1440)));
       h.run();
       const std::vector<Bytes> in = h.take_private();
       BOOST_TEST_REQUIRE(in.size() == 1u);
@@ -325,7 +308,7 @@ BOOST_AUTO_TEST_CASE(tfc_pads_to_mtu_and_the_receiver_trims) {
 
 BOOST_AUTO_TEST_CASE(paris_and_tokyo_pass_traffic_both_ways) {
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness paris_gw(site_config(p, t));
       GatewayHarness tokyo_gw(site_config(t, p));
@@ -339,8 +322,8 @@ BOOST_AUTO_TEST_CASE(paris_and_tokyo_pass_traffic_both_ways) {
         return n;
       };
       for (std::uint8_t round = 0; round < 5; ++round) {
-        const Bytes there = datagram(p, t, 64u + 100u * round);
-        const Bytes back = datagram(t, p, 1000u - 100u * round);
+        const Bytes there = host_datagram(p, t, 64u + 100u * round, kSeed);
+        const Bytes back = host_datagram(t, p, 1000u - 100u * round, kSeed);
         paris_gw.send_private(lan_frame(p, there));
         tokyo_gw.send_private(lan_frame(t, back));
         paris_gw.run();
@@ -374,13 +357,13 @@ BOOST_AUTO_TEST_CASE(the_tunnel_shows_as_two_hops_to_traceroute) {
   // PROTOCOL.md 4: TTL 1 expires at paris, TTL 2 at tokyo; both answer
   // from their private addresses.
   for (const Family f : kFamilies) {
-    BOOST_TEST_CONTEXT(name_of(f)) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
       const Site p = paris(f), t = tokyo(f);
       GatewayHarness paris_gw(site_config(p, t));
       GatewayHarness tokyo_gw(site_config(t, p));
       const std::uint8_t time_exceeded = f == Family::kIpv4 ? 11 : 3;
       for (std::uint8_t ttl = 1; ttl <= 3; ++ttl) {
-        const Bytes probe = datagram(p, t, 20, ttl);
+        const Bytes probe = host_datagram(p, t, 20, kSeed, ttl);
         paris_gw.send_private(lan_frame(p, probe));
         paris_gw.run();
         for (const Bytes& frame : paris_gw.take_public())
