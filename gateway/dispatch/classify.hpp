@@ -5,8 +5,10 @@
 #include <cstring>
 
 #include "io/packet.hpp"
+#include "io/port.hpp"
 #include "net/headers.hpp"
 #include "net/ip_check.hpp"
+#include "nexthop/next_hop.hpp"
 #include "state/counters.hpp"
 
 namespace strait::dispatch {
@@ -63,6 +65,28 @@ inline bool is_neighbor_discovery(const io::Packet* p, const net::IpInfo& info) 
   if (info.protocol != net::kProtocolIcmp6 || info.length < net::kIpv6HeaderSize + 1) return false;
   const std::uint8_t type = p->data[net::kEthernetHeaderSize + net::kIpv6HeaderSize];
   return type == 135 || type == 136;
+}
+
+// The steps every dispatcher starts with: ARP and neighbor discovery go to
+// the interface's next hop, malformed and foreign frames are counted and
+// released. True, with `info` filled in, for an IP packet the caller goes on
+// with; false once the packet was consumed.
+inline bool take_ip(io::Packet* p, bool ipv6, state::DispatchCounters& c,
+                    nexthop::NextHop& next_hop, io::Port& port, net::IpInfo& info) noexcept {
+  const Frame frame = classify_frame(p, ipv6, c);
+  if (frame == Frame::kArp) {
+    next_hop.receive_arp(p, port);
+    return false;
+  }
+  if (frame == Frame::kDrop || !accept_ip(p, ipv6, c, info)) [[unlikely]] {
+    port.release(p);
+    return false;
+  }
+  if (ipv6 && is_neighbor_discovery(p, info)) [[unlikely]] {
+    next_hop.receive_nd(p, info.length, port);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace strait::dispatch

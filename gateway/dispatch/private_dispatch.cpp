@@ -8,20 +8,8 @@ void PrivateDispatch::process(std::span<io::Packet*> received, io::Port& port,
                               nexthop::NextHop& next_hop, icmp::Responder& icmp,
                               io::Link& to_router, io::Link& to_private) noexcept {
   for (io::Packet* p : received) {
-    const Frame frame = classify_frame(p, ipv6_, counters_);
-    if (frame == Frame::kArp) {
-      next_hop.receive_arp(p, port);
-      continue;
-    }
     net::IpInfo info;
-    if (frame == Frame::kDrop || !accept_ip(p, ipv6_, counters_, info)) [[unlikely]] {
-      port.release(p);
-      continue;
-    }
-    if (ipv6_ && is_neighbor_discovery(p, info)) [[unlikely]] {
-      next_hop.receive_nd(p, info.length, port);
-      continue;
-    }
+    if (!take_ip(p, ipv6_, counters_, next_hop, port, info)) continue;
     if (is_destination(p, ipv6_, own_ip_.data())) [[unlikely]] {
       // For the gateway itself: only unfragmented ICMP is handled.
       if (info.result == net::IpCheck::kFragment) {

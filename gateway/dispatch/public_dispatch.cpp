@@ -11,20 +11,8 @@ void PublicDispatch::process(std::span<io::Packet*> received, io::Port& port,
                              io::Link& to_decapsulation, io::Link& to_public) noexcept {
   const std::uint8_t icmp_protocol = ipv6_ ? kProtocolIcmp6 : kProtocolIcmp;
   for (io::Packet* p : received) {
-    const Frame frame = classify_frame(p, ipv6_, counters_);
-    if (frame == Frame::kArp) {
-      next_hop.receive_arp(p, port);
-      continue;
-    }
     IpInfo info;
-    if (frame == Frame::kDrop || !accept_ip(p, ipv6_, counters_, info)) [[unlikely]] {
-      port.release(p);
-      continue;
-    }
-    if (ipv6_ && is_neighbor_discovery(p, info)) [[unlikely]] {
-      next_hop.receive_nd(p, info.length, port);
-      continue;
-    }
+    if (!take_ip(p, ipv6_, counters_, next_hop, port, info)) continue;
     if (!is_destination(p, ipv6_, own_ip_.data())) [[unlikely]] {
       ++counters_.protocol_errors;
       port.release(p);
