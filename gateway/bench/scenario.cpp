@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -28,10 +30,14 @@ constexpr Addresses kAddresses{{0x2a, 0xbb, 0x0a, 0, 0, 1}, {0x02, 0, 0, 0, 0, 2
 constexpr std::uint8_t kPrivateIp[4] = {10, 0, 0, 1};
 constexpr std::uint8_t kPublicIp[4] = {172, 16, 0, 1};
 
-config::GatewayConfig make_config(std::uint32_t routes) {
+// Static SAs (data-plane), or pre-shared keys for the key manager.
+config::GatewayConfig make_config(const Options& options) {
+  const std::uint32_t routes = options.routes;
   config::GatewayConfig c;
   c.family = Family::kIpv4;
-  c.data_plane = true;
+  c.data_plane = !options.key_exchange;
+  c.sa_ttl = options.sa_ttl;
+  c.negotiation_ttl = options.negotiation_ttl;
   c.private_interface.ip = Address::ipv4(kPrivateIp);
   c.private_interface.nexthop_ip = Address::ipv4(kAddresses.host_ip);
   std::memcpy(c.private_interface.mac.bytes.data(), kAddresses.gateway_mac, 6);
@@ -53,6 +59,12 @@ config::GatewayConfig make_config(std::uint32_t routes) {
     r.net = Prefix{Address::ipv4(net_bytes), 24};
     r.gateways.push_back({pub.ip, 1});  // the loopback case of PROTOCOL.md 2.4
     r.spi = 1000 + i;
+    if (options.key_exchange) {
+      for (std::size_t k = 0; k < r.preshared_key.size(); ++k)
+        r.preshared_key[k] = static_cast<std::uint8_t>(i * 13 + k * 7 + (i >> 8));
+      c.routes.push_back(std::move(r));
+      continue;
+    }
     c.routes.push_back(r);
     config::SecurityAssociation sa;
     sa.route = r.id;
@@ -66,6 +78,73 @@ config::GatewayConfig make_config(std::uint32_t routes) {
   return c;
 }
 
+// System time plus an offset that only grows: the fast-forward bumps it
+// while the gateway is idle, then it stays put and time runs as it does.
+class OffsetClock final : public base::Clock {
+ public:
+  base::Nanoseconds now() const override { return system_.now() + offset_; }
+  void advance(base::Nanoseconds by) { offset_ += by; }
+
+ private:
+  base::SystemClock system_;
+  base::Nanoseconds offset_ = 0;
+};
+
+// Polls the worker, advancing the clock a millisecond whenever nothing is
+// in flight (no packet received, nothing on the looped-back port or in the
+// control queue), until every route has its outbound SA and the first
+// rekey's new outbound SA has taken effect: from then on exchanges and
+// activations go on at the pace they will keep while measuring. The key
+// manager's limits (20 initiations and 100 messages a second, 32
+// negotiations at once) hold in virtual time while the core never waits.
+base::Status fast_forward(worker::Worker& worker, io::MemoryPort& public_port, OffsetClock& clock,
+                          const Options& options, KeyExchangeReport& report) {
+  const keymanager::KeyManager& key_manager = *worker.key_manager();
+  const io::SpscRing& control = *worker.control_queue();
+  const base::Nanoseconds start = clock.now();
+  const auto wall_start = std::chrono::steady_clock::now();
+  const auto wall_limit = std::chrono::duration<double>(options.timeout_seconds);
+  const base::Nanoseconds limit = static_cast<base::Nanoseconds>(
+      (options.keying_limit_seconds > 0 ? options.keying_limit_seconds
+                                        : 60 + 0.1 * options.routes + options.sa_ttl) *
+      1e9);
+  const auto virtual_seconds = [&] { return static_cast<double>(clock.now() - start) / 1e9; };
+  base::Nanoseconds next_check = 0;
+  base::Nanoseconds next_progress = start + 60 * base::kSecond;
+  std::size_t keyed = 0;
+  bool all_keyed = false;
+  for (std::uint64_t idle_rounds = 0;;) {
+    if (worker.poll() != 0 || control.size() != 0 || public_port.pending() != 0) continue;
+    const base::Nanoseconds now = clock.now();
+    if (now >= next_check) {  // a pending SA activates on a timer: look every 100 ms
+      next_check = now + 100 * base::kMillisecond;
+      keyed = key_manager.routes_with_outbound_sa();
+      if (keyed == options.routes && !all_keyed) {
+        all_keyed = true;
+        report.keying_virtual_seconds = virtual_seconds();
+      }
+      if (keyed == options.routes && key_manager.counters().outbound_sa_updated != 0) break;
+    }
+    if (options.progress && now >= next_progress) {
+      next_progress = now + 60 * base::kSecond;
+      options.progress(static_cast<std::uint32_t>(keyed), virtual_seconds());
+    }
+    if (now - start >= limit ||
+        ((++idle_rounds & 1023) == 0 && std::chrono::steady_clock::now() - wall_start > wall_limit))
+      return base::Error{"key exchange: " + std::to_string(keyed) + " of " +
+                         std::to_string(options.routes) + " routes had an outbound SA, and " +
+                         std::to_string(key_manager.counters().outbound_sa_updated) +
+                         " rekeys had taken effect, after " + std::to_string(virtual_seconds()) +
+                         " virtual seconds"};
+    clock.advance(base::kMillisecond);
+  }
+  report.routes_keyed = static_cast<std::uint32_t>(keyed);
+  report.fast_forward_virtual_seconds = virtual_seconds();
+  report.keying_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return base::Ok{};
+}
+
 void pin_to(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -74,6 +153,17 @@ void pin_to(int cpu) {
 }
 
 }  // namespace
+
+std::uint32_t shortest_safe_sa_ttl(std::uint32_t routes, std::uint32_t negotiation_ttl) {
+  const double turn = static_cast<double>(routes) / keymanager::KeyManager::kInitiationsPerSecond;
+  const double negotiation = negotiation_ttl;
+  const double activation = 1.5 * negotiation;
+  const double margin = 1 + 0.05 * turn;
+  const double ttl =
+      std::max({(2 * turn + negotiation + activation + margin) / 1.375,
+                (turn + activation + margin) / 0.875, (negotiation + activation + margin) / 0.375});
+  return static_cast<std::uint32_t>(std::min(std::ceil(ttl), 4294967295.0));
+}
 
 base::Result<Report> run(const Options& options) {
   if (options.routes == 0 || options.routes > 65536)
@@ -86,6 +176,8 @@ base::Result<Report> run(const Options& options) {
     return base::Error{"--size must be between 42 and 8937 bytes"};
   if (options.cpu && (*options.cpu < 0 || *options.cpu >= CPU_SETSIZE))
     return base::Error{"--cpu out of range"};
+  if (options.key_exchange && (options.sa_ttl == 0 || options.negotiation_ttl == 0))
+    return base::Error{"--sa-ttl and --negotiation-ttl must be at least 1 second"};
 
   // Frames large enough for the biggest packet plus tunnel overhead.
   const std::size_t frame_size =
@@ -95,11 +187,30 @@ base::Result<Report> run(const Options& options) {
   io::MemoryWire private_wire(**pool, 2048);
   io::MemoryLoopback public_loop(**pool, 2048);
 
-  base::SystemClock clock;
+  OffsetClock clock;
   base::SystemRandom random;
-  auto worker = worker::Worker::create(make_config(options.routes), 1, private_wire.b(),
+  // (With --host-thread only the gateway's thread is pinned, once the
+  // host's is running.)
+  if (options.cpu && !options.host_thread) pin_to(*options.cpu);
+  auto worker = worker::Worker::create(make_config(options), 1, private_wire.b(),
                                        public_loop.port(), clock, random);
   if (!worker) return worker.error();
+
+  std::optional<KeyExchangeReport> keying;
+  state::KeyManagerCounters before;
+  if (options.key_exchange) {
+    keying.emplace();
+    if (auto done = fast_forward(**worker, public_loop.port(), clock, options, *keying); !done)
+      return done.error();
+    // Nothing of ours is on the LAN yet: anything there is not traffic.
+    io::Packet* stray[64];
+    while (const std::size_t n = private_wire.a().receive(stray))
+      for (std::size_t i = 0; i < n; ++i)
+        private_wire.a().release(stray[i]);
+    before = (*worker)->key_manager_counters();
+    keying->keying_negotiations_expired = before.negotiations_expired;
+    keying->keying_messages_dropped = before.rxerrors;
+  }
   Traffic traffic(**pool, private_wire.a(), kAddresses, options.frame_sizes, options.routes,
                   options.packets);
 
@@ -115,7 +226,6 @@ base::Result<Report> run(const Options& options) {
   };
 
   if (!options.host_thread) {
-    if (options.cpu) pin_to(*options.cpu);
     first = clock.now();
     traffic.prime();
     for (std::uint64_t round = 1; !traffic.finished(); ++round) {
@@ -143,6 +253,18 @@ base::Result<Report> run(const Options& options) {
     host.join();
   }
 
+  if (keying) {
+    const state::KeyManagerCounters after = (*worker)->key_manager_counters();
+    keying->exchanges = after.keypairs_negotiated - before.keypairs_negotiated;
+    keying->initiated = after.negotiations_initiated - before.negotiations_initiated;
+    keying->outbound_sa_updated = after.outbound_sa_updated - before.outbound_sa_updated;
+    keying->outbound_sa_expired = after.outbound_sa_expired - before.outbound_sa_expired;
+    keying->negotiations_expired = after.negotiations_expired - before.negotiations_expired;
+    keying->rxerrors = after.rxerrors - before.rxerrors;
+    keying->routes_keyed_after =
+        static_cast<std::uint32_t>((*worker)->key_manager()->routes_with_outbound_sa());
+    report.key_exchange = keying;
+  }
   report.sent = traffic.sent();
   report.received = traffic.received();
   report.corrupted = traffic.corrupted();
