@@ -98,3 +98,31 @@ BOOST_AUTO_TEST_CASE(locked_pool_keeps_objects_in_place_and_wipes_them) {
   }  // returned to the pool by its deleter
   BOOST_TEST(pool.create(std::uint8_t{1}) != nullptr);
 }
+
+#include "base/rate_limit.hpp"
+
+BOOST_AUTO_TEST_CASE(rate_limit_refills_continuously) {
+  RateLimit limit(100, kSecond);
+  Nanoseconds now = 5 * kSecond;
+  int allowed = 0;
+  for (int i = 0; i < 250; ++i)
+    allowed += limit.allow(now);
+  BOOST_TEST(allowed == 100);  // a full bucket, then nothing
+  BOOST_TEST(limit.suppressed() == 150u);
+  now += 10 * kMillisecond;  // one event's worth of credit
+  BOOST_TEST(limit.allow(now));
+  BOOST_TEST(!limit.allow(now));
+  // Over any second, at most burst + what refilled: no double burst at a
+  // window boundary.
+  now += kSecond;
+  allowed = 0;
+  for (int i = 0; i < 300; ++i)
+    allowed += limit.allow(now);
+  BOOST_TEST(allowed == 100);
+  // Evenly spaced events: one every 50 ms.
+  RateLimit paced(1, 50 * kMillisecond);
+  BOOST_TEST(paced.allow(0));
+  BOOST_TEST(!paced.allow(49 * kMillisecond));
+  BOOST_TEST(paced.allow(50 * kMillisecond));
+  BOOST_TEST(!paced.allow(60 * kMillisecond));
+}

@@ -1,7 +1,11 @@
 #pragma once
-// Token bucket: at most `burst` events, refilled at burst per `period`. Used
-// to rate-limit log lines and generated ICMP errors.
+// Token bucket: holds at most `burst` events' worth of credit and refills
+// continuously at `burst` per `period`, so no interval of length `period`
+// ever sees more than about `burst` events (a fixed window would allow two
+// bursts back to back across its boundary). Used to rate-limit log lines,
+// generated ICMP errors and key-exchange messages.
 
+#include <algorithm>
 #include <cstdint>
 
 #include "base/clock.hpp"
@@ -10,30 +14,35 @@ namespace strait::base {
 
 class RateLimit {
  public:
-  RateLimit(std::uint32_t burst, Nanoseconds period) : burst_(burst), period_(period) {}
+  RateLimit(std::uint32_t burst, Nanoseconds period)
+      : cost_(period / std::max<std::uint32_t>(burst, 1)),
+        capacity_(cost_ * std::max<std::uint32_t>(burst, 1)) {}
 
-  // True if an event may happen now (and takes a token).
+  // True if an event may happen now (and takes its credit).
   bool allow(Nanoseconds now) noexcept {
-    if (now - last_refill_ >= period_ || tokens_ == kUnset) {
-      tokens_ = burst_;
-      last_refill_ = now;
+    if (!started_) {
+      started_ = true;
+      credit_ = capacity_;  // full at the first event
+    } else if (now > last_) {
+      credit_ = std::min(capacity_, credit_ + (now - last_));
     }
-    if (tokens_ == 0) {
+    last_ = std::max(last_, now);
+    if (credit_ < cost_) {
       ++suppressed_;
       return false;
     }
-    --tokens_;
+    credit_ -= cost_;
     return true;
   }
   // Events refused since construction.
   std::uint64_t suppressed() const noexcept { return suppressed_; }
 
  private:
-  static constexpr std::uint32_t kUnset = ~0u;
-  std::uint32_t burst_;
-  Nanoseconds period_;
-  std::uint32_t tokens_ = kUnset;
-  Nanoseconds last_refill_ = 0;
+  Nanoseconds cost_;      // credit one event takes
+  Nanoseconds capacity_;  // burst * cost
+  Nanoseconds credit_ = 0;
+  Nanoseconds last_ = 0;
+  bool started_ = false;
   std::uint64_t suppressed_ = 0;
 };
 

@@ -149,7 +149,8 @@ class KeyManager {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::size_t in_flight_ = 0;
   std::deque<std::uint32_t> waiting_;  // routes due to negotiate, oldest first
-  base::RateLimit initiation_limit_{kInitiationsPerSecond, base::kSecond};
+  // Evenly spaced: one initiation every 1/kInitiationsPerSecond seconds.
+  base::RateLimit initiation_limit_{1, base::kSecond / kInitiationsPerSecond};
   base::RateLimit inbound_limit_{kMessagesPerSecond, base::kSecond};
   base::RateLimit log_limit_{20, base::kSecond};
 };
