@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cli/bench_command.hpp"
+#include "cli/run_command.hpp"
 
 namespace {
 
@@ -13,6 +14,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  bench    software benchmark (one gateway looped back to itself; --ake: key\n"
     "           exchanges between two gateways)\n"
+    "  run      the gateway on kernel interfaces (AF_XDP or AF_PACKET), until SIGTERM\n"
     "  help     this text\n"
     "Run 'strait <command> --help' for the options of a command.\n";
 
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
   }
   const std::string_view command = argv[1];
   if (command == "bench") return strait::cli::bench_command(argc - 2, argv + 2);
+  if (command == "run") return strait::cli::run_command(argc - 2, argv + 2);
   if (command == "help" || command == "-h" || command == "--help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -1,0 +1,45 @@
+#define BOOST_TEST_MODULE daemon_lab
+// `strait run` end to end: two gateways in network namespaces (see
+// netns-lab/tests/two_gateways.sh, which builds the lab, checks ping both
+// ways, the start-up errors, a refused second instance, restart after
+// SIGKILL and a clean SIGTERM, and tears everything down). Root only.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+int run_lab(const std::string& mode, const std::string& backend) {
+  const std::string command = std::string("timeout 240 bash ") + STRAIT_SOURCE_DIR +
+                              "/netns-lab/tests/two_gateways.sh " + STRAIT_BINARY + " " + mode +
+                              " " + backend;
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(root_is_required) {
+  BOOST_TEST_REQUIRE(geteuid() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(af_packet_data_plane) {
+  BOOST_TEST(run_lab("data-plane", "af-packet") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(af_packet_key_exchange_and_restart) {
+  BOOST_TEST(run_lab("key-exchange", "af-packet") == 0);
+}
+
+#if STRAIT_HAVE_XDP
+BOOST_AUTO_TEST_CASE(xdp_data_plane) {
+  BOOST_TEST(run_lab("data-plane", "xdp") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(xdp_key_exchange_and_restart) {
+  BOOST_TEST(run_lab("key-exchange", "xdp") == 0);
+}
+#endif

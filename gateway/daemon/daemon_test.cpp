@@ -1,0 +1,111 @@
+#define BOOST_TEST_MODULE daemon
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "daemon/backend.hpp"
+#include "daemon/cpu_list.hpp"
+#include "daemon/instance_directory.hpp"
+
+using namespace strait::daemon;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct TemporaryRoot {
+  TemporaryRoot() {
+    char pattern[] = "/tmp/strait-daemon-test-XXXXXX";
+    path = mkdtemp(pattern);
+  }
+  ~TemporaryRoot() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(cpu_lists) {
+  auto a = parse_cpu_list("2,3");
+  BOOST_TEST_REQUIRE(a.ok());
+  BOOST_TEST((*a == std::vector<int>{2, 3}));
+  auto b = parse_cpu_list("2-3");
+  BOOST_TEST_REQUIRE(b.ok());
+  BOOST_TEST((*b == std::vector<int>{2, 3}));
+  auto c = parse_cpu_list("5,0-2");
+  BOOST_TEST_REQUIRE(c.ok());
+  BOOST_TEST((*c == std::vector<int>{5, 0, 1, 2}));
+  for (const char* bad : {"", ",", "2,", "a", "3-1", "1,1", "1-2,2", "-1", "2-", "1 2", "99999"})
+    BOOST_TEST(!parse_cpu_list(bad).ok(), bad);
+  BOOST_TEST(check_cpus_allowed({0}).ok());  // CPU 0 is ours unless restricted
+  BOOST_TEST(!check_cpus_allowed({4000}).ok());
+}
+
+BOOST_AUTO_TEST_CASE(instance_names) {
+  BOOST_TEST(check_instance_name("paris").ok());
+  BOOST_TEST(check_instance_name("t-paris_1.2").ok());
+  BOOST_TEST(!check_instance_name("").ok());
+  BOOST_TEST(!check_instance_name("..").ok());
+  BOOST_TEST(!check_instance_name("a/b").ok());
+  BOOST_TEST(!check_instance_name(std::string(65, 'a')).ok());
+}
+
+BOOST_AUTO_TEST_CASE(pid_file_refuses_a_second_instance) {
+  TemporaryRoot root;
+  auto first = InstanceDirectory::claim(root.path + "/nested", "paris");
+  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST(read_file((*first)->pid_path()) == std::to_string(getpid()) + "\n");
+  auto second = InstanceDirectory::claim(root.path + "/nested", "paris");
+  BOOST_TEST_REQUIRE(!second.ok());
+  BOOST_TEST(second.error().message.find("already running (pid " + std::to_string(getpid())) !=
+             std::string::npos);
+  auto other = InstanceDirectory::claim(root.path + "/nested", "tokyo");
+  BOOST_TEST(other.ok());
+
+  BOOST_TEST((*first)->write_state("gateway-state {\n}\n").ok());
+  BOOST_TEST(read_file((*first)->state_path()) == "gateway-state {\n}\n");
+  const std::string pid_path = (*first)->pid_path();
+  const std::string state_path = (*first)->state_path();
+  first->reset();  // a clean stop removes the files
+  BOOST_TEST(access(pid_path.c_str(), F_OK) != 0);
+  BOOST_TEST(access(state_path.c_str(), F_OK) != 0);
+  BOOST_TEST(InstanceDirectory::claim(root.path + "/nested", "paris").ok());
+}
+
+BOOST_AUTO_TEST_CASE(stale_pid_file_of_a_killed_instance_is_taken_over) {
+  TemporaryRoot root;
+  const pid_t child = fork();
+  BOOST_TEST_REQUIRE(child >= 0);
+  if (child == 0) {
+    auto claimed = InstanceDirectory::claim(root.path, "paris");
+    // Dies without cleaning up, as a SIGKILLed instance would.
+    if (claimed.ok()) claimed->release();
+    _exit(claimed.ok() ? 0 : 1);
+  }
+  int status = 0;
+  BOOST_TEST_REQUIRE(waitpid(child, &status, 0) == child);
+  BOOST_TEST_REQUIRE(WIFEXITED(status));
+  BOOST_TEST_REQUIRE(WEXITSTATUS(status) == 0);
+  BOOST_TEST(read_file(root.path + "/paris/pid") == std::to_string(child) + "\n");
+  auto claimed = InstanceDirectory::claim(root.path, "paris");
+  BOOST_TEST_REQUIRE(claimed.ok());
+  BOOST_TEST(read_file(root.path + "/paris/pid") == std::to_string(getpid()) + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(unavailable_backend_is_explained) {
+  for (BackendKind kind : {BackendKind::kXdp, BackendKind::kAfPacket}) {
+    auto backend = make_backend(kind);
+    BOOST_TEST(backend.ok() == backend_available(kind));
+    if (!backend.ok()) BOOST_TEST(!backend.error().message.empty());
+  }
+}

@@ -1,0 +1,135 @@
+#include "daemon/instance_directory.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace strait::daemon {
+
+namespace {
+
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
+
+base::Status make_directories(const std::string& path) {
+  // Every prefix ending before a '/', then the path itself.
+  for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    const std::string prefix = slash == std::string::npos ? path : path.substr(0, slash);
+    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+      return base::Error{"cannot create " + prefix + ": " + errno_text(errno) +
+                         (errno == EACCES ? " (run as root, or set STRAIT_RUN_DIR to a "
+                                            "directory you may write)"
+                                          : "")};
+    if (slash == std::string::npos) return base::Ok{};
+  }
+}
+
+std::string read_small_file(int fd) {
+  char buffer[32] = {};
+  const ssize_t n = pread(fd, buffer, sizeof(buffer) - 1, 0);
+  if (n <= 0) return "";
+  std::string text(buffer, static_cast<std::size_t>(n));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::string run_root() {
+  const char* root = std::getenv("STRAIT_RUN_DIR");
+  return root && *root ? root : "/run/strait";
+}
+
+base::Status check_instance_name(std::string_view name) {
+  if (name.empty()) return base::Error{"the name is empty"};
+  if (name.size() > 64) return base::Error{"the name is longer than 64 characters"};
+  if (name.front() == '.') return base::Error{"the name starts with '.'"};
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok)
+      return base::Error{"the name '" + std::string(name) +
+                         "' may only hold letters, digits, '-', '_' and '.'"};
+  }
+  return base::Ok{};
+}
+
+base::Result<std::unique_ptr<InstanceDirectory>> InstanceDirectory::claim(const std::string& root,
+                                                                          const std::string& name) {
+  if (auto ok = check_instance_name(name); !ok) return ok.error();
+  const std::string path = root + "/" + name;
+  if (auto made = make_directories(path); !made) return made.error();
+  const std::string pid_path = path + "/pid";
+  // The file may be unlinked by an exiting instance between our open and
+  // our lock: then we locked a file nobody will find, so try again.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const int fd = open(pid_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return base::Error{"cannot open " + pid_path + ": " + errno_text(errno)};
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int error = errno;
+      const std::string pid = read_small_file(fd);
+      close(fd);
+      if (error == EWOULDBLOCK)
+        return base::Error{"an instance named '" + name + "' is already running" +
+                           (pid.empty() ? std::string() : " (pid " + pid + ")") +
+                           ": stop it first (kill -TERM " + (pid.empty() ? "PID" : pid) +
+                           ") or choose another --name"};
+      return base::Error{"cannot lock " + pid_path + ": " + errno_text(error)};
+    }
+    struct stat held {};
+    struct stat named {};
+    if (fstat(fd, &held) != 0 || stat(pid_path.c_str(), &named) != 0 ||
+        held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
+      close(fd);
+      continue;
+    }
+    // Ours now; whatever it holds is a stale pid from a killed instance.
+    const std::string pid = std::to_string(getpid()) + "\n";
+    if (ftruncate(fd, 0) != 0 ||
+        pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+      const int error = errno;
+      close(fd);
+      return base::Error{"cannot write " + pid_path + ": " + errno_text(error)};
+    }
+    return std::unique_ptr<InstanceDirectory>(new InstanceDirectory(path, fd));
+  }
+  return base::Error{"cannot take " + pid_path + ": it keeps being replaced"};
+}
+
+InstanceDirectory::~InstanceDirectory() {
+  unlink(state_path().c_str());
+  unlink((state_path() + ".new").c_str());
+  unlink(pid_path().c_str());  // while still locked: no one can take it meanwhile
+  close(pid_fd_);
+}
+
+base::Status InstanceDirectory::write_state(std::string_view text) const {
+  const std::string final_path = state_path();
+  const std::string temporary = final_path + ".new";
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return base::Error{"cannot write " + temporary + ": " + errno_text(errno)};
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      close(fd);
+      return base::Error{"cannot write " + temporary + ": " + errno_text(error)};
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  if (rename(temporary.c_str(), final_path.c_str()) != 0)
+    return base::Error{"cannot rename " + temporary + ": " + errno_text(errno)};
+  return base::Ok{};
+}
+
+}  // namespace strait::daemon

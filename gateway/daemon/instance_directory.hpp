@@ -1,0 +1,52 @@
+#pragma once
+// The files of one named gateway under /run/strait/NAME/ (or
+// $STRAIT_RUN_DIR/NAME/): `pid`, locked for as long as the instance lives,
+// and `gateway-state`, rewritten atomically (write, then rename) so readers
+// such as `strait config get-state` never see half a file.
+//
+// The pid file is held with flock(): a second instance with the same name
+// finds it locked and is refused; the file of an instance that was killed
+// is unlocked (the kernel drops the lock with the process), so it is stale
+// and simply taken over.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace strait::daemon {
+
+// The directory instances live under: $STRAIT_RUN_DIR if set, else
+// /run/strait.
+std::string run_root();
+
+// Names are what may appear as a single path component: letters, digits,
+// '-', '_' and '.', not starting with '.', at most 64 characters.
+base::Status check_instance_name(std::string_view name);
+
+class InstanceDirectory {
+ public:
+  // Creates the directory if needed and takes the pid file. Fails if
+  // another live instance holds it (naming its pid).
+  static base::Result<std::unique_ptr<InstanceDirectory>> claim(const std::string& root,
+                                                                const std::string& name);
+  // Removes the pid and state files and releases the lock.
+  ~InstanceDirectory();
+  InstanceDirectory(const InstanceDirectory&) = delete;
+  InstanceDirectory& operator=(const InstanceDirectory&) = delete;
+
+  const std::string& path() const noexcept { return path_; }
+  std::string pid_path() const { return path_ + "/pid"; }
+  std::string state_path() const { return path_ + "/gateway-state"; }
+
+  base::Status write_state(std::string_view text) const;
+
+ private:
+  InstanceDirectory(std::string path, int pid_fd) : path_(std::move(path)), pid_fd_(pid_fd) {}
+
+  std::string path_;
+  int pid_fd_;
+};
+
+}  // namespace strait::daemon

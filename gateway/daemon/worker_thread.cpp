@@ -1,0 +1,134 @@
+#include "daemon/worker_thread.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <future>
+#include <vector>
+
+namespace strait::daemon {
+
+namespace {
+
+constexpr int kRealtimePriority = 50;
+
+base::Status apply(const ThreadSettings& settings) {
+  if (settings.cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(*settings.cpu, &set);
+    if (const int error = pthread_setaffinity_np(pthread_self(), sizeof(set), &set); error != 0)
+      return base::Error{"cannot pin a worker to CPU " + std::to_string(*settings.cpu) + ": " +
+                         std::strerror(error)};
+  }
+  if (settings.realtime) {
+    sched_param parameters{};
+    parameters.sched_priority = kRealtimePriority;
+    if (const int error = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters);
+        error != 0)
+      return base::Error{
+          std::string("SCHED_FIFO refused: ") + std::strerror(error) +
+          " (--realtime needs root or CAP_SYS_NICE, and a real-time budget: in a container "
+          "or cgroup check cpu.rt_runtime_us / kernel.sched_rt_runtime_us; or drop "
+          "--realtime)"};
+  }
+  return base::Ok{};
+}
+
+}  // namespace
+
+WorkerThread::WorkerThread(std::unique_ptr<QueuePorts> ports, std::unique_ptr<base::Random> random,
+                           std::unique_ptr<worker::Worker> worker)
+    : ports_(std::move(ports)), random_(std::move(random)), worker_(std::move(worker)) {}
+
+WorkerThread::~WorkerThread() {
+  stop();
+  worker_.reset();  // the worker refers to the ports: it goes first
+  ports_.reset();
+}
+
+base::Status WorkerThread::start(const ThreadSettings& settings) {
+  std::promise<base::Status> started;
+  auto result = started.get_future();
+  stop_.store(false);
+  thread_ = std::thread([this, settings, &started] { run(settings, &started); });
+  base::Status status = result.get();
+  if (!status) {
+    thread_.join();
+    thread_ = std::thread();
+  }
+  return status;
+}
+
+void WorkerThread::run(const ThreadSettings& settings, std::promise<base::Status>* started) {
+  base::Status applied = apply(settings);
+  const bool ok = applied.ok();
+  started->set_value(std::move(applied));  // `started` is gone after this
+  if (!ok) return;
+  const bool busywait = settings.busywait;
+  std::vector<pollfd> fds;
+  for (int fd : ports_->wait_fds())
+    fds.push_back(pollfd{fd, POLLIN, 0});
+  while (!stop_.load(std::memory_order_relaxed)) {
+    if (pause_requested_.load(std::memory_order_acquire)) [[unlikely]]
+      park();
+    const std::size_t received = worker_->poll();
+    if (received == 0 && !busywait) idle_wait(fds);
+  }
+}
+
+void WorkerThread::idle_wait(std::vector<pollfd>& fds) noexcept {
+  if (!fds.empty()) {
+    ::poll(fds.data(), fds.size(), 1);  // 1 ms: the timers' period
+    return;
+  }
+  const timespec nap{0, 100'000};
+  nanosleep(&nap, nullptr);
+}
+
+void WorkerThread::park() {
+  std::unique_lock lock(mutex_);
+  parked_ = true;
+  changed_.notify_all();
+  changed_.wait(lock, [this] {
+    return !pause_requested_.load(std::memory_order_acquire) ||
+           stop_.load(std::memory_order_relaxed);
+  });
+  parked_ = false;
+}
+
+bool WorkerThread::pause(int timeout_ms) {
+  if (!thread_.joinable()) return false;
+  pause_requested_.store(true, std::memory_order_release);
+  std::unique_lock lock(mutex_);
+  if (changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return parked_; }))
+    return true;
+  lock.unlock();
+  resume();
+  return false;
+}
+
+void WorkerThread::resume() {
+  {
+    std::lock_guard lock(mutex_);
+    pause_requested_.store(false, std::memory_order_release);
+  }
+  changed_.notify_all();
+}
+
+void WorkerThread::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stop_.store(true);
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+}  // namespace strait::daemon

@@ -1,0 +1,79 @@
+#pragma once
+// One worker on its own thread: polls its queue's ports until stopped.
+// Without busy-waiting, an idle worker sleeps in poll(2) on the ports'
+// descriptors for at most a millisecond (or naps 100 µs when the backend
+// has none), so the key manager's timers still run every millisecond.
+//
+// Reading the worker's state from another thread: pause() parks the worker
+// between two polls (it checks one atomic flag per round, never per
+// packet) and returns once it is parked; everything the worker wrote is
+// then visible (the hand-over goes through a mutex) and nothing changes
+// until resume(). The control thread renders gateway-state this way, so
+// counters and the SA tables are read consistently, without races.
+
+#include <poll.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/random.hpp"
+#include "base/result.hpp"
+#include "daemon/backend.hpp"
+#include "worker/worker.hpp"
+
+namespace strait::daemon {
+
+struct ThreadSettings {
+  std::optional<int> cpu;  // pin to this CPU
+  bool busywait = false;   // never sleep
+  bool realtime = false;   // SCHED_FIFO
+};
+
+class WorkerThread {
+ public:
+  WorkerThread(std::unique_ptr<QueuePorts> ports, std::unique_ptr<base::Random> random,
+               std::unique_ptr<worker::Worker> worker);
+  ~WorkerThread();  // stops and joins
+  WorkerThread(const WorkerThread&) = delete;
+  WorkerThread& operator=(const WorkerThread&) = delete;
+
+  // Starts the thread; it applies `settings` to itself first, and the
+  // result (e.g. SCHED_FIFO refused) is returned once it knows. On error
+  // the thread has already ended.
+  base::Status start(const ThreadSettings& settings);
+  // Asks the worker to finish its round and end; joins it.
+  void stop();
+
+  // Parks the worker between two polls; false if it did not park within
+  // `timeout_ms` (then it is not parked, and resume() needs not be called
+  // but is harmless).
+  bool pause(int timeout_ms);
+  void resume();
+
+  const worker::Worker& worker() const noexcept { return *worker_; }
+
+ private:
+  void run(const ThreadSettings& settings, std::promise<base::Status>* started);
+  void park();
+  void idle_wait(std::vector<pollfd>& fds) noexcept;
+
+  std::unique_ptr<QueuePorts> ports_;
+  std::unique_ptr<base::Random> random_;
+  std::unique_ptr<worker::Worker> worker_;
+  std::thread thread_;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> pause_requested_{false};
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool parked_ = false;  // guarded by mutex_
+};
+
+}  // namespace strait::daemon
