@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "base/clock.hpp"
+#include "base/cpu_affinity.hpp"
 #include "base/random.hpp"
 #include "config/gateway_config.hpp"
 #include "io/frame_pool.hpp"
@@ -86,13 +87,6 @@ struct Gateway {
   }
 };
 
-void pin_to(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
-
 double thread_cpu_seconds() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -150,7 +144,8 @@ base::Result<AkeReport> run_ake(const AkeOptions& options) {
   tokyo.private_wire = std::make_unique<io::MemoryWire>(**pool, 64);
   const config::GatewayConfig paris_config = make_config(1, 2, routes);
   const config::GatewayConfig tokyo_config = make_config(2, 1, routes);
-  if (options.cpu) pin_to(*options.cpu);
+  if (options.cpu)
+    if (auto pinned = base::pin_current_thread(*options.cpu); !pinned) return pinned.error();
   auto pw = worker::Worker::create(paris_config, 1, paris.private_wire->b(), public_wire.a(), clock,
                                    paris.random);
   if (!pw) return base::Error{"paris: " + pw.error().message};

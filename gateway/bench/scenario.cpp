@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/clock.hpp"
+#include "base/cpu_affinity.hpp"
 #include "bench/traffic.hpp"
 #include "config/gateway_config.hpp"
 #include "esp/engine.hpp"
@@ -145,13 +146,6 @@ base::Status fast_forward(worker::Worker& worker, io::MemoryPort& public_port, O
   return base::Ok{};
 }
 
-void pin_to(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
-
 }  // namespace
 
 std::uint32_t shortest_safe_sa_ttl(std::uint32_t routes, std::uint32_t negotiation_ttl) {
@@ -191,7 +185,8 @@ base::Result<Report> run(const Options& options) {
   base::SystemRandom random;
   // (With --host-thread only the gateway's thread is pinned, once the
   // host's is running.)
-  if (options.cpu && !options.host_thread) pin_to(*options.cpu);
+  if (options.cpu && !options.host_thread)
+    if (auto pinned = base::pin_current_thread(*options.cpu); !pinned) return pinned.error();
   auto worker = worker::Worker::create(make_config(options), 1, private_wire.b(),
                                        public_loop.port(), clock, random);
   if (!worker) return worker.error();
@@ -247,10 +242,12 @@ base::Result<Report> run(const Options& options) {
       }
       done = true;
     });
-    if (options.cpu) pin_to(*options.cpu);
+    const base::Status pinned =
+        options.cpu ? base::pin_current_thread(*options.cpu) : base::Status{base::Ok{}};
     while (!done.load(std::memory_order_relaxed))
       (*worker)->poll();
     host.join();
+    if (!pinned) return pinned.error();
   }
 
   if (keying) {

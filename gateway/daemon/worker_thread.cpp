@@ -1,5 +1,7 @@
 #include "daemon/worker_thread.hpp"
 
+#include "base/cpu_affinity.hpp"
+
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -18,14 +20,8 @@ namespace {
 constexpr int kRealtimePriority = 50;
 
 base::Status apply(const ThreadSettings& settings) {
-  if (settings.cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(*settings.cpu, &set);
-    if (const int error = pthread_setaffinity_np(pthread_self(), sizeof(set), &set); error != 0)
-      return base::Error{"cannot pin a worker to CPU " + std::to_string(*settings.cpu) + ": " +
-                         std::strerror(error)};
-  }
+  if (settings.cpu)
+    if (auto pinned = base::pin_current_thread(*settings.cpu); !pinned) return pinned;
   if (settings.realtime) {
     sched_param parameters{};
     parameters.sched_priority = kRealtimePriority;
