@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit bench format format-check clean
+.PHONY: all build deps test unit bench bench-e2e format format-check clean
 
 all: build
 
@@ -27,6 +27,12 @@ unit: build
 
 bench: build
 	$(BUILD)/strait bench
+
+# iperf3 through two strait gateways, wireguard-go and plain forwarding in
+# network namespaces (root; BACKEND=af-packet|xdp, MODE, SECONDS_RUN).
+bench-e2e: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS) strait
+	netns-lab/bench-e2e.sh $(BUILD)/strait
 
 format:
 	git ls-files "*.cpp" "*.hpp" | xargs clang-format -i

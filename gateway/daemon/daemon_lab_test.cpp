@@ -20,6 +20,14 @@ int run_lab(const std::string& mode, const std::string& backend) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+int run_traffic(const std::string& backend, int queues) {
+  const std::string command = std::string("timeout 120 bash ") + STRAIT_SOURCE_DIR +
+                              "/netns-lab/tests/traffic.sh " + STRAIT_BINARY + " " + backend + " " +
+                              std::to_string(queues);
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(root_is_required) {
@@ -32,6 +40,14 @@ BOOST_AUTO_TEST_CASE(af_packet_data_plane) {
 
 BOOST_AUTO_TEST_CASE(af_packet_key_exchange_and_restart) {
   BOOST_TEST(run_lab("key-exchange", "af-packet") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(af_packet_iperf3_tcp_udp_both_ways_and_traceroute) {
+  BOOST_TEST(run_traffic("af-packet", 1) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(af_packet_two_queues_both_carry_traffic) {
+  BOOST_TEST(run_traffic("af-packet", 2) == 0);
 }
 
 #if STRAIT_HAVE_XDP

@@ -24,6 +24,9 @@ lab_ns() { echo "$1-$2"; }  # lab_ns PREFIX ROLE (host-paris, gw-paris, wan, ...
 lab_site_net() { [ "$1" = paris ] && echo 10.1.0 || echo 10.2.0; }
 lab_site_wan() { [ "$1" = paris ] && echo 198.51.100 || echo 203.0.113; }
 lab_other_site() { [ "$1" = paris ] && echo tokyo || echo paris; }
+# Fixed MACs of a site's host (eth0) and WAN bridge (two-queue lab only).
+lab_host_mac() { [ "$1" = paris ] && echo 02:00:00:00:01:02 || echo 02:00:00:00:02:02; }
+lab_wan_mac() { [ "$1" = paris ] && echo 02:00:00:00:01:01 || echo 02:00:00:00:02:01; }
 
 lab_two_sites_down() {
   local p=$1 role
@@ -34,20 +37,36 @@ lab_two_sites_down() {
   return 0
 }
 
+# lab_two_sites_up PREFIX [QUEUES]: QUEUES 2 gives the host <-> private
+# veth pairs two receive and two transmit queues, and each gateway a second
+# public interface pub1 (public address .11, queue 2), bridged with pub0 in
+# the WAN namespace.
 lab_two_sites_up() {
-  local p=$1 site net wan host gw
+  local p=$1 queues=${2:-1} site net wan host gw qopts=""
   lab_two_sites_down "$p"
   for role in host-paris gw-paris wan gw-tokyo host-tokyo; do
     ip netns add "$p-$role" || return 1
     ip -n "$p-$role" link set lo up
   done
+  [ "$queues" = 2 ] && qopts="numrxqueues 2 numtxqueues 2"
   for site in $LAB_SITES; do
     net=$(lab_site_net $site)
     wan=$(lab_site_wan $site)
     host=$p-host-$site
     gw=$p-gw-$site
     # host <-> gateway private side
-    ip link add eth0 netns "$host" type veth peer name priv0 netns "$gw" || return 1
+    # shellcheck disable=SC2086  # qopts is a list of options
+    ip link add eth0 netns "$host" $qopts type veth peer name priv0 netns "$gw" $qopts || return 1
+    if [ "$queues" = 2 ]; then
+      ip link add pub1 netns "$gw" type veth peer name "to-$site-1" netns "$p-wan" || return 1
+      ip netns exec "$gw" sysctl -qw net.ipv6.conf.pub1.disable_ipv6=1
+      ip -n "$gw" link set pub1 up
+      ip -n "$p-wan" link add "br-$site" address "$(lab_wan_mac $site)" type bridge || return 1
+      ip -n "$host" link set eth0 address "$(lab_host_mac $site)"
+      ip -n "$p-wan" link set "br-$site" up
+      ip -n "$p-wan" link set "to-$site-1" master "br-$site" up
+      ip netns exec "$p-wan" ethtool --offload "to-$site-1" rx off tx off >/dev/null 2>&1
+    fi
     # gateway public side <-> WAN router
     ip link add pub0 netns "$gw" type veth peer name "to-$site" netns "$p-wan" || return 1
     for ifname in priv0 pub0; do
@@ -60,7 +79,12 @@ lab_two_sites_up() {
     ip -n "$host" route add "$(lab_site_net "$(lab_other_site $site)").0/24" via "$net.1"
     ip netns exec "$host" ethtool --offload eth0 rx off tx off >/dev/null 2>&1
     ip netns exec "$p-wan" sysctl -qw "net.ipv6.conf.to-$site.disable_ipv6=1"
-    ip -n "$p-wan" addr add "$wan.1/24" dev "to-$site"
+    if [ "$queues" = 2 ]; then
+      ip -n "$p-wan" link set "to-$site" master "br-$site"
+      ip -n "$p-wan" addr add "$wan.1/24" dev "br-$site"
+    else
+      ip -n "$p-wan" addr add "$wan.1/24" dev "to-$site"
+    fi
     ip -n "$p-wan" link set "to-$site" up
     ip netns exec "$p-wan" ethtool --offload "to-$site" rx off tx off >/dev/null 2>&1
   done
@@ -70,9 +94,12 @@ lab_two_sites_up() {
 # lab_gateway_config SITE MODE > FILE: the configuration of SITE's gateway
 # for the topology above. MODE "data-plane": static SAs (spi 1001
 # paris->tokyo, 1002 tokyo->paris); "key-exchange": the key manager
-# negotiates them from the pre-shared key.
+# negotiates them from the pre-shared key. QUEUES 2 (third argument): a
+# second work queue on pub1 (see lab_two_sites_up), with its own SAs, and
+# next-hop MACs given: each worker resolves next hops on its own, and an ARP
+# reply can arrive on the other worker's queue.
 lab_gateway_config() {
-  local site=$1 mode=$2 other net wan other_net other_wan
+  local site=$1 mode=$2 queues=${3:-1} other net wan other_net other_wan q
   other=$(lab_other_site "$site")
   net=$(lab_site_net "$site"); wan=$(lab_site_wan "$site")
   other_net=$(lab_site_net "$other"); other_wan=$(lab_site_wan "$other")
@@ -82,17 +109,31 @@ private-interface4 {
   ifname priv0;
   ip $net.1;
   nexthop-ip $net.2;
+$([ "$queues" = 2 ] && echo "  nexthop-mac $(lab_host_mac "$site");")
 }
 public-interface4 {
   ifname pub0;
   ip $wan.10;
   nexthop-ip $wan.1;
+$([ "$queues" = 2 ] && echo "  nexthop-mac $(lab_wan_mac "$site");")
 }
+CONF
+  [ "$queues" = 2 ] && cat <<CONF
+public-interface4 {
+  ifname pub1;
+  ip $wan.11;
+  nexthop-ip $wan.1;
+  nexthop-mac $(lab_wan_mac "$site");
+  queue 2;
+}
+CONF
+  cat <<CONF
 mtu 1400;
 negotiation-ttl 2;
 route4 {
   id $other;
   gateway { ip $other_wan.10; }
+$([ "$queues" = 2 ] && echo "  gateway { ip $other_wan.11; queue 2; }")
   net "$other_net.0/24";
   preshared-key "c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc";
   spi 1234;
@@ -101,14 +142,16 @@ CONF
   if [ "$mode" = data-plane ]; then
     local out=1001 in=1002
     [ "$site" = tokyo ] && out=1002 in=1001
-    cat <<CONF
-data-plane true;
+    echo "data-plane true;"
+    for ((q = 1; q <= queues; q++)); do
+      cat <<CONF
 outbound-sa {
   route $other;
   spi $out;
   aead aes-gcm-16-icv;
   key "000102030405060708090a0b0c0d0e$((out - 1000))f";
   salt "a0a1a2a$((out - 1000))";
+  queue $q;
 }
 inbound-sa {
   route $other;
@@ -116,8 +159,10 @@ inbound-sa {
   aead aes-gcm-16-icv;
   key "000102030405060708090a0b0c0d0e$((in - 1000))f";
   salt "a0a1a2a$((in - 1000))";
+  queue $q;
 }
 CONF
+    done
   fi
 }
 
