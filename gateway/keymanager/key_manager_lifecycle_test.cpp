@@ -52,21 +52,6 @@ TwoSitesOptions short_lived(std::uint32_t negotiation_ttl, std::uint32_t sa_ttl)
   return o;
 }
 
-// One datagram each way; true if both arrive exactly.
-bool round_trip(TwoSites& s, std::uint8_t seed) {
-  bool ok = true;
-  for (const SiteId from : kBothSites) {
-    const Site& a = s.site(from);
-    const Site& b = s.site(other_site(from));
-    const Bytes packet = host_datagram(a, b, 64, seed);
-    s.send_private(from, lan_frame(a, packet));
-    s.run();
-    const auto got = s.take_private(other_site(from));
-    ok = ok && got.size() == 1 && got[0] == to_lan_frame(b, with_ttl(packet, 62));
-  }
-  return ok;
-}
-
 // Drops the first WAN frame of `type` sent by `from`.
 WanFilter drop_first(SiteId from, MessageType type, std::size_t& dropped) {
   return [from, type, &dropped](WanFrame& frame) -> std::size_t {

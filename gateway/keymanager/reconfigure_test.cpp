@@ -35,21 +35,6 @@ std::set<std::uint32_t> inbound_spis(const tunnel::SaDatabase& sas, std::uint32_
   return spis;
 }
 
-// One datagram each way between the host networks; true if both arrive.
-bool round_trip(TwoSites& s, std::uint8_t seed) {
-  bool ok = true;
-  for (const SiteId from : kBothSites) {
-    const Site& a = s.site(from);
-    const Site& b = s.site(other_site(from));
-    const Bytes packet = host_datagram(a, b, 64, seed);
-    s.send_private(from, lan_frame(a, packet));
-    s.run();
-    const auto got = s.take_private(other_site(from));
-    ok = ok && got.size() == 1 && got[0] == to_lan_frame(b, with_ttl(packet, 62));
-  }
-  return ok;
-}
-
 // A route whose gateway is paris itself: keyed by paris alone.
 std::string loop_route(const Site& p, std::uint32_t spi, const char* key) {
   return "route4 {\n  id loop;\n  gateway { ip " + p.public_ip.to_string() +

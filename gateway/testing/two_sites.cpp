@@ -251,4 +251,18 @@ std::vector<std::pair<std::string, std::uint64_t>> counter_values(
   return out;
 }
 
+bool round_trip(TwoSites& s, std::uint8_t seed) {
+  bool ok = true;
+  for (const SiteId from : kBothSites) {
+    const Site& a = s.site(from);
+    const Site& b = s.site(other_site(from));
+    const Bytes packet = host_datagram(a, b, 64, seed);
+    s.send_private(from, lan_frame(a, packet));
+    s.run();
+    const auto got = s.take_private(other_site(from));
+    ok = ok && got.size() == 1 && got[0] == to_lan_frame(b, with_ttl(packet, 62));
+  }
+  return ok;
+}
+
 }  // namespace strait::testing

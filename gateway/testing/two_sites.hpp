@@ -146,4 +146,8 @@ class TwoSites {
 std::vector<std::pair<std::string, std::uint64_t>> counter_values(
     const state::KeyManagerCounters& counters);
 
+// One datagram each way between the two host networks; true if both arrive
+// exactly (TTL decremented by both gateways).
+bool round_trip(TwoSites& sites, std::uint8_t seed);
+
 }  // namespace strait::testing
