@@ -19,6 +19,7 @@
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
 #include "daemon/worker_thread.hpp"
+#include "nexthop/shared_neighbor.hpp"
 #include "worker/state_report.hpp"
 
 namespace strait::daemon {
@@ -179,6 +180,9 @@ base::Status run_gateway(const DaemonOptions& options) {
   if (!directory) return directory.error();
 
   const base::SystemClock clock;
+  // The private interface's next hop, as resolved by whichever worker's
+  // queue the ARP / ND reply arrives on. Outlives the threads below.
+  nexthop::SharedNeighbor private_neighbor;
   std::vector<std::unique_ptr<WorkerThread>> threads;
   for (const auto& binding : *bindings) {
     auto ports = (*backend)->open_queue(binding);
@@ -186,8 +190,9 @@ base::Status run_gateway(const DaemonOptions& options) {
       return base::Error{"queue " + std::to_string(binding.queue) + ": " +
                          with_hint(ports.error().message, options.backend)};
     auto random = std::make_unique<base::SystemRandom>();
-    auto created = worker::Worker::create(config, binding.queue, (*ports)->private_port(),
-                                          (*ports)->public_port(), clock, *random);
+    auto created =
+        worker::Worker::create(config, binding.queue, (*ports)->private_port(),
+                               (*ports)->public_port(), clock, *random, &private_neighbor);
     if (!created)
       return base::Error{"queue " + std::to_string(binding.queue) + ": " + created.error().message};
     threads.push_back(

@@ -82,7 +82,7 @@ void NextHop::write_ethernet(io::Packet* p, const std::uint8_t* destination) con
 
 void NextHop::send(io::Link& link, io::Port& port) noexcept {
   if (link.empty()) return;
-  if (!resolved_) [[unlikely]] {
+  if (!resolved_ && !adopt_shared()) [[unlikely]] {
     for (io::Packet* p : link.packets())
       port.release(p);
     port.counters().txdrop += link.size();
@@ -102,6 +102,19 @@ void NextHop::learn(const std::uint8_t* mac) noexcept {
   resolved_ = true;
   learned_at_ = clock_.now();
   ++counters_.arp_replies;
+  if (settings_.shared) settings_.shared->publish(mac_);
+}
+
+bool NextHop::adopt_shared() noexcept {
+  if (settings_.shared == nullptr || settings_.nexthop_mac) return resolved_;
+  const auto shared = settings_.shared->read();
+  if (!shared) return resolved_;
+  if (!resolved_ || *shared != mac_) {
+    mac_ = *shared;
+    resolved_ = true;
+    learned_at_ = clock_.now();
+  }
+  return true;
 }
 
 void NextHop::receive_arp(io::Packet* p, io::Port& port) noexcept {
@@ -194,6 +207,7 @@ void NextHop::receive_nd(io::Packet* p, std::size_t ip_length, io::Port& port) n
 
 void NextHop::tick(io::Port& port) noexcept {
   if (settings_.nexthop_mac) return;
+  adopt_shared();  // what the interface's other workers learned
   const base::Nanoseconds now = clock_.now();
   if (!resolved_ && (!solicited_ || now - last_solicit_ >= kRetryInterval)) solicit(port);
   if (resolved_ && now - learned_at_ >= kRefreshInterval && now - last_solicit_ >= kRefreshInterval)

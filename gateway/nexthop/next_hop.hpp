@@ -12,6 +12,7 @@
 #include "io/link.hpp"
 #include "io/port.hpp"
 #include "net/address.hpp"
+#include "nexthop/shared_neighbor.hpp"
 #include "state/counters.hpp"
 
 namespace strait::nexthop {
@@ -21,6 +22,8 @@ struct Settings {
   net::Mac own_mac;
   net::Address nexthop_ip;
   std::optional<net::Mac> nexthop_mac;  // static: never solicit
+  // Shared by the workers of one interface (nullptr: this one alone).
+  SharedNeighbor* shared = nullptr;
 };
 
 class NextHop {
@@ -53,6 +56,8 @@ class NextHop {
  private:
   void solicit(io::Port& port) noexcept;
   void learn(const std::uint8_t* mac) noexcept;
+  // Takes what another worker of the interface learned; true if resolved.
+  bool adopt_shared() noexcept;
   void write_ethernet(io::Packet* p, const std::uint8_t* destination) const noexcept;
 
   Settings settings_;

@@ -16,15 +16,15 @@ esp::SaParameters parameters_of(const config::SecurityAssociation& sa) {
 base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig& config,
                                                      std::uint16_t queue, io::Port& private_port,
                                                      io::Port& public_port,
-                                                     const base::Clock& clock,
-                                                     base::Random& random) {
+                                                     const base::Clock& clock, base::Random& random,
+                                                     nexthop::SharedNeighbor* private_neighbor) {
   const config::PublicInterface* public_interface = config.public_interface(queue);
   if (public_interface == nullptr)
     return base::Error{"no public interface serves queue " + std::to_string(queue)};
   auto engine = esp::Engine::create();
   if (!engine) return engine.error();
   std::unique_ptr<Worker> w(new Worker(config, *public_interface, private_port, public_port, clock,
-                                       std::move(engine).value()));
+                                       std::move(engine).value(), private_neighbor));
 
   w->sas_->set_route_count(config.routes.size());
   if (auto loaded = w->load_routes(config); !loaded) return loaded.error();
@@ -119,7 +119,7 @@ state::KeyManagerCounters Worker::key_manager_counters() const noexcept {
 
 Worker::Worker(const config::GatewayConfig& config, const config::PublicInterface& public_interface,
                io::Port& private_port, io::Port& public_port, const base::Clock& clock,
-               std::unique_ptr<esp::Engine> engine)
+               std::unique_ptr<esp::Engine> engine, nexthop::SharedNeighbor* private_neighbor)
     : queue_(public_interface.queue),
       family_(config.family),
       private_port_(private_port),
@@ -131,7 +131,8 @@ Worker::Worker(const config::GatewayConfig& config, const config::PublicInterfac
       fixed_{config.family, config.private_interface, public_interface, config.mtu,
              config.tfc,    config.protocol_port,     config.data_plane},
       private_next_hop_({config.private_interface.ip, config.private_interface.mac,
-                         config.private_interface.nexthop_ip, config.private_interface.nexthop_mac},
+                         config.private_interface.nexthop_ip, config.private_interface.nexthop_mac,
+                         private_neighbor},
                         clock),
       public_next_hop_({public_interface.ip, public_interface.mac, public_interface.nexthop_ip,
                         public_interface.nexthop_mac},

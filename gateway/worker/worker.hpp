@@ -53,12 +53,13 @@ class Worker {
   // Builds the worker of `queue` (a public-interface queue id of config).
   // SAs come from the configuration's outbound-sa / inbound-sa when
   // data-plane is set; otherwise the queue's key manager negotiates them
-  // (randomness for keys, nonces and SPIs from `random`).
-  static base::Result<std::unique_ptr<Worker>> create(const config::GatewayConfig& config,
-                                                      std::uint16_t queue, io::Port& private_port,
-                                                      io::Port& public_port,
-                                                      const base::Clock& clock,
-                                                      base::Random& random);
+  // (randomness for keys, nonces and SPIs from `random`). Workers that serve
+  // queues of the same private interface pass the same `private_neighbor`,
+  // so the next hop any of them resolves is resolved for all.
+  static base::Result<std::unique_ptr<Worker>> create(
+      const config::GatewayConfig& config, std::uint16_t queue, io::Port& private_port,
+      io::Port& public_port, const base::Clock& clock, base::Random& random,
+      nexthop::SharedNeighbor* private_neighbor = nullptr);
 
   // Applies a new configuration to this queue between two polls (call it
   // from the worker's thread). Routes may be added, removed or changed: a
@@ -118,7 +119,7 @@ class Worker {
  private:
   Worker(const config::GatewayConfig& config, const config::PublicInterface& public_interface,
          io::Port& private_port, io::Port& public_port, const base::Clock& clock,
-         std::unique_ptr<esp::Engine> engine);
+         std::unique_ptr<esp::Engine> engine, nexthop::SharedNeighbor* private_neighbor);
   base::Status load_routes(const config::GatewayConfig& config);
 
   std::uint16_t queue_;

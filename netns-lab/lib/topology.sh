@@ -95,9 +95,9 @@ lab_two_sites_up() {
 # for the topology above. MODE "data-plane": static SAs (spi 1001
 # paris->tokyo, 1002 tokyo->paris); "key-exchange": the key manager
 # negotiates them from the pre-shared key. QUEUES 2 (third argument): a
-# second work queue on pub1 (see lab_two_sites_up), with its own SAs, and
-# next-hop MACs given: each worker resolves next hops on its own, and an ARP
-# reply can arrive on the other worker's queue.
+# second work queue on pub1 (see lab_two_sites_up), with its own SAs; the
+# private next hop is resolved by ARP (the two workers share what either
+# hears), the public ones are given.
 lab_gateway_config() {
   local site=$1 mode=$2 queues=${3:-1} other net wan other_net other_wan q
   other=$(lab_other_site "$site")
@@ -109,7 +109,6 @@ private-interface4 {
   ifname priv0;
   ip $net.1;
   nexthop-ip $net.2;
-$([ "$queues" = 2 ] && echo "  nexthop-mac $(lab_host_mac "$site");")
 }
 public-interface4 {
   ifname pub0;
