@@ -21,6 +21,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/topology.sh"
+. "$HERE/lib/processes.sh"
 
 STRAIT=${1:-$HERE/../build/strait}
 BACKEND=${BACKEND:-af-packet}
@@ -36,10 +37,7 @@ WG_paris="wg${$}p" WG_tokyo="wg${$}t"  # unique: wireguard-go's socket is global
 declare -A PID
 
 cleanup() {
-  local site
-  for site in paris tokyo; do
-    [ -n "${PID[$site]:-}" ] && kill -KILL "${PID[$site]}" 2>/dev/null
-  done
+  lab_kill_all
   lab_two_sites_down "$P"
   rm -f "/var/run/wireguard/$WG_paris.sock" "/var/run/wireguard/$WG_tokyo.sock"
   rm -rf "$TMP"
@@ -105,26 +103,13 @@ for site in paris tokyo; do
   PID[$site]=$!
 done
 for site in paris tokyo; do
-  for ((i = 0; i < 100; i++)); do
-    [ -s "$STRAIT_RUN_DIR/$(name_of $site)/gateway-state" ] && break
-    kill -0 "${PID[$site]}" 2>/dev/null || fail "strait ($site) exited at start-up"
-    sleep 0.1
-  done
+  lab_wait_state "$(name_of $site)" "${PID[$site]}" || fail "strait ($site) exited at start-up"
 done
 lab_ping "$P" paris tokyo 30 || fail "strait: no ping reply paris -> tokyo"
 lab_ping "$P" tokyo paris 10 || fail "strait: no ping reply tokyo -> paris"
 strait_gbps=$(measure strait) || exit 1
 echo "bench-e2e: strait ($BACKEND, $MODE): $strait_gbps Gbit/s"
-for site in paris tokyo; do
-  kill -TERM "${PID[$site]}"
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "${PID[$site]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "${PID[$site]}" 2>/dev/null
-  wait "${PID[$site]}" 2>/dev/null
-  PID[$site]=
-done
+for site in paris tokyo; do lab_stop_site $site TERM; done
 
 # 3. The gateway namespaces as plain routers (the kernel owns the
 # interfaces now): addresses, forwarding, the WAN routes the site nets.
@@ -173,16 +158,7 @@ done
 lab_ping "$P" paris tokyo 10 || fail "wireguard-go: no ping reply paris -> tokyo"
 wg_gbps=$(measure wireguard-go) || exit 1
 echo "bench-e2e: wireguard-go: $wg_gbps Gbit/s"
-for site in paris tokyo; do
-  kill -TERM "${PID[$site]}"
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "${PID[$site]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "${PID[$site]}" 2>/dev/null
-  wait "${PID[$site]}" 2>/dev/null
-  PID[$site]=
-done
+for site in paris tokyo; do lab_stop_site $site TERM; done
 
 ratio=$(/usr/bin/python3 -c "print('%.2f' % ($strait_gbps / $wg_gbps) if $wg_gbps > 0 else 'n/a')")
 echo

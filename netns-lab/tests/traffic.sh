@@ -13,6 +13,7 @@ set -u
 STRAIT=$1 BACKEND=$2 QUEUES=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/topology.sh"
+. "$HERE/../lib/processes.sh"
 
 P="st$$"
 TMP=$(mktemp -d /tmp/strait-lab.XXXXXX)
@@ -20,9 +21,7 @@ export STRAIT_RUN_DIR=$TMP/run
 declare -A PID
 
 cleanup() {
-  for site in paris tokyo; do
-    [ -n "${PID[$site]:-}" ] && kill -KILL "${PID[$site]}" 2>/dev/null
-  done
+  lab_kill_all
   lab_two_sites_down "$P"
   rm -rf "$TMP"
 }
@@ -93,11 +92,7 @@ for site in paris tokyo; do
   PID[$site]=$!
 done
 for site in paris tokyo; do
-  for ((i = 0; i < 100; i++)); do
-    [ -s "$STRAIT_RUN_DIR/tr-$site-$$/gateway-state" ] && break
-    kill -0 "${PID[$site]}" 2>/dev/null || fail "$site gateway exited at start-up"
-    sleep 0.1
-  done
+  lab_wait_state "tr-$site-$$" "${PID[$site]}" || fail "$site gateway exited at start-up"
 done
 lab_ping "$P" paris tokyo 20 || fail "paris -> tokyo: no ping reply"
 lab_ping "$P" tokyo paris 10 || fail "tokyo -> paris: no ping reply"
@@ -141,13 +136,7 @@ else
   done
 fi
 for site in paris tokyo; do
-  kill -TERM "${PID[$site]}"
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "${PID[$site]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "${PID[$site]}" 2>/dev/null && fail "$site gateway still running 10 s after SIGTERM"
-  wait "${PID[$site]}" || fail "$site gateway exited with status $? on SIGTERM"
-  PID[$site]=
+  lab_stop_site $site TERM ||
+    fail "$site gateway exited with status $? on SIGTERM (254: still running after 10 s)"
 done
 echo "PASS: traffic, $BACKEND, $QUEUES queue(s)"

@@ -12,6 +12,7 @@ set -u
 STRAIT=$1 MODE=$2 BACKEND=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/topology.sh"
+. "$HERE/../lib/processes.sh"
 
 P="sd$$"
 TMP=$(mktemp -d /tmp/strait-lab.XXXXXX)
@@ -20,9 +21,7 @@ declare -A PID
 NAME_paris="t-paris-$$" NAME_tokyo="t-tokyo-$$"
 
 cleanup() {
-  for site in paris tokyo; do
-    [ -n "${PID[$site]:-}" ] && kill -KILL "${PID[$site]}" 2>/dev/null
-  done
+  lab_kill_all
   lab_two_sites_down "$P"
   rm -rf "$TMP"
 }
@@ -39,31 +38,13 @@ fail() {
 name_of() { local v="NAME_$1"; echo "${!v}"; }
 
 start() {  # start SITE: runs its gateway in the background, waits for its state file
-  local site=$1 name i
+  local site=$1 name
   name=$(name_of "$site")
   ip netns exec "$P-gw-$site" "$STRAIT" run --name "$name" "--$BACKEND" \
     --config "$TMP/$site.conf" >>"$TMP/$site.log" 2>&1 &
   PID[$site]=$!
-  for ((i = 0; i < 100; i++)); do
-    [ -s "$STRAIT_RUN_DIR/$name/gateway-state" ] && return 0
-    kill -0 "${PID[$site]}" 2>/dev/null || fail "$site gateway exited at start-up"
-    sleep 0.1
-  done
-  fail "$site gateway wrote no gateway-state within 10 s"
-}
-
-stop() {  # stop SITE SIGNAL: returns the gateway's exit status (bounded: 10 s)
-  local site=$1 signal=$2 pid=${PID[$1]} i status
-  kill "-$signal" "$pid"
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && fail "$site gateway still running 10 s after SIG$signal"
-  { wait "$pid"; } 2>/dev/null
-  status=$?
-  PID[$site]=
-  return $status
+  lab_wait_state "$name" "${PID[$site]}" ||
+    fail "$site gateway exited at start-up or wrote no gateway-state within 10 s"
 }
 
 [ "$(id -u)" = 0 ] || fail "needs root (network namespaces)"
@@ -100,7 +81,7 @@ grep -Eq "rxpackets [1-9]" "$state" || fail "gateway-state counts no received pa
 if [ "$MODE" = key-exchange ]; then
   # SIGKILL leaves a stale pid file; the same name starts again and the
   # tunnel comes back once the new SAs are negotiated.
-  stop paris KILL
+  lab_stop_site paris KILL
   [ -f "$STRAIT_RUN_DIR/$NAME_paris/pid" ] || fail "no stale pid file after SIGKILL"
   start paris
   lab_ping "$P" paris tokyo 30 || fail "paris -> tokyo: no ping reply after the restart"
@@ -109,7 +90,7 @@ fi
 
 for site in paris tokyo; do
   pid=${PID[$site]}
-  stop $site TERM || fail "$site gateway exited with status $? on SIGTERM"
+  lab_stop_site $site TERM || fail "$site gateway exited with status $? on SIGTERM (254: still running after 10 s)"
   [ -e "/proc/$pid" ] && fail "$site gateway process $pid is still there"
   [ -e "$STRAIT_RUN_DIR/$(name_of $site)/pid" ] && fail "$site pid file left behind"
   [ -z "$(ip netns pids "$P-gw-$site")" ] || fail "processes left in $P-gw-$site"
