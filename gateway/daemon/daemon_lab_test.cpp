@@ -58,4 +58,12 @@ BOOST_AUTO_TEST_CASE(xdp_data_plane) {
 BOOST_AUTO_TEST_CASE(xdp_key_exchange_and_restart) {
   BOOST_TEST(run_lab("key-exchange", "xdp") == 0);
 }
+
+BOOST_AUTO_TEST_CASE(xdp_iperf3_tcp_udp_both_ways_and_traceroute) {
+  BOOST_TEST(run_traffic("xdp", 1) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(xdp_two_queues_both_carry_traffic) {
+  BOOST_TEST(run_traffic("xdp", 2) == 0);
+}
 #endif
