@@ -318,7 +318,7 @@ void KeyManager::run(Route& route, base::Nanoseconds now) {
 
 // (Re)arms the route's timer at its earliest deadline.
 void KeyManager::schedule(Route& route, base::Nanoseconds now) {
-  base::Nanoseconds next = route.lifecycle.run(now);
+  base::Nanoseconds next = route.lifecycle.next_due();
   if (route.initiator) next = std::min(next, route.initiator_deadline);
   if (route.responder) next = std::min(next, route.responder_expires);
   if (!route.initiator && !route.waiting) next = std::min(next, std::max(route.negotiate_at, now));

@@ -52,6 +52,10 @@ base::Nanoseconds SaLifecycle::run(base::Nanoseconds now) {
     inbound_.pop_back();
     ++counters_.inbound_sa_expired;
   }
+  return next_due();
+}
+
+base::Nanoseconds SaLifecycle::next_due() const noexcept {
   base::Nanoseconds next = base::kNever;
   if (pending_) next = std::min(next, pending_activates_);
   if (active_expires_ != 0) next = std::min(next, active_expires_);

@@ -53,6 +53,8 @@ class SaLifecycle {
   // Activates due pending SAs, expires old ones. Returns the next time
   // something is due (base::kNever if nothing is).
   base::Nanoseconds run(base::Nanoseconds now);
+  // When run() next has something to do (base::kNever: nothing).
+  base::Nanoseconds next_due() const noexcept;
 
   bool has_outbound() const noexcept { return active_expires_ != 0 || pending_ != nullptr; }
   std::size_t inbound_count() const noexcept { return inbound_.size(); }
