@@ -74,7 +74,8 @@ int once(top::StateSource& source, const std::string& name, double interval) {
       break;
     }
   }
-  const top::View view = second ? top::compute_view(&*first, *second) : top::compute_view(nullptr, *first);
+  const top::View view =
+      second ? top::compute_view(&*first, *second) : top::compute_view(nullptr, *first);
   top::EventLog log;
   log.record(view, time_of_day(second ? second->taken : first->taken));
   int width = 80;
@@ -82,7 +83,10 @@ int once(top::StateSource& source, const std::string& name, double interval) {
   if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
     width = ws.ws_col;
   top::ScreenInfo info{name, time_of_day(second ? second->taken : first->taken),
-                       second ? "" : "no newer state within " + std::to_string(static_cast<int>(interval + 2.5)) + " s: no rates",
+                       second
+                           ? ""
+                           : "no newer state within " +
+                                 std::to_string(static_cast<int>(interval + 2.5)) + " s: no rates",
                        ""};
   for (const std::string& line : top::render_screen(view, log, info, width, 1000))
     std::printf("%s\n", line.c_str());

@@ -82,8 +82,8 @@ void add_leaf(Exposition& out, std::string_view container, std::string_view path
   const bool gauge = is_gauge(leaf.keyword);
   std::string name = "strait_" + metric_name_part(container) + '_' + metric_name_part(leaf.keyword);
   name += gauge ? "_seconds" : "_total";
-  out.add(name, gauge ? "gauge" : "counter",
-          help_of(std::string(path) + "/" + leaf.keyword, gauge), labels, leaf.value->text);
+  out.add(name, gauge ? "gauge" : "counter", help_of(std::string(path) + "/" + leaf.keyword, gauge),
+          labels, leaf.value->text);
 }
 
 // A list entry: key leaves become labels (in the order route, queue, spi).

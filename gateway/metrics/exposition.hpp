@@ -25,7 +25,7 @@
 namespace strait::metrics {
 
 struct QueueState {
-  std::optional<unsigned> queue;  // nullopt: counters summed over the queues
+  std::optional<unsigned> queue;                 // nullopt: counters summed over the queues
   const config::Statements* document = nullptr;  // top level: gateway-state { ... }
 };
 

@@ -20,8 +20,8 @@ std::string errno_text(int error) {
   return std::strerror(error);
 }
 
-std::string response(std::string_view status, std::string_view content_type,
-                     std::string_view body, bool head, std::string_view extra_header = {}) {
+std::string response(std::string_view status, std::string_view content_type, std::string_view body,
+                     bool head, std::string_view extra_header = {}) {
   std::string out = "HTTP/1.1 ";
   out += status;
   out += "\r\nContent-Type: ";
@@ -84,7 +84,8 @@ base::Result<Endpoint> parse_endpoint(std::string_view text) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   else if (host.find(':') != std::string_view::npos)
-    return base::Error{"'" + std::string(text) + "': write an IPv6 address in brackets ([::1]:9100)"};
+    return base::Error{"'" + std::string(text) +
+                       "': write an IPv6 address in brackets ([::1]:9100)"};
   unsigned long value = 0;
   if (port.empty() || port.size() > 5) value = 65536;
   for (char c : port) {
@@ -145,17 +146,17 @@ base::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const Endpoint
     const int error = errno;
     freeaddrinfo(found);
     close(fd);
-    return base::Error{where + ": " + errno_text(error) +
-                       (error == EADDRINUSE ? " (another program listens there: pick another port)"
-                                            : "")};
+    return base::Error{
+        where + ": " + errno_text(error) +
+        (error == EADDRINUSE ? " (another program listens there: pick another port)" : "")};
   }
   freeaddrinfo(found);
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-  const std::uint16_t actual =
-      bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                                  : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  const std::uint16_t actual = bound.ss_family == AF_INET6
+                                   ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                   : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
     close(fd);
@@ -199,8 +200,7 @@ void MetricsServer::serve() {
     fds.push_back({listener_, static_cast<short>(clients.size() < kMaxClients ? POLLIN : 0), 0});
     std::int64_t next_deadline = now_ms() + kClientTimeoutMs;
     for (const Client& c : clients) {
-      fds.push_back(
-          {c.fd, static_cast<short>(c.responding && !c.closing ? POLLOUT : POLLIN), 0});
+      fds.push_back({c.fd, static_cast<short>(c.responding && !c.closing ? POLLOUT : POLLIN), 0});
       next_deadline = std::min(next_deadline, c.deadline_ms);
     }
     const auto wait = std::max<std::int64_t>(0, next_deadline - now_ms());
@@ -239,8 +239,8 @@ void MetricsServer::serve() {
         }
       }
       if (!done && c.responding && !c.closing && c.sent < c.out.size()) {
-        const ssize_t n = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent,
-                               MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n =
+            send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) c.sent += static_cast<std::size_t>(n);
         if (n < 0 && errno != EAGAIN && errno != EINTR) done = true;
       }

@@ -111,9 +111,10 @@ BOOST_AUTO_TEST_CASE(names_types_and_labels) {
   BOOST_TEST(has_line(text, "strait_public_dispatch_protocol_errors_total{instance=\"paris\"} 3"));
   BOOST_TEST(
       has_line(text, "strait_key_manager_negotiations_initiated_total{instance=\"paris\"} 4"));
-  BOOST_TEST(has_line(text,
-                      "strait_inbound_sa_decrypt_errors_total{instance=\"paris\",route=\"loopback\","
-                      "queue=\"1\",spi=\"1234\"} 7"));
+  BOOST_TEST(
+      has_line(text,
+               "strait_inbound_sa_decrypt_errors_total{instance=\"paris\",route=\"loopback\","
+               "queue=\"1\",spi=\"1234\"} 7"));
   BOOST_TEST(has_line(text, "# TYPE strait_inbound_sa_age_seconds gauge"));
   BOOST_TEST(has_line(text,
                       "strait_outbound_sa_rekey_in_seconds{instance=\"paris\",route=\"loopback\","
@@ -158,10 +159,10 @@ BOOST_AUTO_TEST_CASE(per_queue_documents_and_escaping) {
   const metrics::QueueState states[] = {{1u, &*q1}, {2u, &*q2}, {2u, &*q2}};
   const std::string text = metrics::render_exposition("a\"b\\c\nd", states);
   const std::string instance = "instance=\"a\\\"b\\\\c\\nd\"";
-  BOOST_TEST(has_line(text, "strait_public_interface_rx_packets_total{" + instance +
-                                ",queue=\"1\"} 5"));
-  BOOST_TEST(has_line(text, "strait_public_interface_rx_packets_total{" + instance +
-                                ",queue=\"2\"} 6"));
+  BOOST_TEST(
+      has_line(text, "strait_public_interface_rx_packets_total{" + instance + ",queue=\"1\"} 5"));
+  BOOST_TEST(
+      has_line(text, "strait_public_interface_rx_packets_total{" + instance + ",queue=\"2\"} 6"));
   // The repeated queue-2 document adds nothing.
   BOOST_TEST(text.find("queue=\"2\"} 6") == text.rfind("queue=\"2\"} 6"));
   BOOST_TEST(has_line(text, "strait_inbound_sa_rx_errors_total{" + instance +

@@ -12,7 +12,8 @@ namespace {
 
 std::uint64_t number(const config::Statement& s) {
   std::uint64_t v = 0;
-  if (s.value) std::from_chars(s.value->text.data(), s.value->text.data() + s.value->text.size(), v);
+  if (s.value)
+    std::from_chars(s.value->text.data(), s.value->text.data() + s.value->text.size(), v);
   return v;
 }
 

@@ -23,8 +23,8 @@ struct SaEntry {
   std::optional<std::uint64_t> age;         // seconds
   std::optional<std::uint64_t> expires_in;  // seconds
   std::optional<std::uint64_t> rekey_in;    // seconds (outbound)
-  std::uint64_t packets = 0;  // sent (outbound), highest sequence received (inbound)
-  std::uint64_t errors = 0;   // sa-state counters summed (inbound)
+  std::uint64_t packets = 0;                // sent (outbound), highest sequence received (inbound)
+  std::uint64_t errors = 0;                 // sa-state counters summed (inbound)
 };
 
 // Counters of one document: container -> leaf -> value, containers and
@@ -50,7 +50,7 @@ struct InterfaceRates {
   double rx_pps = 0, rx_bps = 0, tx_pps = 0, tx_bps = 0;
 };
 
-struct Problem {  // a non-zero drop or error counter
+struct Problem {       // a non-zero drop or error counter
   std::string where;   // container (and queue when per queue)
   std::string reason;  // leaf
   std::uint64_t total = 0;

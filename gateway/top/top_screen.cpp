@@ -38,9 +38,12 @@ std::string format_si(double value) {
     value /= 1000;
     ++unit;
   }
-  if (unit == 0) return printf_string(value < 9.95 && value != static_cast<int>(value) ? "%.1f" : "%.0f", value);
-  return printf_string(value < 9.995 ? "%.2f%s" : value < 99.95 ? "%.1f%s" : "%.0f%s", value,
-                       kUnits[unit]);
+  if (unit == 0)
+    return printf_string(value < 9.95 && value != static_cast<int>(value) ? "%.1f" : "%.0f", value);
+  return printf_string(value < 9.995   ? "%.2f%s"
+                       : value < 99.95 ? "%.1f%s"
+                                       : "%.0f%s",
+                       value, kUnits[unit]);
 }
 
 std::string format_duration(std::uint64_t seconds) {
@@ -95,9 +98,8 @@ std::vector<std::string> render_screen(const View& view, const EventLog& log,
     sections.push_back(std::move(s));
   }
   {
-    Section s{"SA  ROUTE          Q  SPI           AGE  REKEY EXPIRES   PACKETS  pkt/s  ERRS",
-              {},
-              3};
+    Section s{
+        "SA  ROUTE          Q  SPI           AGE  REKEY EXPIRES   PACKETS  pkt/s  ERRS", {}, 3};
     for (const SaRow& r : view.sas)
       s.rows.push_back(printf_string(
           "%-3s %-14s %-2u %-10u %6s %6s %7s %9s %6s %5s", r.sa.outbound ? "out" : "in",

@@ -12,18 +12,22 @@ namespace {
 // A gateway-state as `strait run` writes it, with the counters scaled.
 std::string state(std::uint64_t k, std::size_t extra_sas = 0) {
   const auto n = [&](std::uint64_t base) { return std::to_string(base * k); };
-  std::string text = "gateway-state {\n  private-interface {\n    rxbytes " + n(1000) +
-                     ";\n    rxpackets " + n(10) + ";\n    txbytes " + n(2000) +
-                     ";\n    txpackets " + n(20) + ";\n    rxdrop " + n(1) +
-                     ";\n    rxerrors 0;\n  }\n  public-interface {\n    rxbytes " + n(500) +
-                     ";\n    rxpackets " + n(5) + ";\n    txbytes 0;\n    txpackets 0;\n  }\n"
-                     "  public-dispatch {\n    protocol-errors " + n(3) +
-                     ";\n    checksum-errors 0;\n  }\n  key-manager {\n"
-                     "    negotiations-initiated " + n(1) + ";\n    keypairs-negotiated " + n(1) +
-                     ";\n    authentication-errors 2;\n  }\n";
-  text += "  inbound-sa {\n    spi 1001;\n    queue 1;\n    route paris-berlin;\n"
-          "    sa-state {\n      rxerrors 0;\n      protocol-errors 0;\n      decrypt-errors 1;\n"
-          "    }\n    age 30;\n    expires-in 570;\n    highest-sequence " + n(100) + ";\n  }\n";
+  std::string text =
+      "gateway-state {\n  private-interface {\n    rxbytes " + n(1000) + ";\n    rxpackets " +
+      n(10) + ";\n    txbytes " + n(2000) + ";\n    txpackets " + n(20) + ";\n    rxdrop " + n(1) +
+      ";\n    rxerrors 0;\n  }\n  public-interface {\n    rxbytes " + n(500) + ";\n    rxpackets " +
+      n(5) +
+      ";\n    txbytes 0;\n    txpackets 0;\n  }\n"
+      "  public-dispatch {\n    protocol-errors " +
+      n(3) +
+      ";\n    checksum-errors 0;\n  }\n  key-manager {\n"
+      "    negotiations-initiated " +
+      n(1) + ";\n    keypairs-negotiated " + n(1) + ";\n    authentication-errors 2;\n  }\n";
+  text +=
+      "  inbound-sa {\n    spi 1001;\n    queue 1;\n    route paris-berlin;\n"
+      "    sa-state {\n      rxerrors 0;\n      protocol-errors 0;\n      decrypt-errors 1;\n"
+      "    }\n    age 30;\n    expires-in 570;\n    highest-sequence " +
+      n(100) + ";\n  }\n";
   text += "  outbound-sa {\n    route paris-berlin;\n    queue 1;\n    spi 2002;\n    packets " +
           n(50) + ";\n    age 30;\n    expires-in 570;\n    rekey-in 270;\n  }\n";
   for (std::size_t i = 0; i < extra_sas; ++i)
@@ -59,8 +63,8 @@ BOOST_AUTO_TEST_CASE(rates_from_two_snapshots) {
   const top::InterfaceRates& priv = view.interfaces[0];
   BOOST_TEST(priv.interface == "private");
   BOOST_TEST(priv.queue == "all");
-  BOOST_TEST(priv.rx_pps == 10.0);           // (30 - 10) / 2
-  BOOST_TEST(priv.rx_bps == 8 * 1000.0);     // (3000 - 1000) / 2 bytes
+  BOOST_TEST(priv.rx_pps == 10.0);        // (30 - 10) / 2
+  BOOST_TEST(priv.rx_bps == 8 * 1000.0);  // (3000 - 1000) / 2 bytes
   BOOST_TEST(priv.tx_pps == 20.0);
   BOOST_TEST(view.interfaces[1].rx_pps == 5.0);
   // Drops and errors: the non-zero ones only, busiest first.
@@ -115,14 +119,15 @@ BOOST_AUTO_TEST_CASE(screen_fits_80x24_and_shows_every_section) {
   BOOST_TEST(contains(lines, "SA  ROUTE"));
   BOOST_TEST(contains(lines, "KEY EXCHANGE"));
   BOOST_TEST(contains(lines, "private   all"));
-  BOOST_TEST(contains(lines, "9.99k"));  // private rx pkt/s: 9990
+  BOOST_TEST(contains(lines, "9.99k"));                       // private rx pkt/s: 9990
   BOOST_TEST(contains(lines, "in  a-route-with-~ 2  3000"));  // cut to its column
-  BOOST_TEST(contains(lines, "more"));   // 32 SAs do not fit
+  BOOST_TEST(contains(lines, "more"));                        // 32 SAs do not fit
   BOOST_TEST(contains(lines, "keypairs-negotiated +999"));
 
   // Taller: more SA rows; narrow and short: still within bounds.
   const auto tall = top::render_screen(view, log, {"paris", "12:00:00", "", ""}, 100, 120);
-  BOOST_TEST(contains(tall, "out paris-berlin   1  2002          30s   270s    570s     50.0k  50.0k"));
+  BOOST_TEST(
+      contains(tall, "out paris-berlin   1  2002          30s   270s    570s     50.0k  50.0k"));
   BOOST_TEST(tall.size() > lines.size());
   BOOST_TEST(tall.size() <= 120u);
   for (int w : {20, 40, 80})

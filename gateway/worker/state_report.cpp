@@ -45,7 +45,8 @@ void lifetime(std::string& out, base::Nanoseconds expires, base::Nanoseconds ttl
               base::Nanoseconds now) {
   if (expires == 0) return;
   const base::Nanoseconds installed = expires >= ttl ? expires - ttl : 0;
-  out += "    age " + std::to_string(now > installed ? (now - installed) / base::kSecond : 0) + ";\n";
+  out +=
+      "    age " + std::to_string(now > installed ? (now - installed) / base::kSecond : 0) + ";\n";
   out += "    expires-in " + std::to_string(seconds_until(expires, now)) + ";\n";
 }
 
@@ -100,8 +101,7 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
       out += "      decrypt-errors " + std::to_string(sa.counters.decrypt_errors) + ";\n";
       out += "    }\n";
       const keymanager::KeyManager* km = w->key_manager();
-      if (km != nullptr)
-        lifetime(out, km->inbound_expires(route, sa.spi()), km->sa_ttl(), now);
+      if (km != nullptr) lifetime(out, km->inbound_expires(route, sa.spi()), km->sa_ttl(), now);
       out += "    highest-sequence " + std::to_string(sa.window().highest()) + ";\n";
       out += "  }\n";
     });
