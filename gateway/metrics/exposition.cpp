@@ -181,6 +181,7 @@ std::string render_exposition(std::string_view instance, std::span<const QueueSt
     for (const auto& [key, n] : entries)
       if (key.first == list) counted.insert(key.second);
     counted.insert(queues.begin(), queues.end());
+    if (counted.empty()) counted.insert("");  // summed state without SAs: 0, no queue label
     for (const auto& queue : counted) {
       Labels labels{{"instance", std::string(instance)}};
       if (!queue.empty()) labels.emplace_back("queue", queue);

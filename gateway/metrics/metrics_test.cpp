@@ -175,6 +175,13 @@ BOOST_AUTO_TEST_CASE(per_queue_documents_and_escaping) {
   BOOST_TEST(metrics::metric_name_part("route-errors") == "route_errors");
 }
 
+BOOST_AUTO_TEST_CASE(no_sa_is_a_zero_count) {
+  const std::string text = render("paris", "gateway-state { key-manager { rxerrors 0; } }");
+  BOOST_TEST(has_line(text, "strait_inbound_sas{instance=\"paris\"} 0"));
+  BOOST_TEST(has_line(text, "strait_outbound_sas{instance=\"paris\"} 0"));
+  BOOST_TEST(has_line(text, "strait_key_manager_rx_errors_total{instance=\"paris\"} 0"));
+}
+
 BOOST_AUTO_TEST_CASE(unparsable_state_is_an_error) {
   BOOST_TEST(!metrics::render_exposition("paris", "gateway-state { x ").ok());
 }
