@@ -19,6 +19,8 @@
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
 #include "daemon/worker_thread.hpp"
+#include "metrics/exposition.hpp"
+#include "metrics/metrics_server.hpp"
 #include "nexthop/shared_neighbor.hpp"
 #include "worker/state_report.hpp"
 
@@ -124,7 +126,8 @@ std::string describe(const PortBinding& binding) {
 }
 
 void write_state(const InstanceDirectory& directory,
-                 std::vector<std::unique_ptr<WorkerThread>>& threads) {
+                 std::vector<std::unique_ptr<WorkerThread>>& threads,
+                 metrics::MetricsServer* metrics_server, const std::string& name) {
   std::vector<const worker::Worker*> workers;
   std::size_t paused = 0;
   for (; paused < threads.size(); ++paused) {
@@ -141,6 +144,11 @@ void write_state(const InstanceDirectory& directory,
   }
   if (auto written = directory.write_state(text); !written)
     std::fprintf(stderr, "strait run: %s\n", written.error().message.c_str());
+  // Rendered here, on the control thread, with the workers running again.
+  if (metrics_server != nullptr) {
+    if (auto exposition = metrics::render_exposition(name, text))
+      metrics_server->set_snapshot(std::move(*exposition));
+  }
 }
 
 }  // namespace
@@ -178,6 +186,16 @@ base::Status run_gateway(const DaemonOptions& options) {
 
   auto directory = InstanceDirectory::claim(run_root(), options.name);
   if (!directory) return directory.error();
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (!options.metrics_address.empty()) {
+    auto endpoint = metrics::parse_endpoint(options.metrics_address);
+    if (!endpoint) return base::Error{"--metrics " + endpoint.error().message};
+    auto started = metrics::MetricsServer::start(*endpoint);
+    if (!started) return started.error();
+    metrics_server = std::move(*started);
+    std::fprintf(stderr, "strait run: %s: metrics on http://%s/metrics\n", options.name.c_str(),
+                 options.metrics_address.c_str());
+  }
 
   const base::SystemClock clock;
   // The private interface's next hop, as resolved by whichever worker's
@@ -214,7 +232,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   std::fprintf(stderr, "strait run: %s: running (pid %ld), state in %s\n", options.name.c_str(),
                static_cast<long>(getpid()), (*directory)->state_path().c_str());
 
-  write_state(**directory, threads);
+  write_state(**directory, threads, metrics_server.get(), options.name);
   const timespec interval{options.state_interval_ms / 1000,
                           static_cast<long>(options.state_interval_ms % 1000) * 1'000'000L};
   for (;;) {
@@ -226,7 +244,7 @@ base::Status run_gateway(const DaemonOptions& options) {
       break;
     }
     if (signal < 0 && errno == EINTR) continue;
-    write_state(**directory, threads);
+    write_state(**directory, threads, metrics_server.get(), options.name);
   }
   for (auto& thread : threads)
     thread->stop();

@@ -21,7 +21,10 @@ struct DaemonOptions {
   std::vector<int> cpus;  // worker i on cpus[i]; empty: not pinned
   bool busywait = false;
   bool realtime = false;
-  int state_interval_ms = 2000;
+  int state_interval_ms = 1000;
+  // Serve the state in the Prometheus text format on this ADDRESS:PORT
+  // (metrics::parse_endpoint), refreshed with every state write; empty: no.
+  std::string metrics_address;
 };
 
 // Runs until SIGTERM or SIGINT (blocked in every thread, taken by the

@@ -91,6 +91,7 @@ class Worker {
   // added to rxerrors.
   state::KeyManagerCounters key_manager_counters() const noexcept;
   const std::vector<std::string>& route_ids() const noexcept { return route_ids_; }
+  const base::Clock& clock() const noexcept { return clock_; }
 
   // Run-time state, for reporting.
   const io::Port& private_port() const noexcept { return private_port_; }
