@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cli/bench_command.hpp"
+#include "cli/config_command.hpp"
 #include "cli/run_command.hpp"
 
 namespace {
@@ -15,6 +16,9 @@ constexpr const char* kUsage =
     "  bench    software benchmark (one gateway looped back to itself; --ake: key\n"
     "           exchanges between two gateways)\n"
     "  run      the gateway on kernel interfaces (AF_XDP or AF_PACKET), until SIGTERM\n"
+    "  config   get | set | add | remove | get-state NAME PATH: read or change a running\n"
+    "           gateway's configuration, read its state\n"
+    "  ps       the running gateways\n"
     "  help     this text\n"
     "Run 'strait <command> --help' for the options of a command.\n";
 
@@ -28,6 +32,8 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "bench") return strait::cli::bench_command(argc - 2, argv + 2);
   if (command == "run") return strait::cli::run_command(argc - 2, argv + 2);
+  if (command == "config") return strait::cli::config_command(argc - 2, argv + 2);
+  if (command == "ps") return strait::cli::ps_command(argc - 2, argv + 2);
   if (command == "help" || command == "-h" || command == "--help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -24,10 +24,11 @@ constexpr const char* kUsage =
     "  --cpu LIST   pin the workers to these CPUs, in queue order: 2,3 or 2-3\n"
     "  --busywait   workers never sleep (default: an idle worker sleeps up to 1 ms)\n"
     "  --realtime   workers run SCHED_FIFO\n"
-    "  --config     the configuration file (required for now: `strait config set`,\n"
-    "               which will load it into a running gateway, is not there yet)\n"
-    "  Files: /run/strait/NAME/pid (one instance per name) and\n"
-    "  /run/strait/NAME/gateway-state (rewritten every 2 s); $STRAIT_RUN_DIR\n"
+    "  --config     the configuration file, applied at start and again on SIGHUP\n"
+    "               (as one transaction: rejected whole if invalid)\n"
+    "  Files: /run/strait/NAME/pid (one instance per name),\n"
+    "  /run/strait/NAME/gateway-state (rewritten every 2 s) and the control socket\n"
+    "  /run/strait/NAME.sock (strait config, root only); $STRAIT_RUN_DIR\n"
     "  replaces /run/strait.\n";
 
 int usage_error(const std::string& message) {
@@ -75,9 +76,7 @@ int run_command(int argc, char** argv) {
   }
   if (options.name.empty()) return usage_error("--name is required");
   if (options.config_path.empty())
-    return usage_error(
-        "--config is required (loading the configuration into a running gateway with "
-        "`strait config set` comes later)");
+    return usage_error("--config is required (the gateway starts from a configuration file)");
   if (xdp && af_packet) return usage_error("--xdp and --af-packet exclude each other");
   if (af_packet) {
     options.backend = daemon::BackendKind::kAfPacket;
