@@ -195,16 +195,14 @@ base::Result<Statements> set_subtree(const Statements& document, const Path& pat
   auto parent = container_at(candidate, path, path.steps.size() - 1);
   if (!parent) return parent.error();
   const PathStep& last = path.steps.back();
+  if (last.keys.empty() && is_list(last.name))
+    return base::Error{to_string(path) + " is a list: add entries with `strait config add`, or " +
+                       "set one entry" + key_hint(last.name)};
   const auto found = find_all(**parent, last);
   if (found.size() > 1)
     return base::Error{to_string(path) + " names " + std::to_string(found.size()) + " entries" +
                        key_hint(last.name)};
-  if (found.empty() && last.keys.empty() && is_list(last.name))
-    return base::Error{to_string(path) + " is a list: add entries with `strait config add`, or " +
-                       "set one entry" + key_hint(last.name)};
   Statement* target = found.empty() ? nullptr : &(**parent)[found.front()];
-  if (target != nullptr && last.keys.empty() && is_list(last.name))
-    return base::Error{to_string(path) + " is a list" + key_hint(last.name)};
 
   // A leaf: one value. A container or entry: statements.
   const bool leaf = target != nullptr ? !target->has_block : false;
