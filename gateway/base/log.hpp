@@ -44,11 +44,10 @@ class LogSite {
 
 }  // namespace strait::base
 
-#define STRAIT_LOG_AT(level, message)                     \
-  do {                                                    \
-    static ::strait::base::LogSite strait_log_site_;      \
-    strait_log_site_.log(::strait::base::LogLevel::level, \
-                         (message));                      \
+#define STRAIT_LOG_AT(level, message)                                 \
+  do {                                                                \
+    static ::strait::base::LogSite strait_log_site_;                  \
+    strait_log_site_.log(::strait::base::LogLevel::level, (message)); \
   } while (0)
 #define LOG_INFO(message) STRAIT_LOG_AT(kInfo, message)
 #define LOG_WARN(message) STRAIT_LOG_AT(kWarning, message)

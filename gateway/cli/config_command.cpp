@@ -105,8 +105,7 @@ int config_command(int argc, char** argv) {
       return usage_error("standard input is larger than " + std::to_string(control::kMaxBody) +
                          " bytes");
   }
-  auto response =
-      control::call(control::socket_path(daemon::run_root(), name), name, request);
+  auto response = control::call(control::socket_path(daemon::run_root(), name), name, request);
   if (!response) {
     std::fprintf(stderr, "strait config: %s\n", response.error().message.c_str());
     return 1;
@@ -166,7 +165,8 @@ int ps_command(int argc, char** argv) {
       }
       close(fd);
     }
-    const bool alive = locked && pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    const bool alive =
+        locked && pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
     const std::string socket = control::socket_path(root, name);
     struct stat info {};
     const bool has_socket = stat(socket.c_str(), &info) == 0;

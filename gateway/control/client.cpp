@@ -76,7 +76,8 @@ base::Result<Response> call(const std::string& socket_path, const std::string& n
       if (errno == EINTR) continue;
       return base::Error{std::string("reading the answer: ") + std::strerror(errno)};
     }
-    if (n == 0) return base::Error{"instance '" + name + "' closed the connection without an answer"};
+    if (n == 0)
+      return base::Error{"instance '" + name + "' closed the connection without an answer"};
     const auto state = reader.feed({buffer, static_cast<std::size_t>(n)});
     if (state == ResponseReader::State::kError) return base::Error{reader.error()};
     if (state == ResponseReader::State::kComplete) return std::move(reader.response());

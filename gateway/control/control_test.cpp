@@ -60,7 +60,7 @@ const char* kDocument =
     "public-interface4 { ifname eth2; ip 10.1.0.1; nexthop-ip 10.1.0.2; }\n"
     "mtu 1440;\n"
     "route4 { id tokyo; gateway { queue 1; ip 13.230.1.10; } gateway { queue 2; ip 13.230.1.11; }\n"
-    "  net \"172.32.0.0/16\"; preshared-key \"" 
+    "  net \"172.32.0.0/16\"; preshared-key \""
     "ACAB129A5D1E2F3B4C6D7E8F9A0B1C2D3E4F5061728394A5B6C7D8E9F0A1B2C3\"; spi 1234; }\n"
     "route4 { id osaka; gateway { ip 13.231.1.10; } net 172.33.0.0/16; "
     "preshared-key \"0101010101010101010101010101010101010101010101010101010101010101\"; "
@@ -177,8 +177,9 @@ BOOST_AUTO_TEST_CASE(get_of_each_path_form) {
   BOOST_TEST(get("/route4[id=kyoto]") == "ERROR nothing at /route4[id=kyoto]");
   BOOST_TEST(get("/route4[id=kyoto]/spi") ==
              "ERROR nothing at /route4[id=kyoto] (no route4[id=kyoto] in /)");
-  BOOST_TEST(get("/outbound-sa[spi=1001]").find("names 2 entries: select one with "
-                                                 "[spi=...][queue=...]") != std::string::npos);
+  BOOST_TEST(get("/outbound-sa[spi=1001]")
+                 .find("names 2 entries: select one with "
+                       "[spi=...][queue=...]") != std::string::npos);
   BOOST_TEST(get("/mtu/x").find("/mtu is a leaf") != std::string::npos);
 }
 
@@ -192,8 +193,9 @@ BOOST_AUTO_TEST_CASE(set_replaces_leaves_containers_entries_and_the_document) {
   };
   BOOST_TEST(set("/mtu", "1300\n").find("mtu 1300;\n") != std::string::npos);
   BOOST_TEST(set("/tfc", "true").find("tfc true;\n") != std::string::npos);  // created
-  BOOST_TEST(set("/route4[id=tokyo]/gateway[queue=2]/ip", "13.230.1.99")
-                 .find("    ip 13.230.1.99;\n") != std::string::npos);
+  BOOST_TEST(
+      set("/route4[id=tokyo]/gateway[queue=2]/ip", "13.230.1.99").find("    ip 13.230.1.99;\n") !=
+      std::string::npos);
   // An entry keeps the path's key when the body leaves it out.
   const std::string entry = set("/route4[id=osaka]", "net 172.34.0.0/16; spi 77;");
   BOOST_TEST(entry.find("route4 {\n  id osaka;\n  net 172.34.0.0/16;\n  spi 77;\n}\n") !=
@@ -247,8 +249,7 @@ BOOST_AUTO_TEST_CASE(remove_takes_one_node) {
   BOOST_TEST(without.find("osaka") == std::string::npos);
   BOOST_TEST(without.find("tokyo") != std::string::npos);
   BOOST_TEST(remove("/mtu").find("mtu") == std::string::npos);
-  BOOST_TEST(remove("/route4[id=tokyo]/gateway[queue=2]").find("13.230.1.11") ==
-             std::string::npos);
+  BOOST_TEST(remove("/route4[id=tokyo]/gateway[queue=2]").find("13.230.1.11") == std::string::npos);
   BOOST_TEST(remove("/").starts_with("ERROR cannot remove /"));
   BOOST_TEST(remove("/route4").find("remove one entry at a time") != std::string::npos);
   BOOST_TEST(remove("/tfc") == "ERROR nothing at /tfc");
@@ -303,8 +304,7 @@ BOOST_AUTO_TEST_CASE(garbage_oversized_and_truncated_requests_get_clear_errors) 
   BOOST_TEST(error_of(std::string("\x01\x02\xff / 0\n")).find("(unprintable or long)") !=
              std::string::npos);
   BOOST_TEST(error_of("get / x\n").find("body length 'x' is not a number") != std::string::npos);
-  BOOST_TEST(error_of("get / 0 loud\n").find("unknown request option 'loud'") !=
-             std::string::npos);
+  BOOST_TEST(error_of("get / 0 loud\n").find("unknown request option 'loud'") != std::string::npos);
   BOOST_TEST(error_of("get-state / 0 queue=0\n").find("queue must be 1..65535") !=
              std::string::npos);
   BOOST_TEST(error_of("set / 999999999999\n") ==

@@ -10,7 +10,8 @@ namespace strait::control {
 namespace {
 
 constexpr std::string_view kBodyName = "stdin";
-constexpr std::string_view kUnchanged = " (nothing changed: the gateway runs the configuration it ran)";
+constexpr std::string_view kUnchanged =
+    " (nothing changed: the gateway runs the configuration it ran)";
 
 Response failure(std::string message) {
   return Response{false, std::move(message)};
@@ -63,8 +64,8 @@ Response Controller::handle(const Request& request) {
       request.verb == Verb::kSet   ? set_subtree(running_, *path, request.body, kBodyName)
       : request.verb == Verb::kAdd ? add_entries(running_, *path, request.body, kBodyName)
                                    : remove_subtree(running_, *path);
-  base::Status done = candidate ? commit(std::move(candidate).value(), kBodyName)
-                                : base::Status(candidate.error());
+  base::Status done =
+      candidate ? commit(std::move(candidate).value(), kBodyName) : base::Status(candidate.error());
   if (!done) {
     LOG_WARN("configuration: rejected " + what + ": " + done.error().message);
     return failure(done.error().message + std::string(kUnchanged));

@@ -77,8 +77,8 @@ std::string encode(const Request& request) {
 }
 
 std::string encode(const Response& response) {
-  return std::string(response.ok ? "ok " : "error ") + std::to_string(response.body.size()) +
-         "\n" + response.body;
+  return std::string(response.ok ? "ok " : "error ") + std::to_string(response.body.size()) + "\n" +
+         response.body;
 }
 
 RequestReader::State RequestReader::fail(std::string message) {
@@ -98,8 +98,8 @@ RequestReader::State RequestReader::parse_header(std::string_view header) {
   if (!printable(words[1])) return fail("malformed request: the path is not printable ASCII");
   request_.path = std::string(words[1]);
   const auto length = parse_number(words[2]);
-  if (!length) return fail("malformed request: the body length " + shown(words[2]) +
-                           " is not a number");
+  if (!length)
+    return fail("malformed request: the body length " + shown(words[2]) + " is not a number");
   if (*length > max_body_)
     return fail("request too large: a body of " + std::to_string(*length) +
                 " bytes exceeds the limit of " + std::to_string(max_body_) + " bytes");
@@ -116,7 +116,8 @@ RequestReader::State RequestReader::parse_header(std::string_view header) {
         return fail("malformed request: queue must be 1..65535");
       request_.queue = static_cast<std::uint16_t>(*queue);
     } else {
-      return fail("unknown request option " + shown(option) + ": expected json, secrets or queue=N");
+      return fail("unknown request option " + shown(option) +
+                  ": expected json, secrets or queue=N");
     }
   }
   have_header_ = true;
@@ -134,8 +135,8 @@ RequestReader::State RequestReader::feed(std::string_view bytes) {
     const std::size_t newline = bytes.find('\n');
     const std::size_t take = newline == std::string_view::npos ? bytes.size() : newline;
     if (header_.size() + take > kMaxHeader)
-      return fail("malformed request: the first line is longer than " +
-                  std::to_string(kMaxHeader) + " bytes");
+      return fail("malformed request: the first line is longer than " + std::to_string(kMaxHeader) +
+                  " bytes");
     header_.append(bytes.substr(0, take));
     if (newline == std::string_view::npos) return state_;
     bytes.remove_prefix(newline + 1);

@@ -141,8 +141,8 @@ void Server::accept_clients() {
     socklen_t length = sizeof peer;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 ||
         peer.uid != options_.allowed_uid) {
-      LOG_WARN("control: refused a client of uid " + std::to_string(peer.uid) +
-               " (only uid " + std::to_string(options_.allowed_uid) + " may use the socket)");
+      LOG_WARN("control: refused a client of uid " + std::to_string(peer.uid) + " (only uid " +
+               std::to_string(options_.allowed_uid) + " may use the socket)");
       respond(*client, Response{false, "permission denied: only root may control the gateway"});
       clients_.push_back(std::move(client));
       continue;

@@ -76,8 +76,8 @@ base::Result<Tree*> container_at(Tree& document, const Path& path, std::size_t s
     const PathStep& step = path.steps[i];
     const auto found = find_all(*current, step);
     if (found.empty())
-      return base::Error{"nothing at " + prefix_text(path, i + 1) + " (no " +
-                         describe_step(step) + " in " + prefix_text(path, i) + ")"};
+      return base::Error{"nothing at " + prefix_text(path, i + 1) + " (no " + describe_step(step) +
+                         " in " + prefix_text(path, i) + ")"};
     if (found.size() > 1)
       return base::Error{prefix_text(path, i + 1) + " names " + std::to_string(found.size()) +
                          " entries" + key_hint(step.name)};
@@ -94,9 +94,9 @@ base::Result<config::Value> parse_single_value(std::string_view body, std::strin
   auto first = lexer.next();
   if (!first) return first.error();
   if (first->kind != config::TokenKind::kWord && first->kind != config::TokenKind::kString)
-    return config::located_error(body_name, first->position,
-                                 std::string("expected a value, found ") +
-                                     std::string(config::describe(first->kind)));
+    return config::located_error(
+        body_name, first->position,
+        std::string("expected a value, found ") + std::string(config::describe(first->kind)));
   auto next = lexer.next();
   if (!next) return next.error();
   if (next->kind == config::TokenKind::kSemicolon) {
@@ -155,8 +155,9 @@ bool same_keys(const Statement& a, const Statement& b) {
 
 base::Result<std::string> get_text(const Statements& document, const Path& path,
                                    const PrintOptions& options, bool json) {
-  if (path.root()) return json ? json_of_statements(document, options) + "\n"
-                               : print_statements(document, options);
+  if (path.root())
+    return json ? json_of_statements(document, options) + "\n"
+                : print_statements(document, options);
   auto parent = container_at(document, path, path.steps.size() - 1);
   if (!parent) return parent.error();
   const PathStep& last = path.steps.back();
@@ -183,8 +184,9 @@ base::Result<std::string> get_text(const Statements& document, const Path& path,
     if (!options.secrets && is_secret_leaf(s.keyword)) shown.value->text = "(secret)";
     return (json ? json_of_value(*shown.value) : print_value(*shown.value)) + "\n";
   }
-  if (s.has_block) return json ? json_of_statements(s.children, options) + "\n"
-                               : print_statements(s.children, options);
+  if (s.has_block)
+    return json ? json_of_statements(s.children, options) + "\n"
+                : print_statements(s.children, options);
   return json ? std::string("null\n") : std::string();
 }
 

@@ -1,8 +1,8 @@
 #include "daemon/gateway_daemon.hpp"
 
 #include <net/if.h>
-#include <pthread.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -157,8 +157,7 @@ class PausedWorkers {
 // The running gateway as the control socket sees it.
 class DaemonGateway final : public control::ManagedGateway {
  public:
-  explicit DaemonGateway(std::vector<std::unique_ptr<WorkerThread>>& threads)
-      : threads_(threads) {}
+  explicit DaemonGateway(std::vector<std::unique_ptr<WorkerThread>>& threads) : threads_(threads) {}
 
   base::Status apply(const config::GatewayConfig& config) override {
     // Queues come with ports and threads: those stay as they started.
@@ -327,13 +326,13 @@ base::Status run_gateway(const DaemonOptions& options) {
       while (::read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         if (info.ssi_signo == SIGHUP) {
           auto reread = read_file(options.config_path);
-          base::Status reloaded =
-              reread ? controller.replace(*reread, options.config_path) : base::Status(reread.error());
+          base::Status reloaded = reread ? controller.replace(*reread, options.config_path)
+                                         : base::Status(reread.error());
           if (reloaded)
             LOG_INFO("SIGHUP: reloaded " + options.config_path);
           else
-            LOG_WARN("SIGHUP: " + options.config_path + " rejected, nothing changed: " +
-                     reloaded.error().message);
+            LOG_WARN("SIGHUP: " + options.config_path +
+                     " rejected, nothing changed: " + reloaded.error().message);
         } else {
           LOG_INFO(info.ssi_signo == SIGTERM ? "SIGTERM, stopping" : "SIGINT, stopping");
           running = false;
