@@ -61,8 +61,8 @@ class SiteGateway final : public ManagedGateway {
 
 struct Fixture {
   Fixture() : sites(options()), gateway(sites, SiteId::kParis) {
-    directory = std::filesystem::temp_directory_path() /
-                ("strait-control-" + std::to_string(getpid()));
+    directory =
+        std::filesystem::temp_directory_path() / ("strait-control-" + std::to_string(getpid()));
     std::filesystem::create_directories(directory);
     const std::string text = testing::site_config(sites.site(SiteId::kParis),
                                                   sites.site(SiteId::kTokyo), options().paris);
@@ -87,8 +87,8 @@ struct Fixture {
 
   // One request through the socket (the client on another thread, the
   // server on this one, as in the daemon's control thread).
-  Response call(Verb verb, const std::string& path, const std::string& body = "",
-                bool json = false, std::optional<std::uint16_t> queue = std::nullopt) {
+  Response call(Verb verb, const std::string& path, const std::string& body = "", bool json = false,
+                std::optional<std::uint16_t> queue = std::nullopt) {
     Request r;
     r.verb = verb;
     r.path = path;
@@ -121,9 +121,10 @@ struct Fixture {
     const auto& t = sites.site(SiteId::kTokyo);
     std::size_t arrived = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      sites.send_private(SiteId::kParis,
-                         testing::lan_frame(p, testing::host_datagram(
-                                                   p, t, 100, static_cast<std::uint8_t>(seed + i))));
+      sites.send_private(
+          SiteId::kParis,
+          testing::lan_frame(
+              p, testing::host_datagram(p, t, 100, static_cast<std::uint8_t>(seed + i))));
       sites.run();
       arrived += sites.take_private(SiteId::kTokyo).size();
     }
@@ -221,10 +222,11 @@ BOOST_AUTO_TEST_CASE(rejected_transactions_leave_everything_as_it_was) {
   // What needs a restart.
   BOOST_TEST(rejected(Verb::kSet, "/private-interface4/ip", "192.0.2.200")
                  .starts_with("queue 1: changing private-interface ip needs a restart"));
-  BOOST_TEST(rejected(Verb::kRemove, "/public-interface4[ip=" +
-                                         sites.site(SiteId::kParis).public_ip.to_string() + "]",
-                      "")
-                 .find("public-interface") != std::string::npos);
+  BOOST_TEST(
+      rejected(Verb::kRemove,
+               "/public-interface4[ip=" + sites.site(SiteId::kParis).public_ip.to_string() + "]",
+               "")
+          .find("public-interface") != std::string::npos);
   // A duplicate route SPI.
   std::string clash = kKyoto;
   clash.replace(clash.find("spi 7777"), 8, "spi 1234");
@@ -268,8 +270,8 @@ BOOST_AUTO_TEST_CASE(get_state_counts_the_traffic_sent) {
                         std::vector<const worker::Worker*>{&sites.worker(SiteId::kParis)}));
   BOOST_TEST(state("/", 1) == all);  // one queue here
   BOOST_TEST(state("/", 2) == "ERROR no queue 2");
-  BOOST_TEST(state("/gateway-state/private-router", std::nullopt, true)
-                 .starts_with("{\"rxerrors\":0,"));
+  BOOST_TEST(
+      state("/gateway-state/private-router", std::nullopt, true).starts_with("{\"rxerrors\":0,"));
   BOOST_TEST(state("/gateway-state/key-manager/keypairs-negotiated") != "0\n");
 }
 
@@ -330,9 +332,8 @@ BOOST_AUTO_TEST_CASE(only_the_allowed_user_is_served) {
   auto strict = Server::listen(o, [this](const Request& r) { return controller->handle(r); });
   BOOST_REQUIRE(strict.ok());
   Request r;
-  auto answer = std::async(std::launch::async, [&] {
-    return control::call(o.path, "strict", r, 5000);
-  });
+  auto answer =
+      std::async(std::launch::async, [&] { return control::call(o.path, "strict", r, 5000); });
   for (int i = 0; i < 300; ++i) {
     if (answer.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
     (*strict)->run_once(10);
@@ -343,8 +344,8 @@ BOOST_AUTO_TEST_CASE(only_the_allowed_user_is_served) {
   BOOST_TEST(result->body == "permission denied: only root may control the gateway");
   // The socket file is 0600.
   const auto permissions = std::filesystem::status(o.path).permissions();
-  BOOST_TEST((permissions == (std::filesystem::perms::owner_read |
-                              std::filesystem::perms::owner_write)));
+  BOOST_TEST(
+      (permissions == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
