@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "base/log.hpp"
 #include "config/load.hpp"
 #include "config/syntax_tree.hpp"
 #include "control/path.hpp"
@@ -318,4 +319,15 @@ BOOST_AUTO_TEST_CASE(garbage_oversized_and_truncated_requests_get_clear_errors) 
   // Truncated: still waiting, no error.
   RequestReader truncated;
   BOOST_TEST((truncated.feed("set / 10\nabc") == RequestReader::State::kIncomplete));
+}
+
+BOOST_AUTO_TEST_CASE(log_lines_have_a_timestamp_a_name_and_a_level) {
+  base::set_log_name("paris");
+  const std::string line = base::format_log_line(base::LogLevel::kWarning, "two\nlines");
+  BOOST_TEST(line.size() > 25u);
+  BOOST_TEST(line[4] == '-');
+  BOOST_TEST(line[10] == 'T');
+  BOOST_TEST(line[23] == 'Z');
+  BOOST_TEST(line.substr(24) == " strait[paris] warning: two lines\n");
+  base::set_log_name("");
 }
