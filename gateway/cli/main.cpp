@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cli/bench_command.hpp"
+#include "cli/config_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/top_command.hpp"
 #include "cli/wan_command.hpp"
@@ -20,6 +21,9 @@ constexpr const char* kUsage =
     "  wan      a WAN link emulator between two interfaces (delay, jitter, loss,\n"
     "           rate, MTU), until SIGTERM\n"
     "  top      live view of a running gateway: rates, drops and errors, SAs\n"
+    "  config   get | set | add | remove | get-state NAME PATH: read or change a running\n"
+    "           gateway's configuration, read its state\n"
+    "  ps       the running gateways\n"
     "  help     this text\n"
     "Run 'strait <command> --help' for the options of a command.\n";
 
@@ -35,6 +39,8 @@ int main(int argc, char** argv) {
   if (command == "run") return strait::cli::run_command(argc - 2, argv + 2);
   if (command == "wan") return strait::cli::wan_command(argc - 2, argv + 2);
   if (command == "top") return strait::cli::top_command(argc - 2, argv + 2);
+  if (command == "config") return strait::cli::config_command(argc - 2, argv + 2);
+  if (command == "ps") return strait::cli::ps_command(argc - 2, argv + 2);
   if (command == "help" || command == "-h" || command == "--help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -28,10 +28,11 @@ constexpr const char* kUsage =
     "  --metrics ADDRESS:PORT\n"
     "               serve every counter and gauge for Prometheus at\n"
     "               http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9100, [::1]:9100)\n"
-    "  --config     the configuration file (required for now: `strait config set`,\n"
-    "               which will load it into a running gateway, is not there yet)\n"
-    "  Files: /run/strait/NAME/pid (one instance per name) and\n"
-    "  /run/strait/NAME/gateway-state (rewritten every second); $STRAIT_RUN_DIR\n"
+    "  --config     the configuration file, applied at start and again on SIGHUP\n"
+    "               (as one transaction: rejected whole if invalid)\n"
+    "  Files: /run/strait/NAME/pid (one instance per name),\n"
+    "  /run/strait/NAME/gateway-state (rewritten every second) and the control socket\n"
+    "  /run/strait/NAME.sock (strait config, root only); $STRAIT_RUN_DIR\n"
     "  replaces /run/strait.\n";
 
 int usage_error(const std::string& message) {
@@ -85,9 +86,7 @@ int run_command(int argc, char** argv) {
   }
   if (options.name.empty()) return usage_error("--name is required");
   if (options.config_path.empty())
-    return usage_error(
-        "--config is required (loading the configuration into a running gateway with "
-        "`strait config set` comes later)");
+    return usage_error("--config is required (the gateway starts from a configuration file)");
   if (xdp && af_packet) return usage_error("--xdp and --af-packet exclude each other");
   if (af_packet) {
     options.backend = daemon::BackendKind::kAfPacket;

@@ -129,4 +129,9 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
   return out;
 }
 
+std::string render_queue_state(const Worker& worker) {
+  const Worker* one[] = {&worker};
+  return render_gateway_state(one);
+}
+
 }  // namespace strait::worker
