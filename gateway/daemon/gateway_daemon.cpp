@@ -18,6 +18,7 @@
 #include "config/load.hpp"
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
+#include "daemon/key_exchange_thread.hpp"
 #include "daemon/worker_thread.hpp"
 #include "nexthop/shared_neighbor.hpp"
 #include "worker/state_report.hpp"
@@ -124,15 +125,19 @@ std::string describe(const PortBinding& binding) {
 }
 
 void write_state(const InstanceDirectory& directory,
-                 std::vector<std::unique_ptr<WorkerThread>>& threads) {
+                 std::vector<std::unique_ptr<WorkerThread>>& threads,
+                 KeyExchangeThread& key_exchange) {
   std::vector<const worker::Worker*> workers;
   std::size_t paused = 0;
   for (; paused < threads.size(); ++paused) {
     if (!threads[paused]->pause(kPauseTimeoutMs)) break;
     workers.push_back(&threads[paused]->worker());
   }
+  // The key managers' counters: their thread parks too.
+  const bool key_exchange_paused = key_exchange.pause(kPauseTimeoutMs);
   std::string text;
-  if (paused == threads.size()) text = worker::render_gateway_state(workers);
+  if (paused == threads.size() && key_exchange_paused) text = worker::render_gateway_state(workers);
+  if (key_exchange_paused) key_exchange.resume();
   for (std::size_t i = 0; i < paused; ++i)
     threads[i]->resume();
   if (text.empty()) {
@@ -184,17 +189,19 @@ base::Status run_gateway(const DaemonOptions& options) {
   // queue the ARP / ND reply arrives on. Outlives the threads below.
   nexthop::SharedNeighbor private_neighbor;
   std::vector<std::unique_ptr<WorkerThread>> threads;
+  std::vector<worker::Worker*> workers;
   for (const auto& binding : *bindings) {
     auto ports = (*backend)->open_queue(binding);
     if (!ports)
       return base::Error{"queue " + std::to_string(binding.queue) + ": " +
                          with_hint(ports.error().message, options.backend)};
     auto random = std::make_unique<base::SystemRandom>();
-    auto created =
-        worker::Worker::create(config, binding.queue, (*ports)->private_port(),
-                               (*ports)->public_port(), clock, *random, &private_neighbor);
+    auto created = worker::Worker::create(config, binding.queue, (*ports)->private_port(),
+                                          (*ports)->public_port(), clock, *random,
+                                          &private_neighbor, worker::KeyExchangeHosting::kSeparate);
     if (!created)
       return base::Error{"queue " + std::to_string(binding.queue) + ": " + created.error().message};
+    workers.push_back(created->get());
     threads.push_back(
         std::make_unique<WorkerThread>(std::move(*ports), std::move(random), std::move(*created)));
   }
@@ -211,10 +218,15 @@ base::Status run_gateway(const DaemonOptions& options) {
                  describe(b.public_side).c_str(),
                  settings.cpu ? (", CPU " + std::to_string(*settings.cpu)).c_str() : "");
   }
+  // Declared after the workers: stopped and destroyed before them.
+  KeyExchangeThread key_exchange(std::move(workers));
+  if (auto started = key_exchange.start(); !started) return started.error();
+  std::fprintf(stderr, "strait run: %s: key exchange on its own thread (not on the workers' %s)\n",
+               options.name.c_str(), options.cpus.empty() ? "threads" : "CPUs");
   std::fprintf(stderr, "strait run: %s: running (pid %ld), state in %s\n", options.name.c_str(),
                static_cast<long>(getpid()), (*directory)->state_path().c_str());
 
-  write_state(**directory, threads);
+  write_state(**directory, threads, key_exchange);
   const timespec interval{options.state_interval_ms / 1000,
                           static_cast<long>(options.state_interval_ms % 1000) * 1'000'000L};
   for (;;) {
@@ -226,8 +238,9 @@ base::Status run_gateway(const DaemonOptions& options) {
       break;
     }
     if (signal < 0 && errno == EINTR) continue;
-    write_state(**directory, threads);
+    write_state(**directory, threads, key_exchange);
   }
+  key_exchange.stop();  // before the workers and their ports
   for (auto& thread : threads)
     thread->stop();
   threads.clear();  // closes the ports (detaching XDP) and frees the pools

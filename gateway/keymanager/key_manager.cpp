@@ -22,7 +22,7 @@ esp::SaParameters parameters_of(const exchange::SaKeys& keys) {
 
 KeyManager::Route::Route(std::uint32_t index_, const config::Route& route,
                          const net::Address& gateway_, const LifecycleSettings& settings,
-                         tunnel::SaDatabase& sas, SpiAllocator& spis,
+                         SaInstaller& sas, SpiAllocator& spis,
                          base::LockedPool<esp::SaParameters>& secrets,
                          state::KeyManagerCounters& counters, base::LockedPool<Psk>& psks)
     : index(index_),
@@ -34,8 +34,7 @@ KeyManager::Route::Route(std::uint32_t index_, const config::Route& route,
       lifecycle(index_, settings, sas, spis, secrets, counters) {}
 
 base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::GatewayConfig& config,
-                                                             std::uint16_t queue,
-                                                             tunnel::SaDatabase& sas,
+                                                             std::uint16_t queue, SaInstaller& sas,
                                                              const base::Clock& clock,
                                                              base::Random& random) {
   if (!exchange::aes_gcm_available())
@@ -63,7 +62,7 @@ base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::Gatew
 }
 
 KeyManager::KeyManager(const config::GatewayConfig& config, const config::PublicInterface& queue,
-                       tunnel::SaDatabase& sas, const base::Clock& clock, base::Random& random)
+                       SaInstaller& sas, const base::Clock& clock, base::Random& random)
     : queue_(queue.queue),
       family_(config.family),
       public_ip_(queue.ip),
@@ -81,7 +80,7 @@ KeyManager::~KeyManager() = default;
 std::size_t KeyManager::routes_with_outbound_sa() const noexcept {
   std::size_t n = 0;
   for (const auto& r : routes_)
-    n += sas_.outbound(r->index) != nullptr;
+    n += r->lifecycle.has_active_outbound();
   return n;
 }
 

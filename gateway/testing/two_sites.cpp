@@ -120,8 +120,10 @@ void TwoSites::build(const TwoSitesOptions& options, const std::string& paris_co
       n.public_mac = own.mac;
       n.private_wire = std::make_unique<io::MemoryWire>(*pool_, options.ring_capacity);
       n.public_wire = std::make_unique<io::MemoryWire>(*pool_, options.ring_capacity);
-      auto w = worker::Worker::create(configs_[s], own.queue, n.private_wire->b(),
-                                      n.public_wire->b(), clock_, *randoms_[s]);
+      auto w =
+          worker::Worker::create(configs_[s], own.queue, n.private_wire->b(), n.public_wire->b(),
+                                 options.clock != nullptr ? *options.clock : clock_, *randoms_[s],
+                                 nullptr, options.hosting);
       if (!w) throw std::runtime_error(sites_[s].name + " worker: " + w.error().message);
       n.worker = std::move(w).value();
       nodes_.push_back(std::move(n));

@@ -42,6 +42,12 @@ struct TwoSitesOptions {
   std::size_t ring_capacity = 1024;
   std::uint64_t paris_seed = 1;
   std::uint64_t tokyo_seed = 2;
+  // Where the workers' key managers run (kSeparate: the test calls
+  // Worker::poll_key_exchange, e.g. from a daemon::KeyExchangeThread).
+  worker::KeyExchangeHosting hosting = worker::KeyExchangeHosting::kInWorker;
+  // The workers' clock; null: clock(), the sites' ManualClock. A test that
+  // polls the workers on threads of their own gives a thread-safe one.
+  const base::Clock* clock = nullptr;
 };
 
 // A frame on the WAN, from one worker's public port towards another's.
@@ -107,6 +113,11 @@ class TwoSites {
   // what is sent to `outside` reaches it (checksums fixed).
   void set_nat(SiteId id, std::uint16_t queue, const net::Address& outside);
 
+  // Moves what every public port sent (run() does it between polls; a test
+  // whose workers poll on their own threads calls it from one other
+  // thread); returns the number of frames seen.
+  std::size_t move_wan();
+
   // Frames the WAN delivered / dropped (filter verdict 0) / could not route.
   std::uint64_t wan_delivered() const noexcept { return delivered_; }
   std::uint64_t wan_dropped() const noexcept { return dropped_; }
@@ -127,8 +138,6 @@ class TwoSites {
   void build(const TwoSitesOptions& options, const std::string& paris_config,
              const std::string& tokyo_config);
   Node& node(SiteId id, std::uint16_t queue);
-  // Moves what every public port sent; returns the number of frames seen.
-  std::size_t move_wan();
 
   base::ManualClock clock_;
   Site sites_[2];

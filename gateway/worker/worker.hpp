@@ -16,6 +16,14 @@
 // Time Exceeded after decapsulation) enter the private router like
 // forwarded ones. poll() runs everything once; it never blocks, allocates
 // or throws.
+//
+// The queue's key manager runs where KeyExchangeHosting says. kInWorker:
+// poll() runs it on the worker's thread between batches. kSeparate (strait
+// run): another thread runs it through poll_key_exchange(), and everything
+// between the two threads crosses lock-free single-producer
+// single-consumer queues: key-exchange datagrams in (the control queue),
+// datagrams to send out, and SA changes (keymanager::SaUpdateQueue), which
+// poll() applies to the SaDatabase between batches after one size check.
 
 #include <cstdint>
 #include <memory>
@@ -33,6 +41,8 @@
 #include "io/port.hpp"
 #include "io/spsc_ring.hpp"
 #include "keymanager/key_manager.hpp"
+#include "keymanager/sa_installer.hpp"
+#include "keymanager/sa_update_queue.hpp"
 #include "nexthop/next_hop.hpp"
 #include "route/lpm4.hpp"
 #include "route/lpm6.hpp"
@@ -45,24 +55,41 @@
 
 namespace strait::worker {
 
+// Where a worker's key manager runs.
+enum class KeyExchangeHosting : std::uint8_t {
+  kInWorker,  // on the worker's thread, run by poll() (tests, benchmark, simulator)
+  kSeparate,  // on another thread, which calls poll_key_exchange() (strait run)
+};
+
 class Worker {
  public:
   static constexpr std::size_t kBurst = 64;  // receive burst per port and poll
   static constexpr std::size_t kControlQueueSize = 256;
+  // Datagrams the key manager sends, on their way to the worker (kSeparate).
+  static constexpr std::size_t kKeyExchangeOutSize = 256;
 
   // Builds the worker of `queue` (a public-interface queue id of config).
   // SAs come from the configuration's outbound-sa / inbound-sa when
   // data-plane is set; otherwise the queue's key manager negotiates them
   // (randomness for keys, nonces and SPIs from `random`). Workers that serve
   // queues of the same private interface pass the same `private_neighbor`,
-  // so the next hop any of them resolves is resolved for all.
+  // so the next hop any of them resolves is resolved for all. `hosting`
+  // says where the key manager runs; with kSeparate, `clock` and `random`
+  // are used on the key-exchange thread.
   static base::Result<std::unique_ptr<Worker>> create(
       const config::GatewayConfig& config, std::uint16_t queue, io::Port& private_port,
       io::Port& public_port, const base::Clock& clock, base::Random& random,
-      nexthop::SharedNeighbor* private_neighbor = nullptr);
+      nexthop::SharedNeighbor* private_neighbor = nullptr,
+      KeyExchangeHosting hosting = KeyExchangeHosting::kInWorker);
+  // Releases the frames still queued between the worker and its key
+  // manager (their pools must still exist).
+  ~Worker();
 
   // Applies a new configuration to this queue between two polls (call it
-  // from the worker's thread). Routes may be added, removed or changed: a
+  // from the worker's thread, or from any thread while the worker and, with
+  // kSeparate, the key-exchange thread are both parked: SA changes still
+  // queued for the old route indices are applied first). Routes may be
+  // added, removed or changed: a
   // route that keeps its pre-shared key and route SPI keeps its SAs, and
   // traffic on it goes on without loss; changing either, or removing the
   // route, destroys them (PROTOCOL.md 2.4). negotiation-ttl and sa-ttl may
@@ -78,6 +105,17 @@ class Worker {
   // idle and every 64th busy round, at most once per millisecond of clock
   // time.
   void run_timers() noexcept;
+
+  // kSeparate: one round of the key manager, on the key-exchange thread
+  // (never concurrently with itself): takes key-exchange datagrams off the
+  // control queue, runs due timers, and queues SA changes, then the
+  // datagrams to send, for the worker's next poll. Returns true when work
+  // is left (messages still queued, or output waiting for room), so the
+  // caller should not sleep. Does nothing with kInWorker or data-plane SAs.
+  bool poll_key_exchange() noexcept;
+  KeyExchangeHosting key_exchange_hosting() const noexcept { return hosting_; }
+  // kSeparate: the queue of SA changes (its counters), else null.
+  const keymanager::SaUpdateQueue* sa_updates() const noexcept { return sa_updates_; }
 
   std::uint16_t queue() const noexcept { return queue_; }
   tunnel::SaDatabase& sas() noexcept { return *sas_; }
@@ -121,6 +159,9 @@ class Worker {
          io::Port& private_port, io::Port& public_port, const base::Clock& clock,
          std::unique_ptr<esp::Engine> engine, nexthop::SharedNeighbor* private_neighbor);
   base::Status load_routes(const config::GatewayConfig& config);
+  // kSeparate, on the worker's thread: applies queued SA changes and moves
+  // the key manager's datagrams onto the public next hop's link.
+  void take_key_exchange_output() noexcept;
 
   std::uint16_t queue_;
   net::Family family_;
@@ -130,6 +171,13 @@ class Worker {
   std::unique_ptr<esp::Engine> engine_;
   std::unique_ptr<tunnel::SaDatabase> sas_;
   std::unique_ptr<io::SpscRing> control_;
+  KeyExchangeHosting hosting_ = KeyExchangeHosting::kInWorker;
+  // How the key manager changes sas_: directly (kInWorker) or through
+  // sa_updates_ (kSeparate). Declared before the key manager that uses it.
+  std::unique_ptr<keymanager::SaInstaller> installer_;
+  keymanager::SaUpdateQueue* sa_updates_ = nullptr;  // installer_, when kSeparate
+  std::unique_ptr<io::SpscRing> key_exchange_out_;   // kSeparate: key manager -> worker
+  io::Link key_exchange_pending_;  // kSeparate, key-exchange thread: not yet on key_exchange_out_
   std::unique_ptr<keymanager::KeyManager> key_manager_;
   // What reconfigure() cannot change (no secrets: pre-shared keys live
   // only in the key manager's locked memory).
