@@ -1,7 +1,8 @@
 #pragma once
 // `strait run`: one named gateway on kernel interfaces. One worker thread
 // per queue (per public interface), each with its own frame pool and
-// ports; the calling thread is the control thread: it waits for SIGTERM or
+// ports, and one key-exchange thread for the key managers of all queues
+// (KeyExchangeThread); the calling thread is the control thread: it waits for SIGTERM or
 // SIGINT and, every state_interval_ms, writes gateway-state to
 // <run root>/NAME/gateway-state. <run root>/NAME/pid keeps a second
 // instance of the same name away.

@@ -229,10 +229,15 @@ std::size_t TwoSites::run(std::size_t max_rounds) {
   std::size_t rounds = 0;
   while (rounds < max_rounds) {
     ++rounds;
+    // kSeparate: this thread stands in for the key-exchange thread, its
+    // output taken by the workers' polls right after.
+    bool key_exchange_busy = false;
+    for (Node& n : nodes_)
+      key_exchange_busy = n.worker->poll_key_exchange() || key_exchange_busy;
     std::size_t received = 0;
     for (Node& n : nodes_)
       received += n.worker->poll();
-    if (move_wan() == 0 && received == 0) break;
+    if (move_wan() == 0 && received == 0 && !key_exchange_busy) break;
   }
   return rounds;
 }

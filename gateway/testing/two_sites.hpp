@@ -42,7 +42,7 @@ struct TwoSitesOptions {
   std::size_t ring_capacity = 1024;
   std::uint64_t paris_seed = 1;
   std::uint64_t tokyo_seed = 2;
-  // Where the workers' key managers run (kSeparate: the test calls
+  // Where the workers' key managers run (kSeparate: run() or the test calls
   // Worker::poll_key_exchange, e.g. from a daemon::KeyExchangeThread).
   worker::KeyExchangeHosting hosting = worker::KeyExchangeHosting::kInWorker;
   // The workers' clock; null: clock(), the sites' ManualClock. A test that
@@ -102,7 +102,11 @@ class TwoSites {
   void deliver(const WanFrame& frame);
 
   // Polls every worker and moves WAN frames until a whole round received
-  // nothing and moved nothing; returns the number of rounds.
+  // nothing and moved nothing; returns the number of rounds. With
+  // kSeparate each round first runs every key manager
+  // (Worker::poll_key_exchange), as the key-exchange thread would; a test
+  // that runs the key managers on threads of its own calls move_wan()
+  // instead.
   std::size_t run(std::size_t max_rounds = 100000);
   // Advances the clock by `duration` in steps of `step`, running after each.
   void advance(base::Nanoseconds duration, base::Nanoseconds step = base::kMillisecond);

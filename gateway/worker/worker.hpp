@@ -101,7 +101,7 @@ class Worker {
   // One round: receive a burst on each port, run every stage, transmit.
   // Returns the number of packets received.
   std::size_t poll() noexcept;
-  // Timer work (key manager, next-hop solicitation); poll() calls it when
+  // Timer work (key manager with kInWorker, next-hop solicitation); poll() calls it when
   // idle and every 64th busy round, at most once per millisecond of clock
   // time.
   void run_timers() noexcept;
@@ -121,12 +121,15 @@ class Worker {
   tunnel::SaDatabase& sas() noexcept { return *sas_; }
   const tunnel::SaDatabase& sas() const noexcept { return *sas_; }
   // Key-exchange datagrams received on the public interface (null in
-  // data-plane mode). The key manager consumes and releases them.
+  // data-plane mode). The key manager consumes and releases them (on the
+  // key-exchange thread with kSeparate: the worker produces, it consumes).
   io::SpscRing* control_queue() noexcept { return control_.get(); }
-  // Null in data-plane mode.
+  // Null in data-plane mode. With kSeparate read it only while the
+  // key-exchange thread is parked (or from that thread).
   const keymanager::KeyManager* key_manager() const noexcept { return key_manager_.get(); }
   // key-manager counters, with messages dropped by a full control queue
-  // added to rxerrors.
+  // added to rxerrors (with kSeparate: read with both the worker and the
+  // key-exchange thread parked).
   state::KeyManagerCounters key_manager_counters() const noexcept;
   const std::vector<std::string>& route_ids() const noexcept { return route_ids_; }
 
