@@ -144,15 +144,14 @@ bool Worker::poll_key_exchange() noexcept {
   // SA changes go first: a datagram may announce an SA (an agreement), so
   // it leaves only once the changes queued before it are on their way, and
   // the worker applies those before it sends the datagram.
-  bool left = control_->size() != 0;
-  if (!sa_updates_->flush()) return true;
-  if (!key_exchange_pending_.empty()) {
+  // What finds a queue full waits here for the next round (the worker
+  // drains them every poll, so that is no reason to spin).
+  if (sa_updates_->flush() && !key_exchange_pending_.empty()) {
     const auto pending = key_exchange_pending_.packets();
     const std::size_t pushed = key_exchange_out_->push(pending.data(), pending.size());
     key_exchange_pending_.erase_front(pushed);
-    left = left || !key_exchange_pending_.empty();
   }
-  return left;
+  return control_->size() != 0;
 }
 
 void Worker::take_key_exchange_output() noexcept {

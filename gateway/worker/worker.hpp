@@ -109,9 +109,10 @@ class Worker {
   // kSeparate: one round of the key manager, on the key-exchange thread
   // (never concurrently with itself): takes key-exchange datagrams off the
   // control queue, runs due timers, and queues SA changes, then the
-  // datagrams to send, for the worker's next poll. Returns true when work
-  // is left (messages still queued, or output waiting for room), so the
-  // caller should not sleep. Does nothing with kInWorker or data-plane SAs.
+  // datagrams to send, for the worker's next poll (what finds its queue
+  // full is kept, in order, for the next round). Returns true when
+  // messages are still queued, so the caller should not sleep. Does
+  // nothing with kInWorker or data-plane SAs.
   bool poll_key_exchange() noexcept;
   KeyExchangeHosting key_exchange_hosting() const noexcept { return hosting_; }
   // kSeparate: the queue of SA changes (its counters), else null.
