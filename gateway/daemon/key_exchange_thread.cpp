@@ -10,6 +10,9 @@ namespace strait::daemon {
 namespace {
 
 constexpr auto kIdleSleep = std::chrono::milliseconds(1);
+// While a negotiation awaits the peer's agreement: the peer's first ESP
+// packets come right behind it.
+constexpr auto kNegotiatingSleep = std::chrono::microseconds(100);
 
 }  // namespace
 
@@ -44,13 +47,16 @@ void KeyExchangeThread::run() {
     if (pause_requested_.load(std::memory_order_acquire)) [[unlikely]]
       park();
     bool busy = false;
-    for (worker::Worker* w : workers_)
+    bool negotiating = false;
+    for (worker::Worker* w : workers_) {
       busy = w->poll_key_exchange() || busy;
+      negotiating = negotiating || w->key_exchange_negotiating();
+    }
     ++rounds_;
     if (!busy) {
       // Sleep, but wake at once for stop() or pause().
       lock.lock();
-      changed_.wait_for(lock, kIdleSleep, [this] {
+      changed_.wait_for(lock, negotiating ? kNegotiatingSleep : kIdleSleep, [this] {
         return stop_.load(std::memory_order_relaxed) ||
                pause_requested_.load(std::memory_order_acquire);
       });

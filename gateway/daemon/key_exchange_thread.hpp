@@ -4,7 +4,9 @@
 // their key managers (Worker::poll_key_exchange, KeyExchangeHosting::
 // kSeparate), so a vita-ske handshake (X25519, hashing, AEAD) never stalls
 // a data-plane thread. Between rounds with nothing left to do it sleeps a
-// millisecond, the key managers' timer resolution.
+// millisecond, the key managers' timer resolution, or 100 µs while a
+// negotiation awaits the peer's agreement (whose first ESP packets follow
+// it closely; at most negotiation-ttl long).
 //
 // pause() / resume() work like WorkerThread's: the thread parks between
 // two rounds, and what it wrote is then visible to the caller and stays

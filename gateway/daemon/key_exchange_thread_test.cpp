@@ -187,6 +187,10 @@ BOOST_AUTO_TEST_CASE(keys_rekeys_and_forwards_without_loss_with_key_exchange_on_
     for (std::uint16_t q = 1; q <= 2; ++q)
       route_errors[{id, q}] = g.sites().worker(id, q).public_router().route_errors;
   g.release_workers();
+  for (const auto& [where, errors] : route_errors)
+    BOOST_TEST_MESSAGE("ESP before its inbound SA while keying, "
+                       << (where.first == SiteId::kParis ? "paris" : "tokyo") << " queue "
+                       << where.second << ": " << errors);
 
   // The key managers' own state is read with their thread parked (the
   // workers go on polling).

@@ -237,6 +237,8 @@ void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nan
       }
       route.initiator_rx_spi = rx_spi;
       route.initiator_deadline = now + negotiation_ttl_;
+      route.awaiting_agreement = true;
+      ++awaiting_agreement_;
       send(route, proposal.value(), port, out);
       ++counters_.challenges_accepted;
       break;
@@ -291,6 +293,8 @@ void KeyManager::completed(Route& route, const exchange::SaPair& sas, bool initi
 void KeyManager::end_negotiation(Route& route) {
   if (route.initiator_rx_spi != 0) spis_.release(route.initiator_rx_spi);
   route.initiator_rx_spi = 0;
+  if (route.awaiting_agreement) --awaiting_agreement_;
+  route.awaiting_agreement = false;
   route.initiator.reset();  // wipes the ephemeral key and handshake state
   route.initiator_deadline = 0;
   --in_flight_;

@@ -93,6 +93,9 @@ class KeyManager {
   // worker's next poll).
   std::size_t routes_with_outbound_sa() const noexcept;
   std::size_t negotiations_in_flight() const noexcept { return in_flight_; }
+  // Of those, the ones that sent their proposal and await the agreement
+  // (the peer answers at once, and its first ESP packets follow).
+  std::size_t awaiting_agreement() const noexcept { return awaiting_agreement_; }
 
  private:
   using Psk = std::array<std::uint8_t, 32>;
@@ -111,6 +114,7 @@ class KeyManager {
     std::unique_ptr<exchange::Initiator> initiator;  // while negotiating
     base::Nanoseconds initiator_deadline = 0;
     std::uint32_t initiator_rx_spi = 0;              // 0: none allocated
+    bool awaiting_agreement = false;                 // the proposal is sent
     std::unique_ptr<exchange::Responder> responder;  // while a peer negotiates
     base::Nanoseconds responder_expires = 0;
     base::Nanoseconds negotiate_at = 0;          // start the next negotiation then
@@ -156,6 +160,7 @@ class KeyManager {
   std::unordered_map<std::uint32_t, Route*> by_spi_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::size_t in_flight_ = 0;
+  std::size_t awaiting_agreement_ = 0;
   std::deque<std::uint32_t> waiting_;  // routes due to negotiate, oldest first
   // Evenly spaced: one initiation every 1/kInitiationsPerSecond seconds.
   base::RateLimit initiation_limit_{1, base::kSecond / kInitiationsPerSecond};

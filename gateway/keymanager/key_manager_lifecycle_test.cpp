@@ -226,6 +226,7 @@ BOOST_DATA_TEST_CASE(rekeying_under_continuous_traffic_loses_nothing,
       BOOST_TEST(c.negotiations_initiated == c.keypairs_negotiated + km.negotiations_in_flight());
       BOOST_TEST(c.challenges_accepted == c.keypairs_negotiated + km.negotiations_in_flight());
       BOOST_TEST(c.challenges_offered == c.keypairs_offered);
+      BOOST_TEST(km.awaiting_agreement() <= km.negotiations_in_flight());
       BOOST_TEST(c.negotiations_expired == 0u);
       BOOST_TEST(c.outbound_sa_expired == 0u);
       BOOST_TEST(c.rxerrors + c.route_errors + c.protocol_errors + c.version_errors +

@@ -114,6 +114,13 @@ class Worker {
   // messages are still queued, so the caller should not sleep. Does
   // nothing with kInWorker or data-plane SAs.
   bool poll_key_exchange() noexcept;
+  // kSeparate, on the key-exchange thread: a negotiation this queue
+  // initiated awaits the peer's agreement (the key-exchange thread then
+  // naps briefly rather than a millisecond, so the SAs of the agreement
+  // are in place before the peer's first ESP packets arrive).
+  bool key_exchange_negotiating() const noexcept {
+    return key_manager_ && key_manager_->awaiting_agreement() != 0;
+  }
   KeyExchangeHosting key_exchange_hosting() const noexcept { return hosting_; }
   // kSeparate: the queue of SA changes (its counters), else null.
   const keymanager::SaUpdateQueue* sa_updates() const noexcept { return sa_updates_; }
