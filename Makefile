@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit bench bench-e2e format format-check clean
+.PHONY: all build deps test unit tsan bench bench-e2e format format-check clean
 
 all: build
 
@@ -24,6 +24,16 @@ test: deps
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
+
+# The tests of what crosses threads (the key-exchange thread and its
+# queues), built with -fsanitize=thread in build-tsan.
+TSAN_TESTS = sa_update_queue_test key_exchange_thread_test
+tsan:
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_C_FLAGS=-fsanitize=thread \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+	ninja -C build-tsan -j $(JOBS) $(TSAN_TESTS)
+	cd build-tsan && ctest --output-on-failure -j 1 -R '^($(subst $(eval) ,|,$(strip $(TSAN_TESTS))))$$'
 
 bench: build
 	$(BUILD)/strait bench

@@ -28,6 +28,7 @@
 #include "control/server.hpp"
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
+#include "daemon/key_exchange_thread.hpp"
 #include "daemon/worker_thread.hpp"
 #include "metrics/exposition.hpp"
 #include "metrics/metrics_server.hpp"
@@ -135,31 +136,41 @@ std::string describe(const PortBinding& binding) {
          (binding.device_queue ? " queue " + std::to_string(*binding.device_queue) : "");
 }
 
-// Pauses every worker (all or none): the state they hold can then be read
-// and changed from the control thread; resumed when this goes.
+// Pauses every worker and the key-exchange thread (all or none): the state
+// they hold (SA tables, key managers) can then be read and changed from the
+// control thread; resumed when this goes.
 class PausedWorkers {
  public:
-  explicit PausedWorkers(std::vector<std::unique_ptr<WorkerThread>>& threads) : threads_(threads) {
+  PausedWorkers(std::vector<std::unique_ptr<WorkerThread>>& threads,
+                KeyExchangeThread& key_exchange)
+      : threads_(threads), key_exchange_(key_exchange) {
+    key_exchange_paused_ = key_exchange_.pause(kPauseTimeoutMs);
+    if (!key_exchange_paused_) return;
     for (; paused_ < threads_.size(); ++paused_)
       if (!threads_[paused_]->pause(kPauseTimeoutMs)) break;
   }
   ~PausedWorkers() {
     for (std::size_t i = 0; i < paused_; ++i)
       threads_[i]->resume();
+    if (key_exchange_paused_) key_exchange_.resume();
   }
   PausedWorkers(const PausedWorkers&) = delete;
   PausedWorkers& operator=(const PausedWorkers&) = delete;
-  bool all() const { return paused_ == threads_.size(); }
+  bool all() const { return key_exchange_paused_ && paused_ == threads_.size(); }
 
  private:
   std::vector<std::unique_ptr<WorkerThread>>& threads_;
+  KeyExchangeThread& key_exchange_;
+  bool key_exchange_paused_ = false;
   std::size_t paused_ = 0;
 };
 
 // The running gateway as the control socket sees it.
 class DaemonGateway final : public control::ManagedGateway {
  public:
-  explicit DaemonGateway(std::vector<std::unique_ptr<WorkerThread>>& threads) : threads_(threads) {}
+  DaemonGateway(std::vector<std::unique_ptr<WorkerThread>>& threads,
+                KeyExchangeThread& key_exchange)
+      : threads_(threads), key_exchange_(key_exchange) {}
 
   base::Status apply(const config::GatewayConfig& config) override {
     // Queues come with ports and threads: those stay as they started.
@@ -171,7 +182,7 @@ class DaemonGateway final : public control::ManagedGateway {
         return base::Error{"adding a public-interface (queue " + std::to_string(p.queue) +
                            ") needs a restart of the gateway"};
     }
-    PausedWorkers paused(threads_);
+    PausedWorkers paused(threads_, key_exchange_);
     if (!paused.all()) return base::Error{"a worker did not pause in time; try again"};
     std::vector<worker::Worker::Reconfiguration> prepared;
     for (auto& t : threads_) {
@@ -187,7 +198,7 @@ class DaemonGateway final : public control::ManagedGateway {
   }
 
   base::Result<std::string> state(std::optional<std::uint16_t> queue) override {
-    PausedWorkers paused(threads_);
+    PausedWorkers paused(threads_, key_exchange_);
     if (!paused.all()) return base::Error{"a worker did not pause in time; try again"};
     std::vector<const worker::Worker*> workers;
     for (const auto& t : threads_)
@@ -202,7 +213,7 @@ class DaemonGateway final : public control::ManagedGateway {
   };
   // The summed state and, if asked, each queue's, from one pause.
   base::Result<Snapshot> snapshot(bool with_queues) {
-    PausedWorkers paused(threads_);
+    PausedWorkers paused(threads_, key_exchange_);
     if (!paused.all()) return base::Error{"a worker did not pause in time"};
     std::vector<const worker::Worker*> workers;
     for (const auto& t : threads_)
@@ -216,6 +227,7 @@ class DaemonGateway final : public control::ManagedGateway {
 
  private:
   std::vector<std::unique_ptr<WorkerThread>>& threads_;
+  KeyExchangeThread& key_exchange_;
 };
 
 // Every state_interval_ms: gateway-state to its file and, with --metrics,
@@ -318,17 +330,19 @@ base::Status run_gateway(const DaemonOptions& options) {
   // queue the ARP / ND reply arrives on. Outlives the threads below.
   nexthop::SharedNeighbor private_neighbor;
   std::vector<std::unique_ptr<WorkerThread>> threads;
+  std::vector<worker::Worker*> workers;
   for (const auto& binding : *bindings) {
     auto ports = (*backend)->open_queue(binding);
     if (!ports)
       return base::Error{"queue " + std::to_string(binding.queue) + ": " +
                          with_hint(ports.error().message, options.backend)};
     auto random = std::make_unique<base::SystemRandom>();
-    auto created =
-        worker::Worker::create(config, binding.queue, (*ports)->private_port(),
-                               (*ports)->public_port(), clock, *random, &private_neighbor);
+    auto created = worker::Worker::create(config, binding.queue, (*ports)->private_port(),
+                                          (*ports)->public_port(), clock, *random,
+                                          &private_neighbor, worker::KeyExchangeHosting::kSeparate);
     if (!created)
       return base::Error{"queue " + std::to_string(binding.queue) + ": " + created.error().message};
+    workers.push_back(created->get());
     threads.push_back(
         std::make_unique<WorkerThread>(std::move(*ports), std::move(random), std::move(*created)));
   }
@@ -343,8 +357,13 @@ base::Status run_gateway(const DaemonOptions& options) {
              ": private " + describe(b.private_side) + ", public " + describe(b.public_side) +
              (settings.cpu ? ", CPU " + std::to_string(*settings.cpu) : std::string()));
   }
+  // Declared after the workers: stopped and destroyed before them.
+  KeyExchangeThread key_exchange(std::move(workers));
+  if (auto started = key_exchange.start(); !started) return started.error();
+  LOG_INFO(std::string("key exchange on its own thread (not on the workers' ") +
+           (options.cpus.empty() ? "threads" : "CPUs") + ")");
 
-  DaemonGateway gateway(threads);
+  DaemonGateway gateway(threads, key_exchange);
   control::Controller controller(gateway, std::move(document).value());
   control::ServerOptions server_options;
   server_options.path = control::socket_path(run_root(), options.name);
@@ -397,6 +416,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   }
   ::close(signal_fd);
   server->reset();
+  key_exchange.stop();  // before the workers and their ports
   for (auto& thread : threads)
     thread->stop();
   threads.clear();  // closes the ports (detaching XDP) and frees the pools

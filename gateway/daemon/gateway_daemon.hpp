@@ -1,7 +1,8 @@
 #pragma once
 // `strait run`: one named gateway on kernel interfaces. One worker thread
 // per queue (per public interface), each with its own frame pool and
-// ports; the calling thread is the control thread: a poll() loop over a
+// ports, and one key-exchange thread for the key managers of all queues
+// (KeyExchangeThread); the calling thread is the control thread: a poll() loop over a
 // signalfd (SIGTERM, SIGINT: stop; SIGHUP: reload the configuration file as
 // one transaction), the control socket <run root>/NAME.sock (strait
 // config: control/server.hpp, control/controller.hpp) and a timer that

@@ -2,7 +2,10 @@
 // One worker on its own thread: polls its queue's ports until stopped.
 // Without busy-waiting, an idle worker sleeps in poll(2) on the ports'
 // descriptors for at most a millisecond (or naps 100 µs when the backend
-// has none), so the key manager's timers still run every millisecond.
+// has none), so its timers (next hop; the key manager's when it runs on the
+// worker, KeyExchangeHosting::kInWorker) still run every millisecond, and
+// SA changes and datagrams from the key-exchange thread wait at most that
+// long.
 //
 // Reading the worker's state from another thread: pause() parks the worker
 // between two polls (it checks one atomic flag per round, never per

@@ -30,6 +30,17 @@ class Link {
   std::size_t size() const noexcept { return count_; }
   bool empty() const noexcept { return count_ == 0; }
   void clear() noexcept { count_ = 0; }
+  // Forgets the first n packets (handed on elsewhere), keeping the rest in
+  // order.
+  void erase_front(std::size_t n) noexcept {
+    if (n >= count_) {
+      count_ = 0;
+      return;
+    }
+    for (std::size_t i = n; i < count_; ++i)
+      packets_[i - n] = packets_[i];
+    count_ -= n;
+  }
   std::uint64_t overflows() const noexcept { return overflows_; }
 
  private:

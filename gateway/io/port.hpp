@@ -40,8 +40,14 @@ class Port {
   }
 
   // A packet the gateway originates (ICMP, ARP); nullptr when out of frames.
+  // allocate() and release() may be called from any thread, concurrently
+  // with receive() and transmit() on the port's own thread (the
+  // key-exchange thread of strait run allocates the datagrams it sends and
+  // releases those it received): every backend takes frames straight from
+  // its FramePool, which is lock-free multi-producer multi-consumer, and
+  // touches nothing else.
   virtual Packet* allocate() noexcept = 0;
-  // Frees a packet of any port of the same backend.
+  // Frees a packet of any port of the same backend (any thread, as above).
   virtual void release(Packet* packet) noexcept = 0;
   // Largest Ethernet frame this port can carry.
   virtual std::size_t max_frame_length() const noexcept = 0;

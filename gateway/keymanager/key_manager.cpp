@@ -22,7 +22,7 @@ esp::SaParameters parameters_of(const exchange::SaKeys& keys) {
 
 KeyManager::Route::Route(std::uint32_t index_, const config::Route& route,
                          const net::Address& gateway_, const LifecycleSettings& settings,
-                         tunnel::SaDatabase& sas, SpiAllocator& spis,
+                         SaInstaller& sas, SpiAllocator& spis,
                          base::LockedPool<esp::SaParameters>& secrets,
                          state::KeyManagerCounters& counters, base::LockedPool<Psk>& psks)
     : index(index_),
@@ -34,8 +34,7 @@ KeyManager::Route::Route(std::uint32_t index_, const config::Route& route,
       lifecycle(index_, settings, sas, spis, secrets, counters) {}
 
 base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::GatewayConfig& config,
-                                                             std::uint16_t queue,
-                                                             tunnel::SaDatabase& sas,
+                                                             std::uint16_t queue, SaInstaller& sas,
                                                              const base::Clock& clock,
                                                              base::Random& random) {
   if (!exchange::aes_gcm_available())
@@ -63,7 +62,7 @@ base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::Gatew
 }
 
 KeyManager::KeyManager(const config::GatewayConfig& config, const config::PublicInterface& queue,
-                       tunnel::SaDatabase& sas, const base::Clock& clock, base::Random& random)
+                       SaInstaller& sas, const base::Clock& clock, base::Random& random)
     : queue_(queue.queue),
       family_(config.family),
       public_ip_(queue.ip),
@@ -81,7 +80,7 @@ KeyManager::~KeyManager() = default;
 std::size_t KeyManager::routes_with_outbound_sa() const noexcept {
   std::size_t n = 0;
   for (const auto& r : routes_)
-    n += sas_.outbound(r->index) != nullptr;
+    n += r->lifecycle.has_active_outbound();
   return n;
 }
 
@@ -252,6 +251,8 @@ void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nan
       }
       route.initiator_rx_spi = rx_spi;
       route.initiator_deadline = now + negotiation_ttl_;
+      route.awaiting_agreement = true;
+      ++awaiting_agreement_;
       send(route, proposal.value(), port, out);
       ++counters_.challenges_accepted;
       break;
@@ -306,6 +307,8 @@ void KeyManager::completed(Route& route, const exchange::SaPair& sas, bool initi
 void KeyManager::end_negotiation(Route& route) {
   if (route.initiator_rx_spi != 0) spis_.release(route.initiator_rx_spi);
   route.initiator_rx_spi = 0;
+  if (route.awaiting_agreement) --awaiting_agreement_;
+  route.awaiting_agreement = false;
   route.initiator.reset();  // wipes the ephemeral key and handshake state
   route.initiator_deadline = 0;
   --in_flight_;

@@ -2,10 +2,15 @@
 // The key manager of one queue (PROTOCOL.md 2.2, 2.4): for every route it
 // runs a vita-ske initiator and responder against the route's gateway for
 // this queue, installs the negotiated SAs into the queue's data plane
-// (tunnel::SaDatabase) and retires them: rekeying at about half of sa-ttl,
-// activation delay, up to four inbound SAs, expiry. It runs on the worker's
-// thread between packet batches, so SAs change between batches and the
-// data plane never waits for it.
+// (tunnel::SaDatabase, through an SaInstaller) and retires them: rekeying
+// at about half of sa-ttl, activation delay, up to four inbound SAs,
+// expiry. Where it runs is the worker's choice (worker::KeyExchangeHosting):
+// on the worker's thread between packet batches, installing SAs directly
+// (tests, benchmark, simulator), or on a key-exchange thread of its own
+// (strait run), talking to the worker only through single-producer
+// single-consumer queues: the control queue in, a queue of datagrams out,
+// and an SaUpdateQueue that the worker applies between batches. Either way
+// SAs change between batches and the data plane never waits for it.
 //
 // Denial of service: inbound messages are first checked cheaply (UDP
 // checksum, exact length, known route, sent by the route's gateway,
@@ -33,6 +38,7 @@
 #include "io/link.hpp"
 #include "io/port.hpp"
 #include "io/spsc_ring.hpp"
+#include "keymanager/sa_installer.hpp"
 #include "keymanager/sa_lifecycle.hpp"
 #include "keymanager/spi_allocator.hpp"
 #include "state/counters.hpp"
@@ -55,10 +61,10 @@ class KeyManager {
   static constexpr std::size_t kConcurrentNegotiations = 32;
   static constexpr std::uint32_t kInitiationsPerSecond = 20;
 
-  // Routes are those of `config`, indexed as in the SaDatabase.
+  // Routes are those of `config`, indexed as in the SaDatabase that `sas`
+  // installs into.
   static base::Result<std::unique_ptr<KeyManager>> create(const config::GatewayConfig& config,
-                                                          std::uint16_t queue,
-                                                          tunnel::SaDatabase& sas,
+                                                          std::uint16_t queue, SaInstaller& sas,
                                                           const base::Clock& clock,
                                                           base::Random& random);
   ~KeyManager();
@@ -82,7 +88,9 @@ class KeyManager {
   std::vector<std::uint32_t> route_mapping(const config::GatewayConfig& config) const;
 
   const state::KeyManagerCounters& counters() const noexcept { return counters_; }
-  // Routes whose outbound SA on this queue is in place (for tests, top).
+  // Routes whose outbound SA on this queue is installed (for tests, top):
+  // the key manager's own record (a queued SaInstaller applies it at the
+  // worker's next poll).
   std::size_t routes_with_outbound_sa() const noexcept;
   std::size_t negotiations_in_flight() const noexcept { return in_flight_; }
   // For state reports (top): SA lifetimes of route `route` (SaDatabase
@@ -95,12 +103,15 @@ class KeyManager {
   RouteTimes route_times(std::uint32_t route) const noexcept;
   base::Nanoseconds inbound_expires(std::uint32_t route, std::uint32_t spi) const noexcept;
   base::Nanoseconds sa_ttl() const noexcept { return sa_ttl_; }
+  // Of those, the ones that sent their proposal and await the agreement
+  // (the peer answers at once, and its first ESP packets follow).
+  std::size_t awaiting_agreement() const noexcept { return awaiting_agreement_; }
 
  private:
   using Psk = std::array<std::uint8_t, 32>;
   struct Route {
     Route(std::uint32_t index, const config::Route& route, const net::Address& gateway,
-          const LifecycleSettings& settings, tunnel::SaDatabase& sas, SpiAllocator& spis,
+          const LifecycleSettings& settings, SaInstaller& sas, SpiAllocator& spis,
           base::LockedPool<esp::SaParameters>& secrets, state::KeyManagerCounters& counters,
           base::LockedPool<Psk>& psks);
     std::uint32_t index;
@@ -113,6 +124,7 @@ class KeyManager {
     std::unique_ptr<exchange::Initiator> initiator;  // while negotiating
     base::Nanoseconds initiator_deadline = 0;
     std::uint32_t initiator_rx_spi = 0;              // 0: none allocated
+    bool awaiting_agreement = false;                 // the proposal is sent
     std::unique_ptr<exchange::Responder> responder;  // while a peer negotiates
     base::Nanoseconds responder_expires = 0;
     base::Nanoseconds negotiate_at = 0;          // start the next negotiation then
@@ -126,7 +138,7 @@ class KeyManager {
   };
 
   KeyManager(const config::GatewayConfig& config, const config::PublicInterface& queue,
-             tunnel::SaDatabase& sas, const base::Clock& clock, base::Random& random);
+             SaInstaller& sas, const base::Clock& clock, base::Random& random);
 
   void receive(io::Packet* p, io::Port& port, io::Link& out, base::Nanoseconds now);
   void run(Route& route, base::Nanoseconds now);
@@ -146,7 +158,7 @@ class KeyManager {
   std::uint16_t port_;
   base::Nanoseconds negotiation_ttl_;
   base::Nanoseconds sa_ttl_;
-  tunnel::SaDatabase& sas_;
+  SaInstaller& sas_;
   const base::Clock& clock_;
   base::Random& random_;
 
@@ -158,6 +170,7 @@ class KeyManager {
   std::unordered_map<std::uint32_t, Route*> by_spi_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::size_t in_flight_ = 0;
+  std::size_t awaiting_agreement_ = 0;
   std::deque<std::uint32_t> waiting_;  // routes due to negotiate, oldest first
   // Evenly spaced: one initiation every 1/kInitiationsPerSecond seconds.
   base::RateLimit initiation_limit_{1, base::kSecond / kInitiationsPerSecond};

@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE key_manager_reconfigure
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
-
+#include <ostream>
 #include <set>
 #include <string>
 
@@ -44,10 +46,28 @@ std::string loop_route(const Site& p, std::uint32_t spi, const char* key) {
 
 constexpr const char* kLoopKey = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
 
+// Both places a key manager can run: the worker's thread, or a thread of
+// its own (here the test's, in TwoSites::run()).
+const worker::KeyExchangeHosting kHostings[] = {worker::KeyExchangeHosting::kInWorker,
+                                                worker::KeyExchangeHosting::kSeparate};
+
+TwoSitesOptions hosted(worker::KeyExchangeHosting hosting) {
+  TwoSitesOptions o;
+  o.hosting = hosting;
+  return o;
+}
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(kept_routes_keep_their_sas_added_and_removed_ones_come_and_go) {
-  TwoSites s;
+namespace strait::worker {
+std::ostream& operator<<(std::ostream& out, KeyExchangeHosting hosting) {
+  return out << (hosting == KeyExchangeHosting::kInWorker ? "in-worker" : "separate");
+}
+}  // namespace strait::worker
+
+BOOST_DATA_TEST_CASE(kept_routes_keep_their_sas_added_and_removed_ones_come_and_go,
+                     boost::unit_test::data::make(kHostings), hosting) {
+  TwoSites s(hosted(hosting));
   s.run();
   s.advance(100 * kMs);
   worker::Worker& paris = s.worker(SiteId::kParis);
@@ -86,8 +106,9 @@ BOOST_AUTO_TEST_CASE(kept_routes_keep_their_sas_added_and_removed_ones_come_and_
   BOOST_TEST(round_trip(s, 3));
 }
 
-BOOST_AUTO_TEST_CASE(a_new_preshared_key_destroys_the_sas_and_renegotiates) {
-  TwoSites s;
+BOOST_DATA_TEST_CASE(a_new_preshared_key_destroys_the_sas_and_renegotiates,
+                     boost::unit_test::data::make(kHostings), hosting) {
+  TwoSites s(hosted(hosting));
   s.run();
   worker::Worker& paris = s.worker(SiteId::kParis);
   worker::Worker& tokyo = s.worker(SiteId::kTokyo);
@@ -151,4 +172,55 @@ BOOST_AUTO_TEST_CASE(settings_that_need_a_restart_are_refused_and_change_nothing
   BOOST_TEST_REQUIRE(again.ok());
   BOOST_TEST(static_paris.sas().outbound(0) == static_outbound);
   BOOST_TEST(round_trip(static_sites, 3));
+}
+
+// With the key manager on its own thread, SA changes it queued for the old
+// route indices are applied before the routes are remapped: here the
+// expiry of the tokyo route's SAs, queued while the route moves from index
+// 0 to 1.
+BOOST_AUTO_TEST_CASE(queued_sa_changes_apply_at_the_old_route_indices_before_a_remap) {
+  TwoSitesOptions o = hosted(worker::KeyExchangeHosting::kSeparate);
+  o.paris.negotiation_ttl = o.tokyo.negotiation_ttl = 1;
+  o.paris.sa_ttl = o.tokyo.sa_ttl = 10;
+  TwoSites s(o);
+  s.run();
+  worker::Worker& paris = s.worker(SiteId::kParis);
+  BOOST_TEST_REQUIRE(paris.sas().outbound(0) != nullptr);
+  BOOST_TEST(paris.sas().inbound_count() == 2u);
+  BOOST_TEST(round_trip(s, 1));
+
+  // The SAs expire; the key manager queues their removal (route 0), the
+  // worker has not applied it yet.
+  s.clock().advance(11 * base::kSecond);
+  paris.poll_key_exchange();
+  BOOST_TEST(paris.key_manager()->routes_with_outbound_sa() == 0u);
+  BOOST_TEST(paris.sas().outbound(0) != nullptr);
+  BOOST_TEST(paris.sas().inbound_count() == 2u);
+
+  // A new route first: the tokyo route becomes route 1.
+  const Site& p = s.site(SiteId::kParis);
+  const Site& t = s.site(SiteId::kTokyo);
+  SiteOptions po = key_exchange_options();
+  po.negotiation_ttl = 1;
+  po.sa_ttl = 10;
+  std::string text = site_config(p, t, po);
+  const auto first_route = text.find("route4 {");
+  BOOST_TEST_REQUIRE(first_route != std::string::npos);
+  text.insert(first_route, loop_route(p, 4321, kLoopKey));
+  BOOST_TEST_REQUIRE(paris.reconfigure(parse(text)).ok());
+  BOOST_TEST(paris.route_ids()[1] == "tokyo");
+  BOOST_TEST(paris.sas().route_count() == 2u);
+  BOOST_TEST(paris.sas().outbound(0) == nullptr);  // the new route: not keyed yet
+  BOOST_TEST(paris.sas().outbound(1) == nullptr);  // expired and removed before the move
+  BOOST_TEST(paris.sas().inbound_count() == 0u);
+  BOOST_TEST(paris.sa_updates()->failed() == 0u);
+
+  // Both routes negotiate; the tunnel to tokyo comes back.
+  s.advance(3000 * kMs, 10 * kMs);
+  BOOST_TEST(paris.sas().outbound(0) != nullptr);
+  BOOST_TEST_REQUIRE(paris.sas().outbound(1) != nullptr);
+  BOOST_TEST(inbound_spis(paris.sas(), 1).size() >= 1u);
+  BOOST_TEST(paris.key_manager()->routes_with_outbound_sa() == 2u);
+  BOOST_TEST(round_trip(s, 2));
+  BOOST_TEST(paris.sa_updates()->failed() == 0u);
 }

@@ -4,9 +4,10 @@
 // negotiation-ttl when one is already active (so the peer has installed the
 // matching inbound SA and rekeying loses nothing), up to four inbound SAs
 // (newest first, the oldest dropped beyond that), every SA expiring sa-ttl
-// after its negotiation. Installs into and removes from the data plane's
-// SaDatabase; owns nothing secret itself except a pending outbound SA's
-// parameters, kept in locked memory until activation.
+// after its negotiation. Installs into and removes from the data plane
+// through an SaInstaller, and keeps its own record of what it installed
+// (it never reads the SaDatabase); owns nothing secret itself except a
+// pending outbound SA's parameters, kept in locked memory until activation.
 
 #include <cstdint>
 #include <deque>
@@ -15,9 +16,9 @@
 #include "base/clock.hpp"
 #include "base/locked_pool.hpp"
 #include "esp/security_association.hpp"
+#include "keymanager/sa_installer.hpp"
 #include "keymanager/spi_allocator.hpp"
 #include "state/counters.hpp"
-#include "tunnel/sa_database.hpp"
 
 namespace strait::keymanager {
 
@@ -30,7 +31,7 @@ class SaLifecycle {
  public:
   static constexpr std::size_t kMaxInbound = 4;
 
-  SaLifecycle(std::uint32_t route, const LifecycleSettings& settings, tunnel::SaDatabase& sas,
+  SaLifecycle(std::uint32_t route, const LifecycleSettings& settings, SaInstaller& sas,
               SpiAllocator& spis, base::LockedPool<esp::SaParameters>& secrets,
               state::KeyManagerCounters& counters)
       : route_(route),
@@ -57,6 +58,8 @@ class SaLifecycle {
   base::Nanoseconds next_due() const noexcept;
 
   bool has_outbound() const noexcept { return active_expires_ != 0 || pending_ != nullptr; }
+  // An outbound SA is installed (not just pending activation).
+  bool has_active_outbound() const noexcept { return active_expires_ != 0; }
   std::size_t inbound_count() const noexcept { return inbound_.size(); }
   // For state reports: when the inbound SA `spi` of this route expires (0:
   // not one of ours), and when the active outbound SA does (0: none).
@@ -83,7 +86,7 @@ class SaLifecycle {
 
   std::uint32_t route_;
   LifecycleSettings settings_;
-  tunnel::SaDatabase& sas_;
+  SaInstaller& sas_;
   SpiAllocator& spis_;
   base::LockedPool<esp::SaParameters>& secrets_;
   state::KeyManagerCounters& counters_;

@@ -120,8 +120,10 @@ void TwoSites::build(const TwoSitesOptions& options, const std::string& paris_co
       n.public_mac = own.mac;
       n.private_wire = std::make_unique<io::MemoryWire>(*pool_, options.ring_capacity);
       n.public_wire = std::make_unique<io::MemoryWire>(*pool_, options.ring_capacity);
-      auto w = worker::Worker::create(configs_[s], own.queue, n.private_wire->b(),
-                                      n.public_wire->b(), clock_, *randoms_[s]);
+      auto w =
+          worker::Worker::create(configs_[s], own.queue, n.private_wire->b(), n.public_wire->b(),
+                                 options.clock != nullptr ? *options.clock : clock_, *randoms_[s],
+                                 nullptr, options.hosting);
       if (!w) throw std::runtime_error(sites_[s].name + " worker: " + w.error().message);
       n.worker = std::move(w).value();
       nodes_.push_back(std::move(n));
@@ -227,10 +229,15 @@ std::size_t TwoSites::run(std::size_t max_rounds) {
   std::size_t rounds = 0;
   while (rounds < max_rounds) {
     ++rounds;
+    // kSeparate: this thread stands in for the key-exchange thread, its
+    // output taken by the workers' polls right after.
+    bool key_exchange_busy = false;
+    for (Node& n : nodes_)
+      key_exchange_busy = n.worker->poll_key_exchange() || key_exchange_busy;
     std::size_t received = 0;
     for (Node& n : nodes_)
       received += n.worker->poll();
-    if (move_wan() == 0 && received == 0) break;
+    if (move_wan() == 0 && received == 0 && !key_exchange_busy) break;
   }
   return rounds;
 }

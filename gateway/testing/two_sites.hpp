@@ -42,6 +42,12 @@ struct TwoSitesOptions {
   std::size_t ring_capacity = 1024;
   std::uint64_t paris_seed = 1;
   std::uint64_t tokyo_seed = 2;
+  // Where the workers' key managers run (kSeparate: run() or the test calls
+  // Worker::poll_key_exchange, e.g. from a daemon::KeyExchangeThread).
+  worker::KeyExchangeHosting hosting = worker::KeyExchangeHosting::kInWorker;
+  // The workers' clock; null: clock(), the sites' ManualClock. A test that
+  // polls the workers on threads of their own gives a thread-safe one.
+  const base::Clock* clock = nullptr;
 };
 
 // A frame on the WAN, from one worker's public port towards another's.
@@ -96,7 +102,11 @@ class TwoSites {
   void deliver(const WanFrame& frame);
 
   // Polls every worker and moves WAN frames until a whole round received
-  // nothing and moved nothing; returns the number of rounds.
+  // nothing and moved nothing; returns the number of rounds. With
+  // kSeparate each round first runs every key manager
+  // (Worker::poll_key_exchange), as the key-exchange thread would; a test
+  // that runs the key managers on threads of its own calls move_wan()
+  // instead.
   std::size_t run(std::size_t max_rounds = 100000);
   // Advances the clock by `duration` in steps of `step`, running after each.
   void advance(base::Nanoseconds duration, base::Nanoseconds step = base::kMillisecond);
@@ -106,6 +116,11 @@ class TwoSites {
   // NAT in front of a queue: what it sends leaves with source `outside`,
   // what is sent to `outside` reaches it (checksums fixed).
   void set_nat(SiteId id, std::uint16_t queue, const net::Address& outside);
+
+  // Moves what every public port sent (run() does it between polls; a test
+  // whose workers poll on their own threads calls it from one other
+  // thread); returns the number of frames seen.
+  std::size_t move_wan();
 
   // Frames the WAN delivered / dropped (filter verdict 0) / could not route.
   std::uint64_t wan_delivered() const noexcept { return delivered_; }
@@ -127,8 +142,6 @@ class TwoSites {
   void build(const TwoSitesOptions& options, const std::string& paris_config,
              const std::string& tokyo_config);
   Node& node(SiteId id, std::uint16_t queue);
-  // Moves what every public port sent; returns the number of frames seen.
-  std::size_t move_wan();
 
   base::ManualClock clock_;
   Site sites_[2];

@@ -1,7 +1,9 @@
 #pragma once
 // The SAs of one worker (queue): the outbound SA and peer gateway of every
 // route, and inbound SAs by SPI. Owned and mutated by the worker's thread
-// only (configuration, later the key manager), read by the data path with
+// only (configuration, and the key manager: directly when it runs on that
+// thread, through keymanager::SaUpdateQueue when it runs on a thread of
+// its own), read by the data path with
 // no locks: outbound by route index, inbound through an open-addressing
 // hash table that never allocates on lookup.
 

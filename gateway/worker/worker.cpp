@@ -19,7 +19,8 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
                                                      std::uint16_t queue, io::Port& private_port,
                                                      io::Port& public_port,
                                                      const base::Clock& clock, base::Random& random,
-                                                     nexthop::SharedNeighbor* private_neighbor) {
+                                                     nexthop::SharedNeighbor* private_neighbor,
+                                                     KeyExchangeHosting hosting) {
   const config::PublicInterface* public_interface = config.public_interface(queue);
   if (public_interface == nullptr)
     return base::Error{"no public interface serves queue " + std::to_string(queue)};
@@ -34,7 +35,16 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
   if (config.data_plane) {
     if (auto installed = w->install_static_sas(config); !installed) return installed.error();
   } else {
-    auto key_manager = keymanager::KeyManager::create(config, queue, *w->sas_, clock, random);
+    w->hosting_ = hosting;
+    if (hosting == KeyExchangeHosting::kSeparate) {
+      auto queued = std::make_unique<keymanager::SaUpdateQueue>(*w->sas_);
+      w->sa_updates_ = queued.get();
+      w->installer_ = std::move(queued);
+      w->key_exchange_out_ = std::make_unique<io::SpscRing>(kKeyExchangeOutSize);
+    } else {
+      w->installer_ = std::make_unique<keymanager::DirectSaInstaller>(*w->sas_);
+    }
+    auto key_manager = keymanager::KeyManager::create(config, queue, *w->installer_, clock, random);
     if (!key_manager) return key_manager.error();
     w->key_manager_ = std::move(key_manager).value();
   }
@@ -188,7 +198,12 @@ base::Result<Worker::Reconfiguration> Worker::prepare_reconfigure(
 void Worker::commit_reconfigure(const config::GatewayConfig& config, Reconfiguration&& prepared) {
   const config::PublicInterface& public_interface = *config.public_interface(queue_);
   if (key_manager_) {
+    // SA changes the key-exchange thread queued for the old route indices
+    // take effect before the routes are remapped (the caller has parked
+    // both threads); those of the reconfiguration itself right after it.
+    if (sa_updates_ != nullptr) sa_updates_->apply_all();
     key_manager_->reconfigure(config, prepared.new_index);
+    if (sa_updates_ != nullptr) sa_updates_->apply_all();
   } else {
     sas_->remap_routes(prepared.new_index, config.routes.size());
   }
@@ -212,6 +227,48 @@ base::Status Worker::reconfigure(const config::GatewayConfig& config) {
   if (!prepared) return prepared.error();
   commit_reconfigure(config, std::move(prepared).value());
   return base::Ok{};
+}
+
+Worker::~Worker() {
+  io::Packet* batch[kBurst];
+  for (io::SpscRing* ring : {control_.get(), key_exchange_out_.get()}) {
+    if (ring == nullptr) continue;
+    while (const std::size_t n = ring->pop(batch, kBurst))
+      for (std::size_t i = 0; i < n; ++i)
+        batch[i]->pool->release(batch[i]);
+  }
+  for (io::Packet* p : key_exchange_pending_.packets())
+    p->pool->release(p);
+  key_exchange_pending_.clear();
+}
+
+bool Worker::poll_key_exchange() noexcept {
+  if (hosting_ != KeyExchangeHosting::kSeparate || !key_manager_) return false;
+  key_manager_->poll(*control_, public_port_, key_exchange_pending_);
+  // SA changes go first: a datagram may announce an SA (an agreement), so
+  // it leaves only once the changes queued before it are on their way, and
+  // the worker applies those before it sends the datagram.
+  // What finds a queue full waits here for the next round (the worker
+  // drains them every poll, so that is no reason to spin).
+  if (sa_updates_->flush() && !key_exchange_pending_.empty()) {
+    const auto pending = key_exchange_pending_.packets();
+    const std::size_t pushed = key_exchange_out_->push(pending.data(), pending.size());
+    key_exchange_pending_.erase_front(pushed);
+  }
+  return control_->size() != 0;
+}
+
+void Worker::take_key_exchange_output() noexcept {
+  // Count the datagrams first: every SA change queued before them is then
+  // visible too (release / acquire through the rings), and is applied
+  // before they are sent.
+  const std::size_t datagrams = key_exchange_out_->size();
+  if (sa_updates_->pending()) sa_updates_->apply();
+  if (datagrams == 0) return;
+  io::Packet* batch[kBurst];
+  const std::size_t n = key_exchange_out_->pop(batch, datagrams < kBurst ? datagrams : kBurst);
+  for (std::size_t i = 0; i < n; ++i)
+    to_public_.push(batch[i]);
 }
 
 state::KeyManagerCounters Worker::key_manager_counters() const noexcept {
@@ -259,6 +316,9 @@ static_assert(keymanager::KeyManager::kMessagesPerPoll >= Worker::kBurst);
 std::size_t Worker::poll() noexcept {
   io::Packet* burst[kBurst];
 
+  // kSeparate: SA changes and datagrams from the key-exchange thread.
+  if (sa_updates_ != nullptr) take_key_exchange_output();
+
   const std::size_t from_private = private_port_.receive(burst);
   private_dispatch_.process({burst, from_private}, private_port_, private_next_hop_, private_icmp_,
                             to_router_, to_private_);
@@ -278,7 +338,7 @@ std::size_t Worker::poll() noexcept {
   const std::size_t received = from_private + from_public;
   if (received == 0 || (++polls_ & 63) == 0) run_timers();
   // Key-exchange messages are answered as soon as they arrive.
-  if (control_ && control_->size() != 0) [[unlikely]]
+  if (hosting_ == KeyExchangeHosting::kInWorker && control_ && control_->size() != 0) [[unlikely]]
     key_manager_->poll(*control_, public_port_, to_public_);
 
   public_next_hop_.send(to_public_, public_port_);
@@ -290,7 +350,8 @@ void Worker::run_timers() noexcept {
   const base::Nanoseconds now = clock_.now();
   if (now < next_tick_) return;
   next_tick_ = now + base::kMillisecond;
-  if (key_manager_) key_manager_->poll(*control_, public_port_, to_public_);
+  if (key_manager_ && hosting_ == KeyExchangeHosting::kInWorker)
+    key_manager_->poll(*control_, public_port_, to_public_);
   private_next_hop_.tick(private_port_);
   public_next_hop_.tick(public_port_);
 }

@@ -16,6 +16,14 @@
 // Time Exceeded after decapsulation) enter the private router like
 // forwarded ones. poll() runs everything once; it never blocks, allocates
 // or throws.
+//
+// The queue's key manager runs where KeyExchangeHosting says. kInWorker:
+// poll() runs it on the worker's thread between batches. kSeparate (strait
+// run): another thread runs it through poll_key_exchange(), and everything
+// between the two threads crosses lock-free single-producer
+// single-consumer queues: key-exchange datagrams in (the control queue),
+// datagrams to send out, and SA changes (keymanager::SaUpdateQueue), which
+// poll() applies to the SaDatabase between batches after one size check.
 
 #include <cstdint>
 #include <memory>
@@ -33,6 +41,8 @@
 #include "io/port.hpp"
 #include "io/spsc_ring.hpp"
 #include "keymanager/key_manager.hpp"
+#include "keymanager/sa_installer.hpp"
+#include "keymanager/sa_update_queue.hpp"
 #include "nexthop/next_hop.hpp"
 #include "route/lpm4.hpp"
 #include "route/lpm6.hpp"
@@ -45,28 +55,44 @@
 
 namespace strait::worker {
 
+// Where a worker's key manager runs.
+enum class KeyExchangeHosting : std::uint8_t {
+  kInWorker,  // on the worker's thread, run by poll() (tests, benchmark, simulator)
+  kSeparate,  // on another thread, which calls poll_key_exchange() (strait run)
+};
+
 class Worker {
  public:
   static constexpr std::size_t kBurst = 64;  // receive burst per port and poll
   static constexpr std::size_t kControlQueueSize = 256;
+  // Datagrams the key manager sends, on their way to the worker (kSeparate).
+  static constexpr std::size_t kKeyExchangeOutSize = 256;
 
   // Builds the worker of `queue` (a public-interface queue id of config).
   // SAs come from the configuration's outbound-sa / inbound-sa when
   // data-plane is set; otherwise the queue's key manager negotiates them
   // (randomness for keys, nonces and SPIs from `random`). Workers that serve
   // queues of the same private interface pass the same `private_neighbor`,
-  // so the next hop any of them resolves is resolved for all.
+  // so the next hop any of them resolves is resolved for all. `hosting`
+  // says where the key manager runs; with kSeparate, `clock` and `random`
+  // are used on the key-exchange thread.
   static base::Result<std::unique_ptr<Worker>> create(
       const config::GatewayConfig& config, std::uint16_t queue, io::Port& private_port,
       io::Port& public_port, const base::Clock& clock, base::Random& random,
-      nexthop::SharedNeighbor* private_neighbor = nullptr);
+      nexthop::SharedNeighbor* private_neighbor = nullptr,
+      KeyExchangeHosting hosting = KeyExchangeHosting::kInWorker);
+  // Releases the frames still queued between the worker and its key
+  // manager (their pools must still exist).
+  ~Worker();
 
   // Reconfiguration in two steps, so a change to several workers is all or
   // nothing: prepare_reconfigure() checks a new configuration against this
   // queue and builds what it needs aside (it changes nothing, and may fail
   // with an error naming what cannot change); commit_reconfigure() then
   // applies it and cannot fail. Call both from the worker's thread, or
-  // while it is paused, between two polls, with the same configuration.
+  // while it is paused, between two polls, with the same configuration
+  // (with kSeparate, the key-exchange thread parked too: SA changes still
+  // queued for the old route indices are applied first).
   //
   // What changes live: routes (added, removed, changed: a route that keeps
   // its pre-shared key and route SPI keeps its SAs, and traffic on it goes
@@ -92,21 +118,43 @@ class Worker {
   // One round: receive a burst on each port, run every stage, transmit.
   // Returns the number of packets received.
   std::size_t poll() noexcept;
-  // Timer work (key manager, next-hop solicitation); poll() calls it when
+  // Timer work (key manager with kInWorker, next-hop solicitation); poll() calls it when
   // idle and every 64th busy round, at most once per millisecond of clock
   // time.
   void run_timers() noexcept;
+
+  // kSeparate: one round of the key manager, on the key-exchange thread
+  // (never concurrently with itself): takes key-exchange datagrams off the
+  // control queue, runs due timers, and queues SA changes, then the
+  // datagrams to send, for the worker's next poll (what finds its queue
+  // full is kept, in order, for the next round). Returns true when
+  // messages are still queued, so the caller should not sleep. Does
+  // nothing with kInWorker or data-plane SAs.
+  bool poll_key_exchange() noexcept;
+  // kSeparate, on the key-exchange thread: a negotiation this queue
+  // initiated awaits the peer's agreement (the key-exchange thread then
+  // naps briefly rather than a millisecond, so the SAs of the agreement
+  // are in place before the peer's first ESP packets arrive).
+  bool key_exchange_negotiating() const noexcept {
+    return key_manager_ && key_manager_->awaiting_agreement() != 0;
+  }
+  KeyExchangeHosting key_exchange_hosting() const noexcept { return hosting_; }
+  // kSeparate: the queue of SA changes (its counters), else null.
+  const keymanager::SaUpdateQueue* sa_updates() const noexcept { return sa_updates_; }
 
   std::uint16_t queue() const noexcept { return queue_; }
   tunnel::SaDatabase& sas() noexcept { return *sas_; }
   const tunnel::SaDatabase& sas() const noexcept { return *sas_; }
   // Key-exchange datagrams received on the public interface (null in
-  // data-plane mode). The key manager consumes and releases them.
+  // data-plane mode). The key manager consumes and releases them (on the
+  // key-exchange thread with kSeparate: the worker produces, it consumes).
   io::SpscRing* control_queue() noexcept { return control_.get(); }
-  // Null in data-plane mode.
+  // Null in data-plane mode. With kSeparate read it only while the
+  // key-exchange thread is parked (or from that thread).
   const keymanager::KeyManager* key_manager() const noexcept { return key_manager_.get(); }
   // key-manager counters, with messages dropped by a full control queue
-  // added to rxerrors.
+  // added to rxerrors (with kSeparate: read with both the worker and the
+  // key-exchange thread parked).
   state::KeyManagerCounters key_manager_counters() const noexcept;
   const std::vector<std::string>& route_ids() const noexcept { return route_ids_; }
   const base::Clock& clock() const noexcept { return clock_; }
@@ -141,6 +189,9 @@ class Worker {
          std::unique_ptr<esp::Engine> engine, nexthop::SharedNeighbor* private_neighbor);
   base::Status load_routes(const config::GatewayConfig& config);
   base::Status install_static_sas(const config::GatewayConfig& config);
+  // kSeparate, on the worker's thread: applies queued SA changes and moves
+  // the key manager's datagrams onto the public next hop's link.
+  void take_key_exchange_output() noexcept;
 
   std::uint16_t queue_;
   net::Family family_;
@@ -150,6 +201,13 @@ class Worker {
   std::unique_ptr<esp::Engine> engine_;
   std::unique_ptr<tunnel::SaDatabase> sas_;
   std::unique_ptr<io::SpscRing> control_;
+  KeyExchangeHosting hosting_ = KeyExchangeHosting::kInWorker;
+  // How the key manager changes sas_: directly (kInWorker) or through
+  // sa_updates_ (kSeparate). Declared before the key manager that uses it.
+  std::unique_ptr<keymanager::SaInstaller> installer_;
+  keymanager::SaUpdateQueue* sa_updates_ = nullptr;  // installer_, when kSeparate
+  std::unique_ptr<io::SpscRing> key_exchange_out_;   // kSeparate: key manager -> worker
+  io::Link key_exchange_pending_;  // kSeparate, key-exchange thread: not yet on key_exchange_out_
   std::unique_ptr<keymanager::KeyManager> key_manager_;
   // What reconfigure() cannot change (no secrets: pre-shared keys live
   // only in the key manager's locked memory), and the live settings it

@@ -93,4 +93,6 @@ for site in paris tokyo; do
   [ -z "$(ip netns pids "$P-gw-$site")" ] || fail "processes left in $P-gw-$site"
 done
 grep -q "stopped" "$TMP/paris.log" || fail "no clean stop in the paris log"
+grep -q "key exchange on its own thread" "$TMP/paris.log" ||
+  fail "the paris log does not say the key exchange runs on its own thread"
 echo "PASS: two gateways, $MODE, $BACKEND"
