@@ -18,7 +18,7 @@
 # namespace name, for parallel copies), STRAIT (the binary, default
 # build/strait). Root only. Nothing is added to the root namespace; on any
 # failure the half-built lab is removed.
-set -euo pipefail
+set -Eeuo pipefail
 . "$(dirname "$0")/lib/lab.sh"
 . "$LAB_HERE/lib/kube.sh"
 
