@@ -51,6 +51,12 @@ trap on_exit EXIT
 
 # --- checks ------------------------------------------------------------------
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces): run it with sudo"
+if [ -f "$LAB_RUN_DIR/up" ] && lab_any_ns; then
+  echo "lab-up: the lab is already up (namespaces ${LAB_PREFIX:+$LAB_PREFIX-}kube-node-paris ...; $(cat "$LAB_RUN_DIR/up"))"
+  echo "lab-up: nothing done. 'make lab-status' shows it, 'make lab-down' removes it."
+  DONE=1
+  exit 0
+fi
 [ -x "$STRAIT" ] || die "no strait binary at $STRAIT (make build)"
 case $LAB_BACKEND in xdp | af-packet) ;; *) die "LAB_BACKEND must be xdp or af-packet, not '$LAB_BACKEND'" ;; esac
 case $LAB_WAN in lan | paris-tokyo | lossy) ;; *) die "LAB_WAN must be paris-tokyo, lan or lossy, not '$LAB_WAN'" ;; esac
@@ -59,12 +65,6 @@ for tool in ip ethtool setsid kubectl openssl; do
 done
 if ! lab_wan_available && [ "$LAB_WAN" != lan ]; then
   die "this strait has no 'wan' command (the link emulator) yet: only LAB_WAN=lan works"
-fi
-if [ -f "$LAB_RUN_DIR/up" ] && lab_any_ns; then
-  echo "lab-up: the lab is already up (namespaces ${LAB_PREFIX:+$LAB_PREFIX-}kube-node-paris ...; $(cat "$LAB_RUN_DIR/up"))"
-  echo "lab-up: nothing done. 'make lab-status' shows it, 'make lab-down' removes it."
-  DONE=1
-  exit 0
 fi
 if lab_any_ns || [ -d "$LAB_RUN_DIR" ]; then
   echo "lab-up: removing the remains of an earlier, incomplete lab"

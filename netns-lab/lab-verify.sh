@@ -41,6 +41,8 @@ case $LAB_WAN in
   *) IPERF_SECONDS=4 TRANSFER_BYTES=1000000 UDP_MAX_LOSS=10 ;;
 esac
 
+REKEY_SA_TTL=${REKEY_SA_TTL:-12}
+
 [ "$(id -u)" = 0 ] || { echo "lab-verify: needs root" >&2; exit 1; }
 if ! [ -f "$LAB_RUN_DIR/up" ] || ! lab_ns_exists "$(node paris)"; then
   echo "FAIL lab: no lab${LAB_PREFIX:+ $LAB_PREFIX} is up (make lab-up)"
@@ -265,10 +267,13 @@ check_rekey() {
     skip "rekey" "the lossy profile drops packets by design"
     return
   fi
-  # The gateways restart with sa-ttl 10 (a rekey every 5 s or so).
+  # The gateways restart with sa-ttl 12 s: a rekey every 6 to 7.5 s (half
+  # of sa-ttl plus jitter), the new outbound SA active 1.5 x negotiation-ttl
+  # = 3 s later, before the old one expires at 12 s (with the default
+  # negotiation-ttl of 5 s, an sa-ttl under 20 s expires the old SA first).
   for site in paris tokyo; do
     cp "$LAB_HERE/vita-$site.conf" "$TMP/vita-$site-rekey.conf"
-    echo "sa-ttl 10;" >>"$TMP/vita-$site-rekey.conf"
+    printf 'sa-ttl %s;\nnegotiation-ttl 2;\n' "$REKEY_SA_TTL" >>"$TMP/vita-$site-rekey.conf"
     lab_stop "vita-$site"
   done
   for site in paris tokyo; do
@@ -276,7 +281,7 @@ check_rekey() {
   done
   wait_ake 60 || ok=0
   if [ $ok = 0 ]; then
-    fail "rekey" "the gateways did not come back with sa-ttl 10 (logs in $LAB_RUN_DIR/logs)"
+    fail "rekey" "the gateways did not come back with sa-ttl $REKEY_SA_TTL (logs in $LAB_RUN_DIR/logs)"
   else
     in_node paris timeout 15 ping -c 3 -W 2 -q kube-node-tokyo >/dev/null 2>&1
     before=$(lab_gateway_state paris | awk '$1 == "keypairs-negotiated" { gsub(";", "", $2); print $2 }')
@@ -284,7 +289,7 @@ check_rekey() {
       read -r bps loss lost packets <<<"$result"
       after=$(lab_gateway_state paris | awk '$1 == "keypairs-negotiated" { gsub(";", "", $2); print $2 }')
       if [ "$lost" = 0 ] && [ "$packets" -gt 0 ] && [ "${after:-0}" -gt "${before:-0}" ]; then
-        pass "rekey" "sa-ttl 10 s, $((after - before)) key pairs negotiated during 25 s of UDP at 1 Mbit/s, $lost/$packets lost"
+        pass "rekey" "sa-ttl $REKEY_SA_TTL s, $((after - before)) key pairs negotiated during 25 s of UDP at 1 Mbit/s, $lost/$packets lost"
       else
         fail "rekey" "$lost/$packets UDP packets lost; key pairs negotiated ${before:-?} -> ${after:-?}"
       fi

@@ -91,12 +91,12 @@ lab_stop() {
   local name=$1 pid i
   pid=$(lab_pid "$name") || return 0
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
+    kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    kill -KILL "$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$LAB_RUN_DIR/pids/$name.pid"
   return 0
