@@ -98,12 +98,8 @@ for site in paris tokyo; do
 done
 for site in paris tokyo; do
   # shellcheck disable=SC2086  # STRAIT_ARGS is a list of options
-  ip netns exec "$P-gw-$site" "$STRAIT" run --name "$(name_of $site)" "--$BACKEND" $STRAIT_ARGS \
-    --config "$TMP/$site.conf" >"$TMP/strait-$site.log" 2>&1 &
-  PID[$site]=$!
-done
-for site in paris tokyo; do
-  lab_wait_state "$(name_of $site)" "${PID[$site]}" || fail "strait ($site) exited at start-up"
+  lab_start_gateway "$P" $site "$(name_of $site)" "$BACKEND" "$TMP/$site.conf" \
+    "$TMP/strait-$site.log" $STRAIT_ARGS || fail "strait ($site) exited at start-up: $TMP/strait-$site.log"
 done
 lab_ping "$P" paris tokyo 30 || fail "strait: no ping reply paris -> tokyo"
 lab_ping "$P" tokyo paris 10 || fail "strait: no ping reply tokyo -> paris"

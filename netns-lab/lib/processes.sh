@@ -1,6 +1,7 @@
 # Background processes of the lab scripts (gateways, wireguard-go), one per
 # site. Source after topology.sh; the caller declares `declare -A PID`
-# (site -> pid) and exports STRAIT_RUN_DIR. Every wait is bounded.
+# (site -> pid) and sets STRAIT (the strait binary) and exports
+# STRAIT_RUN_DIR. Every wait is bounded.
 
 # lab_wait_state NAME PID: waits (10 s at most) for `strait run --name NAME`
 # (process PID) to write its first gateway-state; fails if the process
@@ -13,6 +14,20 @@ lab_wait_state() {
     sleep 0.1
   done
   return 1
+}
+
+# lab_start_gateway PREFIX SITE NAME BACKEND CONFIG LOG [OPTION...]: starts
+# `$STRAIT run --name NAME --BACKEND --config CONFIG [OPTION...]` in SITE's
+# gateway namespace in the background (output appended to LOG), records its
+# pid in PID[SITE] and waits for its first gateway-state; fails if it exits
+# or stays silent (the caller says why, with LOG).
+lab_start_gateway() {
+  local p=$1 site=$2 name=$3 backend=$4 config=$5 log=$6
+  shift 6
+  ip netns exec "$p-gw-$site" "$STRAIT" run --name "$name" "--$backend" "$@" \
+    --config "$config" >>"$log" 2>&1 &
+  PID[$site]=$!
+  lab_wait_state "$name" "${PID[$site]}"
 }
 
 # lab_stop_site SITE SIGNAL: sends SIGNAL to PID[SITE] and waits up to 10 s

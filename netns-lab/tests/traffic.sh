@@ -87,12 +87,8 @@ case $QUEUES in 1 | 2) ;; *) fail "QUEUES must be 1 or 2" ;; esac
 lab_two_sites_up "$P" "$QUEUES" || fail "cannot build the lab topology"
 for site in paris tokyo; do
   lab_gateway_config $site data-plane "$QUEUES" >"$TMP/$site.conf"
-  ip netns exec "$P-gw-$site" "$STRAIT" run --name "tr-$site-$$" "--$BACKEND" \
-    --config "$TMP/$site.conf" >"$TMP/$site.log" 2>&1 &
-  PID[$site]=$!
-done
-for site in paris tokyo; do
-  lab_wait_state "tr-$site-$$" "${PID[$site]}" || fail "$site gateway exited at start-up"
+  lab_start_gateway "$P" $site "tr-$site-$$" "$BACKEND" "$TMP/$site.conf" "$TMP/$site.log" ||
+    fail "$site gateway exited at start-up"
 done
 lab_ping "$P" paris tokyo 20 || fail "paris -> tokyo: no ping reply"
 lab_ping "$P" tokyo paris 10 || fail "tokyo -> paris: no ping reply"

@@ -40,10 +40,7 @@ name_of() { local v="NAME_$1"; echo "${!v}"; }
 start() {  # start SITE: runs its gateway in the background, waits for its state file
   local site=$1 name
   name=$(name_of "$site")
-  ip netns exec "$P-gw-$site" "$STRAIT" run --name "$name" "--$BACKEND" \
-    --config "$TMP/$site.conf" >>"$TMP/$site.log" 2>&1 &
-  PID[$site]=$!
-  lab_wait_state "$name" "${PID[$site]}" ||
+  lab_start_gateway "$P" "$site" "$name" "$BACKEND" "$TMP/$site.conf" "$TMP/$site.log" ||
     fail "$site gateway exited at start-up or wrote no gateway-state within 10 s"
 }
 
