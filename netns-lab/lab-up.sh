@@ -60,7 +60,7 @@ fi
 [ -x "$STRAIT" ] || die "no strait binary at $STRAIT (make build)"
 case $LAB_BACKEND in xdp | af-packet) ;; *) die "LAB_BACKEND must be xdp or af-packet, not '$LAB_BACKEND'" ;; esac
 case $LAB_WAN in lan | paris-tokyo | lossy) ;; *) die "LAB_WAN must be paris-tokyo, lan or lossy, not '$LAB_WAN'" ;; esac
-for tool in ip ethtool setsid kubectl openssl; do
+for tool in ip ethtool setsid kubectl ping traceroute iperf3; do
   command -v "$tool" >/dev/null || die "missing tool '$tool' (make deps)"
 done
 if ! lab_wan_available && [ "$LAB_WAN" != lan ]; then
