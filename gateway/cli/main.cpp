@@ -6,6 +6,7 @@
 
 #include "cli/bench_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/wan_command.hpp"
 
 namespace {
 
@@ -15,6 +16,8 @@ constexpr const char* kUsage =
     "  bench    software benchmark (one gateway looped back to itself; --ake: key\n"
     "           exchanges between two gateways)\n"
     "  run      the gateway on kernel interfaces (AF_XDP or AF_PACKET), until SIGTERM\n"
+    "  wan      a WAN link emulator between two interfaces (delay, jitter, loss,\n"
+    "           rate, MTU), until SIGTERM\n"
     "  help     this text\n"
     "Run 'strait <command> --help' for the options of a command.\n";
 
@@ -28,6 +31,7 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "bench") return strait::cli::bench_command(argc - 2, argv + 2);
   if (command == "run") return strait::cli::run_command(argc - 2, argv + 2);
+  if (command == "wan") return strait::cli::wan_command(argc - 2, argv + 2);
   if (command == "help" || command == "-h" || command == "--help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -1,0 +1,11 @@
+#pragma once
+
+namespace strait::cli {
+
+// strait wan --between IF_A IF_B [--profile lan|paris-tokyo|lossy] [--delay MS]
+//            [--jitter MS] [--loss PERCENT] [--rate MBIT] [--mtu BYTES] [--backlog MS]
+//            [--a-to-b-... | --b-to-a-... VALUE] [--hold FRAMES] [--seed N]
+//            [--stats-interval S] [--af-packet | --xdp]
+int wan_command(int argc, char** argv);
+
+}  // namespace strait::cli
