@@ -24,11 +24,15 @@ for name in vita-paris vita-tokyo wan apiserver kube-join-tokyo; do
 done
 echo
 
+STATE=$(mktemp /tmp/strait-lab-status.XXXXXX)
+trap 'rm -f "$STATE"' EXIT
 # The counters that tell a tunnel's health, per gateway, then its SAs.
 for site in paris tokyo; do
   echo
-  echo "== vita-$site: strait config get-state vita-$site /gateway-state (summary)"
-  state=$(lab_gateway_state $site)
+  LAB_STATE_SOURCE=
+  lab_gateway_state $site >"$STATE"  # not in a subshell: sets LAB_STATE_SOURCE
+  state=$(cat "$STATE")
+  echo "== vita-$site: ${LAB_STATE_SOURCE:-no state} (summary)"
   if [ -z "$state" ]; then
     echo "  (no state: is vita-$site running?)"
     continue

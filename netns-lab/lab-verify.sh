@@ -284,10 +284,10 @@ check_rekey() {
     fail "rekey" "the gateways did not come back with sa-ttl $REKEY_SA_TTL (logs in $LAB_RUN_DIR/logs)"
   else
     in_node paris timeout 15 ping -c 3 -W 2 -q kube-node-tokyo >/dev/null 2>&1
-    before=$(lab_gateway_state paris | awk '$1 == "keypairs-negotiated" { gsub(";", "", $2); print $2 }')
+    before=$(lab_gateway_state_file paris | awk '$1 == "keypairs-negotiated" { gsub(";", "", $2); print $2 }')
     if result=$(iperf_run paris tokyo -u -b 1M -l 1000 -t 25); then
       read -r bps loss lost packets <<<"$result"
-      after=$(lab_gateway_state paris | awk '$1 == "keypairs-negotiated" { gsub(";", "", $2); print $2 }')
+      after=$(lab_gateway_state_file paris | awk '$1 == "keypairs-negotiated" { gsub(";", "", $2); print $2 }')
       if [ "$lost" = 0 ] && [ "$packets" -gt 0 ] && [ "${after:-0}" -gt "${before:-0}" ]; then
         pass "rekey" "sa-ttl $REKEY_SA_TTL s, $((after - before)) key pairs negotiated during 25 s of UDP at 1 Mbit/s, $lost/$packets lost"
       else

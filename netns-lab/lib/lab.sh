@@ -123,21 +123,30 @@ lab_gateway_start() {
   return 1
 }
 
-# lab_gateway_state SITE: the gateway's run-time state, through `strait
-# config get-state` when this build has it, else its gateway-state file.
+# lab_gateway_state_file SITE: the gateway-state file `strait run` rewrites
+# every 2 s (what the lab scripts check).
+lab_gateway_state_file() { cat "$STRAIT_RUN_DIR/vita-$1/gateway-state" 2>/dev/null; }
+
+# lab_gateway_state SITE: the gateway's run-time state as an operator asks
+# for it, `strait config get-state vita-SITE /gateway-state` (over the
+# gateway's control socket), or its gateway-state file when this strait
+# has no `config` command. LAB_STATE_SOURCE says which one answered.
 lab_gateway_state() {
-  local name="vita-$1"
-  if "$STRAIT" config --help >/dev/null 2>&1; then
-    ip netns exec "$(lab_ns "$name")" timeout 10 "$STRAIT" config get-state "$name" /gateway-state \
-      2>/dev/null && return 0
+  local name="vita-$1" state
+  if state=$(timeout 10 "$STRAIT" config get-state "$name" /gateway-state 2>/dev/null) &&
+    [ -n "$state" ]; then
+    LAB_STATE_SOURCE="strait config get-state $name /gateway-state"
+  else
+    state=$(lab_gateway_state_file "$1")
+    LAB_STATE_SOURCE="$STRAIT_RUN_DIR/$name/gateway-state"
   fi
-  cat "$STRAIT_RUN_DIR/$name/gateway-state" 2>/dev/null
+  echo "$state"
 }
 
 # lab_inbound_queues SITE: the queues that hold at least one inbound SA
 # (one per line), i.e. where the key exchange completed.
 lab_inbound_queues() {
-  lab_gateway_state "$1" | awk '/inbound-sa \{/ { sa = 1 } sa && $1 == "queue" { gsub(";", "", $2); print $2; sa = 0 }' |
+  lab_gateway_state_file "$1" | awk '/inbound-sa \{/ { sa = 1 } sa && $1 == "queue" { gsub(";", "", $2); print $2; sa = 0 }' |
     sort -u
 }
 
