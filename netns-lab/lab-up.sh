@@ -41,6 +41,12 @@ on_exit() {
   local status=$?
   if [ -z "$DONE" ] && [ "$CREATED" = 1 ]; then
     echo "lab-up: FAILED at step $STEP ($CURRENT); removing the half-built lab" >&2
+    if [ -d "$LAB_RUN_DIR/logs" ] && [ -n "$(ls -A "$LAB_RUN_DIR/logs")" ]; then
+      local kept
+      kept=$(mktemp -d /tmp/strait-lab-failed.XXXXXX)
+      cp -r "$LAB_RUN_DIR/logs/." "$kept/"
+      echo "lab-up: its logs are kept in $kept" >&2
+    fi
     "$LAB_HERE/lab-down.sh" >/dev/null 2>&1 || true
   fi
   exit "$status"
@@ -198,7 +204,7 @@ step "gateways: strait run --name vita-paris / vita-tokyo --$LAB_BACKEND"
 for site in $LAB_SITES; do
   lab_gateway_start $site || {
     lab_log_tail "vita-$site"
-    die "the vita-$site gateway did not start (log: $LAB_RUN_DIR/logs/vita-$site.log)"
+    die "the vita-$site gateway did not start"
   }
   echo "lab-up:       vita-$site running (pid $(lab_pid "vita-$site")), config netns-lab/vita-$site.conf"
 done
@@ -230,7 +236,7 @@ done
 [ $ok = 1 ] || die "no ping between kube-node-paris and kube-node-tokyo through the tunnel"
 
 step "Kubernetes: API server on https://kube-node-paris:6443, both nodes join"
-kube_up || die "Kubernetes did not come up (logs: $LAB_RUN_DIR/logs/apiserver.log, kube-join-*.log)"
+kube_up || die "Kubernetes did not come up"
 
 step "done"
 echo "backend $LAB_BACKEND, wan $LAB_WAN, since $(date '+%F %T')" >"$LAB_RUN_DIR/up"
@@ -256,8 +262,13 @@ On kube-node-paris (the seed's "Verifying the Setup"):
   kubectl --namespace kube-system get events
   kubectl get pods -o wide
 
+On kube-node-tokyo, the seed's join (the lab already did it, in the background):
+  netns-lab/kube-join --node kube-node-tokyo --ca $(lab_kube_dir)/ca.crt < $(lab_kube_dir)/apitoken.secret
+
 The gateways (from the root namespace):
-  STRAIT_RUN_DIR=$STRAIT_RUN_DIR build/strait config get-state vita-paris /gateway-state
+  STRAIT_RUN_DIR=$STRAIT_RUN_DIR $STRAIT config get-state vita-paris /gateway-state
+  cat $STRAIT_RUN_DIR/vita-paris/gateway-state     # the same, as strait run writes it
+  less $LAB_RUN_DIR/logs/vita-paris.log             # AKE completed, rekeys...
   make lab-status      # gateways, SAs and nodes on one screen
   make lab-verify      # every check, PASS / FAIL
   make lab-down        # removes all of it

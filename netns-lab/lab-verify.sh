@@ -213,7 +213,7 @@ check_pods() {
       fail "pod ping pod-$from-1 -> pod-$to-1" "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
     fi
     # A full-size DF packet of the overlay (mtu $LAB_OVERLAY_MTU) gets through.
-    out=$(ip netns exec "$(pod $from)" timeout 15 ping -c 2 -i 0.3 -W 2 -M do \
+    out=$(ip netns exec "$(pod $from)" timeout 15 ping -c 2 -i 0.3 -W 2 -M "do" \
       -s $((LAB_OVERLAY_MTU - 28)) "pod-$to-1" 2>&1)
     if echo "$out" | grep -Eq ' [1-9][0-9]* received'; then
       pass "pod mtu pod-$from-1 -> pod-$to-1" "$LAB_OVERLAY_MTU-byte DF packets arrive"

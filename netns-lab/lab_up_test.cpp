@@ -15,9 +15,9 @@ namespace {
 // up by its trap) after SECONDS.
 int run_lab(int seconds, const std::string& backend, const std::string& wan,
             const std::string& checks) {
-  const std::string command = "timeout " + std::to_string(seconds) + " bash " +
-                              STRAIT_SOURCE_DIR + "/netns-lab/tests/lab.sh " + STRAIT_BINARY +
-                              " " + backend + " " + wan + " " + checks;
+  const std::string command = "timeout " + std::to_string(seconds) + " bash " + STRAIT_SOURCE_DIR +
+                              "/netns-lab/tests/lab.sh " + STRAIT_BINARY + " " + backend + " " +
+                              wan + " " + checks;
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
@@ -45,14 +45,15 @@ BOOST_AUTO_TEST_CASE(paris_tokyo_profile_short) {
     BOOST_TEST_MESSAGE("skipped: this strait has no 'wan' command (the link emulator)");
     return;
   }
-  BOOST_TEST(run_lab(200, "af-packet", "paris-tokyo", "ping traceroute pmtu ake pods kubectl") == 0);
+  BOOST_TEST(run_lab(200, "af-packet", "paris-tokyo", "ping traceroute pmtu ake pods kubectl") ==
+             0);
 }
 
 // netns-lab/topo.py built by Debian's Mininet (tests/mininet_topo.py; exit
 // status 77 when Mininet is not installed: skipped, with the reason).
 BOOST_AUTO_TEST_CASE(mininet_builds_topo_py) {
-  const std::string command =
-      std::string("timeout 300 /usr/bin/python3 ") + STRAIT_SOURCE_DIR + "/netns-lab/tests/mininet_topo.py";
+  const std::string command = std::string("timeout 300 /usr/bin/python3 ") + STRAIT_SOURCE_DIR +
+                              "/netns-lab/tests/mininet_topo.py";
   const int status = std::system(command.c_str());
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
   if (code == 77) {

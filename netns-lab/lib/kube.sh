@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The lab's fake Kubernetes (sourced by the lab scripts after lab.sh):
 # netns-lab/kube/apiserver.py on kube-node-paris, netns-lab/kube-join on
 # each node, as the seed does (`nixos-kubernetes-node-join < apitoken.secret`).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The paris/tokyo lab of `make lab-up` (sourced by netns-lab/lab-*.sh):
 # names, addresses and the small helpers the lab scripts share.
 #
