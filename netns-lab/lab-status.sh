@@ -6,6 +6,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib/lab.sh"
 . "$LAB_HERE/lib/kube.sh"
+lab_load_settings
 
 [ "$(id -u)" = 0 ] || { echo "lab-status: needs root" >&2; exit 1; }
 if ! [ -f "$LAB_RUN_DIR/up" ]; then

@@ -87,6 +87,7 @@ var() { local v="$1_$2"; echo "${!v}"; }  # var NS_NODE paris
 
 step "namespaces: $(for r in $LAB_ROLES; do printf '%s ' "$(lab_ns "$r")"; done)"
 mkdir -p "$LAB_RUN_DIR/logs" "$LAB_RUN_DIR/pids" "$STRAIT_RUN_DIR"
+printf 'LAB_BACKEND=%s\nLAB_WAN=%s\n' "$LAB_BACKEND" "$LAB_WAN" >"$LAB_RUN_DIR/settings"
 for role in $LAB_ROLES; do
   ns=$(lab_ns "$role")
   ip netns add "$ns"

@@ -8,6 +8,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib/lab.sh"
 . "$LAB_HERE/lib/kube.sh"
+lab_load_settings
 
 ALL_CHECKS="ping traceroute iperf pmtu ake pods kubectl rekey notready"
 CHECKS=${*:-$ALL_CHECKS}

@@ -151,4 +151,15 @@ lab_inbound_queues() {
     sort -u
 }
 
+# lab_load_settings: the backend and internet profile the lab was brought
+# up with (lab-verify and lab-status act on the lab as it is, whatever the
+# caller's environment says).
+lab_load_settings() {
+  local key value
+  [ -f "$LAB_RUN_DIR/settings" ] || return 0
+  while IFS='=' read -r key value; do
+    case $key in LAB_BACKEND) LAB_BACKEND=$value ;; LAB_WAN) LAB_WAN=$value ;; esac
+  done <"$LAB_RUN_DIR/settings"
+}
+
 lab_wan_available() { "$STRAIT" wan --help >/dev/null 2>&1; }
