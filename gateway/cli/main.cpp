@@ -5,7 +5,9 @@
 #include <string_view>
 
 #include "cli/bench_command.hpp"
+#include "cli/config_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/top_command.hpp"
 #include "cli/wan_command.hpp"
 
 namespace {
@@ -18,6 +20,10 @@ constexpr const char* kUsage =
     "  run      the gateway on kernel interfaces (AF_XDP or AF_PACKET), until SIGTERM\n"
     "  wan      a WAN link emulator between two interfaces (delay, jitter, loss,\n"
     "           rate, MTU), until SIGTERM\n"
+    "  top      live view of a running gateway: rates, drops and errors, SAs\n"
+    "  config   get | set | add | remove | get-state NAME PATH: read or change a running\n"
+    "           gateway's configuration, read its state\n"
+    "  ps       the running gateways\n"
     "  help     this text\n"
     "Run 'strait <command> --help' for the options of a command.\n";
 
@@ -32,6 +38,9 @@ int main(int argc, char** argv) {
   if (command == "bench") return strait::cli::bench_command(argc - 2, argv + 2);
   if (command == "run") return strait::cli::run_command(argc - 2, argv + 2);
   if (command == "wan") return strait::cli::wan_command(argc - 2, argv + 2);
+  if (command == "top") return strait::cli::top_command(argc - 2, argv + 2);
+  if (command == "config") return strait::cli::config_command(argc - 2, argv + 2);
+  if (command == "ps") return strait::cli::ps_command(argc - 2, argv + 2);
   if (command == "help" || command == "-h" || command == "--help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -6,6 +6,7 @@
 
 #include "daemon/cpu_list.hpp"
 #include "daemon/gateway_daemon.hpp"
+#include "metrics/metrics_server.hpp"
 
 namespace strait::cli {
 
@@ -13,7 +14,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: strait run --name NAME [--xdp | --af-packet] [--cpu LIST] [--busywait]\n"
-    "                  [--realtime] --config FILE\n"
+    "                  [--realtime] [--metrics ADDRESS:PORT] --config FILE\n"
     "  Runs the gateway NAME on the kernel interfaces its configuration names\n"
     "  (ifname), until SIGTERM or SIGINT. One worker thread per queue (per\n"
     "  public interface): queue i serves its public interface and the private\n"
@@ -24,10 +25,14 @@ constexpr const char* kUsage =
     "  --cpu LIST   pin the workers to these CPUs, in queue order: 2,3 or 2-3\n"
     "  --busywait   workers never sleep (default: an idle worker sleeps up to 1 ms)\n"
     "  --realtime   workers run SCHED_FIFO\n"
-    "  --config     the configuration file (required for now: `strait config set`,\n"
-    "               which will load it into a running gateway, is not there yet)\n"
-    "  Files: /run/strait/NAME/pid (one instance per name) and\n"
-    "  /run/strait/NAME/gateway-state (rewritten every 2 s); $STRAIT_RUN_DIR\n"
+    "  --metrics ADDRESS:PORT\n"
+    "               serve every counter and gauge for Prometheus at\n"
+    "               http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9100, [::1]:9100)\n"
+    "  --config     the configuration file, applied at start and again on SIGHUP\n"
+    "               (as one transaction: rejected whole if invalid)\n"
+    "  Files: /run/strait/NAME/pid (one instance per name),\n"
+    "  /run/strait/NAME/gateway-state (rewritten every second) and the control socket\n"
+    "  /run/strait/NAME.sock (strait config, root only); $STRAIT_RUN_DIR\n"
     "  replaces /run/strait.\n";
 
 int usage_error(const std::string& message) {
@@ -61,6 +66,12 @@ int run_command(int argc, char** argv) {
       auto cpus = daemon::parse_cpu_list(v);
       if (!cpus) return usage_error(cpus.error().message);
       options.cpus = std::move(*cpus);
+    } else if (arg == "--metrics") {
+      const char* v = value();
+      if (!v) return usage_error("--metrics needs ADDRESS:PORT (e.g. 127.0.0.1:9100)");
+      if (auto endpoint = metrics::parse_endpoint(v); !endpoint)
+        return usage_error("--metrics " + endpoint.error().message);
+      options.metrics_address = v;
     } else if (arg == "--xdp") {
       xdp = true;
     } else if (arg == "--af-packet") {
@@ -75,9 +86,7 @@ int run_command(int argc, char** argv) {
   }
   if (options.name.empty()) return usage_error("--name is required");
   if (options.config_path.empty())
-    return usage_error(
-        "--config is required (loading the configuration into a running gateway with "
-        "`strait config set` comes later)");
+    return usage_error("--config is required (the gateway starts from a configuration file)");
   if (xdp && af_packet) return usage_error("--xdp and --af-packet exclude each other");
   if (af_packet) {
     options.backend = daemon::BackendKind::kAfPacket;

@@ -28,6 +28,20 @@ int run_traffic(const std::string& backend, int queues) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+int run_metrics_top(const std::string& backend) {
+  const std::string command = std::string("timeout 120 bash ") + STRAIT_SOURCE_DIR +
+                              "/netns-lab/tests/metrics_top.sh " + STRAIT_BINARY + " " + backend;
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int run_config_control(const std::string& backend) {
+  const std::string command = std::string("timeout 240 bash ") + STRAIT_SOURCE_DIR +
+                              "/netns-lab/tests/config_control.sh " + STRAIT_BINARY + " " + backend;
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(root_is_required) {
@@ -48,6 +62,17 @@ BOOST_AUTO_TEST_CASE(af_packet_iperf3_tcp_udp_both_ways_and_traceroute) {
 
 BOOST_AUTO_TEST_CASE(af_packet_two_queues_both_carry_traffic) {
   BOOST_TEST(run_traffic("af-packet", 2) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(af_packet_metrics_scraped_and_top) {
+  BOOST_TEST(run_metrics_top("af-packet") == 0);
+}
+
+// strait config / strait ps against a running gateway: every verb and path
+// form, rejected transactions, routes changing under UDP traffic without
+// loss, get-state counters, SIGHUP, bad clients (config_control.sh).
+BOOST_AUTO_TEST_CASE(af_packet_config_control) {
+  BOOST_TEST(run_config_control("af-packet") == 0);
 }
 
 #if STRAIT_HAVE_XDP

@@ -1,24 +1,36 @@
 #include "daemon/gateway_daemon.hpp"
 
 #include <net/if.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <memory>
+#include <span>
+#include <sstream>
 #include <string_view>
 
 #include "base/clock.hpp"
+#include "base/log.hpp"
 #include "base/random.hpp"
-#include "config/load.hpp"
+#include "config/schema.hpp"
+#include "config/syntax_tree.hpp"
+#include "control/controller.hpp"
+#include "control/server.hpp"
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
 #include "daemon/worker_thread.hpp"
+#include "metrics/exposition.hpp"
+#include "metrics/metrics_server.hpp"
 #include "nexthop/shared_neighbor.hpp"
 #include "worker/state_report.hpp"
 
@@ -123,38 +135,151 @@ std::string describe(const PortBinding& binding) {
          (binding.device_queue ? " queue " + std::to_string(*binding.device_queue) : "");
 }
 
-void write_state(const InstanceDirectory& directory,
-                 std::vector<std::unique_ptr<WorkerThread>>& threads) {
-  std::vector<const worker::Worker*> workers;
-  std::size_t paused = 0;
-  for (; paused < threads.size(); ++paused) {
-    if (!threads[paused]->pause(kPauseTimeoutMs)) break;
-    workers.push_back(&threads[paused]->worker());
+// Pauses every worker (all or none): the state they hold can then be read
+// and changed from the control thread; resumed when this goes.
+class PausedWorkers {
+ public:
+  explicit PausedWorkers(std::vector<std::unique_ptr<WorkerThread>>& threads) : threads_(threads) {
+    for (; paused_ < threads_.size(); ++paused_)
+      if (!threads_[paused_]->pause(kPauseTimeoutMs)) break;
   }
-  std::string text;
-  if (paused == threads.size()) text = worker::render_gateway_state(workers);
-  for (std::size_t i = 0; i < paused; ++i)
-    threads[i]->resume();
-  if (text.empty()) {
-    std::fprintf(stderr, "strait run: a worker did not pause; gateway-state not updated\n");
+  ~PausedWorkers() {
+    for (std::size_t i = 0; i < paused_; ++i)
+      threads_[i]->resume();
+  }
+  PausedWorkers(const PausedWorkers&) = delete;
+  PausedWorkers& operator=(const PausedWorkers&) = delete;
+  bool all() const { return paused_ == threads_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<WorkerThread>>& threads_;
+  std::size_t paused_ = 0;
+};
+
+// The running gateway as the control socket sees it.
+class DaemonGateway final : public control::ManagedGateway {
+ public:
+  explicit DaemonGateway(std::vector<std::unique_ptr<WorkerThread>>& threads) : threads_(threads) {}
+
+  base::Status apply(const config::GatewayConfig& config) override {
+    // Queues come with ports and threads: those stay as they started.
+    for (const auto& p : config.public_interfaces) {
+      bool served = false;
+      for (const auto& t : threads_)
+        if (t->worker().queue() == p.queue) served = true;
+      if (!served)
+        return base::Error{"adding a public-interface (queue " + std::to_string(p.queue) +
+                           ") needs a restart of the gateway"};
+    }
+    PausedWorkers paused(threads_);
+    if (!paused.all()) return base::Error{"a worker did not pause in time; try again"};
+    std::vector<worker::Worker::Reconfiguration> prepared;
+    for (auto& t : threads_) {
+      auto p = t->worker().prepare_reconfigure(config);
+      if (!p)
+        return base::Error{"queue " + std::to_string(t->worker().queue()) + ": " +
+                           p.error().message};
+      prepared.push_back(std::move(p).value());
+    }
+    for (std::size_t i = 0; i < threads_.size(); ++i)
+      threads_[i]->worker().commit_reconfigure(config, std::move(prepared[i]));
+    return base::Ok{};
+  }
+
+  base::Result<std::string> state(std::optional<std::uint16_t> queue) override {
+    PausedWorkers paused(threads_);
+    if (!paused.all()) return base::Error{"a worker did not pause in time; try again"};
+    std::vector<const worker::Worker*> workers;
+    for (const auto& t : threads_)
+      if (!queue || t->worker().queue() == *queue) workers.push_back(&t->worker());
+    if (workers.empty()) return base::Error{"no queue " + std::to_string(*queue)};
+    return worker::render_gateway_state(workers);
+  }
+
+  struct Snapshot {
+    std::string summed;
+    std::vector<std::pair<unsigned, std::string>> per_queue;  // with_queues only
+  };
+  // The summed state and, if asked, each queue's, from one pause.
+  base::Result<Snapshot> snapshot(bool with_queues) {
+    PausedWorkers paused(threads_);
+    if (!paused.all()) return base::Error{"a worker did not pause in time"};
+    std::vector<const worker::Worker*> workers;
+    for (const auto& t : threads_)
+      workers.push_back(&t->worker());
+    Snapshot snapshot{worker::render_gateway_state(workers), {}};
+    if (with_queues)
+      for (const auto* w : workers)
+        snapshot.per_queue.emplace_back(w->queue(), worker::render_queue_state(*w));
+    return snapshot;
+  }
+
+ private:
+  std::vector<std::unique_ptr<WorkerThread>>& threads_;
+};
+
+// Every state_interval_ms: gateway-state to its file and, with --metrics,
+// the Prometheus exposition (the summed state and each queue's, rendered
+// here on the control thread once the workers run again).
+void write_state(const InstanceDirectory& directory, DaemonGateway& gateway,
+                 metrics::MetricsServer* metrics_server, const std::string& name) {
+  auto snapshot = gateway.snapshot(metrics_server != nullptr);
+  if (!snapshot) {
+    LOG_WARN("gateway-state not updated: " + snapshot.error().message);
     return;
   }
-  if (auto written = directory.write_state(text); !written)
-    std::fprintf(stderr, "strait run: %s\n", written.error().message.c_str());
+  if (auto written = directory.write_state(snapshot->summed); !written)
+    LOG_ERROR(written.error().message);
+  if (metrics_server == nullptr) return;
+  std::vector<config::Statements> documents;
+  std::vector<metrics::QueueState> states;
+  documents.reserve(snapshot->per_queue.size() + 1);
+  auto summed = config::parse_document(snapshot->summed, "gateway-state");
+  if (summed) {
+    documents.push_back(std::move(*summed));
+    states.push_back({std::nullopt, &documents.back()});
+  }
+  for (const auto& [queue, text] : snapshot->per_queue) {
+    auto document = config::parse_document(text, "gateway-state");
+    if (!document) continue;
+    documents.push_back(std::move(*document));
+    states.push_back({queue, &documents.back()});
+  }
+  metrics_server->set_snapshot(metrics::render_exposition(name, states));
+}
+
+base::Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return base::Error{path + ": " + std::strerror(errno)};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::int64_t now_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<std::int64_t>(t.tv_sec) * 1000 + t.tv_nsec / 1'000'000;
 }
 
 }  // namespace
 
 base::Status run_gateway(const DaemonOptions& options) {
   // Signals go to the control thread only: block them before any thread
-  // starts (threads inherit the mask), take them with sigtimedwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // starts (threads inherit the mask), take them through a signalfd.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  base::set_log_name(options.name);
 
-  auto loaded = config::load_file(options.config_path);
+  auto text = read_file(options.config_path);
+  if (!text) return base::Error{text.error().message + " (fix the configuration file)"};
+  auto document = config::parse_document(*text, options.config_path);
+  if (!document) return base::Error{document.error().message + " (fix the configuration file)"};
+  auto loaded = config::apply_schema(*document, options.config_path);
   if (!loaded) return base::Error{loaded.error().message + " (fix the configuration file)"};
   const config::GatewayConfig& config = *loaded;
 
@@ -178,6 +303,15 @@ base::Status run_gateway(const DaemonOptions& options) {
 
   auto directory = InstanceDirectory::claim(run_root(), options.name);
   if (!directory) return directory.error();
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (!options.metrics_address.empty()) {
+    auto endpoint = metrics::parse_endpoint(options.metrics_address);
+    if (!endpoint) return base::Error{"--metrics " + endpoint.error().message};
+    auto started = metrics::MetricsServer::start(*endpoint);
+    if (!started) return started.error();
+    metrics_server = std::move(*started);
+    LOG_INFO("metrics on http://" + options.metrics_address + "/metrics");
+  }
 
   const base::SystemClock clock;
   // The private interface's next hop, as resolved by whichever worker's
@@ -205,34 +339,69 @@ base::Status run_gateway(const DaemonOptions& options) {
     settings.realtime = options.realtime;
     if (auto started = threads[i]->start(settings); !started) return started.error();
     const QueueBinding& b = (*bindings)[i];
-    std::fprintf(stderr, "strait run: %s: queue %u on %s: private %s, public %s%s\n",
-                 options.name.c_str(), static_cast<unsigned>(b.queue),
-                 std::string((*backend)->name()).c_str(), describe(b.private_side).c_str(),
-                 describe(b.public_side).c_str(),
-                 settings.cpu ? (", CPU " + std::to_string(*settings.cpu)).c_str() : "");
+    LOG_INFO("queue " + std::to_string(b.queue) + " on " + std::string((*backend)->name()) +
+             ": private " + describe(b.private_side) + ", public " + describe(b.public_side) +
+             (settings.cpu ? ", CPU " + std::to_string(*settings.cpu) : std::string()));
   }
-  std::fprintf(stderr, "strait run: %s: running (pid %ld), state in %s\n", options.name.c_str(),
-               static_cast<long>(getpid()), (*directory)->state_path().c_str());
 
-  write_state(**directory, threads);
-  const timespec interval{options.state_interval_ms / 1000,
-                          static_cast<long>(options.state_interval_ms % 1000) * 1'000'000L};
-  for (;;) {
-    siginfo_t info{};
-    const int signal = sigtimedwait(&stop_signals, &info, &interval);
-    if (signal == SIGTERM || signal == SIGINT) {
-      std::fprintf(stderr, "strait run: %s: %s, stopping\n", options.name.c_str(),
-                   signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  DaemonGateway gateway(threads);
+  control::Controller controller(gateway, std::move(document).value());
+  control::ServerOptions server_options;
+  server_options.path = control::socket_path(run_root(), options.name);
+  auto server = control::Server::listen(
+      server_options, [&controller](const control::Request& r) { return controller.handle(r); });
+  if (!server) return server.error();
+  const int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd < 0) return base::Error{std::string("signalfd: ") + std::strerror(errno)};
+
+  LOG_INFO("running (pid " + std::to_string(getpid()) + "), state in " +
+           (*directory)->state_path() + ", control socket " + server_options.path);
+
+  write_state(**directory, gateway, metrics_server.get(), options.name);
+  std::int64_t next_state = now_ms() + options.state_interval_ms;
+  std::vector<pollfd> fds;
+  bool running = true;
+  while (running) {
+    fds.clear();
+    fds.push_back(pollfd{signal_fd, POLLIN, 0});
+    (*server)->append_pollfds(fds);
+    // Wake at least every second: the server drops late clients.
+    const std::int64_t wait = std::clamp<std::int64_t>(next_state - now_ms(), 0, 1000);
+    if (::poll(fds.data(), fds.size(), static_cast<int>(wait)) < 0 && errno != EINTR) {
+      LOG_ERROR(std::string("poll: ") + std::strerror(errno));
       break;
     }
-    if (signal < 0 && errno == EINTR) continue;
-    write_state(**directory, threads);
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info{};
+      while (::read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        if (info.ssi_signo == SIGHUP) {
+          auto reread = read_file(options.config_path);
+          base::Status reloaded = reread ? controller.replace(*reread, options.config_path)
+                                         : base::Status(reread.error());
+          if (reloaded)
+            LOG_INFO("SIGHUP: reloaded " + options.config_path);
+          else
+            LOG_WARN("SIGHUP: " + options.config_path +
+                     " rejected, nothing changed: " + reloaded.error().message);
+        } else {
+          LOG_INFO(info.ssi_signo == SIGTERM ? "SIGTERM, stopping" : "SIGINT, stopping");
+          running = false;
+        }
+      }
+    }
+    (*server)->handle(std::span<const pollfd>(fds).subspan(1));
+    if (now_ms() >= next_state) {
+      write_state(**directory, gateway, metrics_server.get(), options.name);
+      next_state = now_ms() + options.state_interval_ms;
+    }
   }
+  ::close(signal_fd);
+  server->reset();
   for (auto& thread : threads)
     thread->stop();
   threads.clear();  // closes the ports (detaching XDP) and frees the pools
   directory->reset();
-  std::fprintf(stderr, "strait run: %s: stopped\n", options.name.c_str());
+  LOG_INFO("stopped");
   return base::Ok{};
 }
 

@@ -1,10 +1,15 @@
 #pragma once
 // `strait run`: one named gateway on kernel interfaces. One worker thread
 // per queue (per public interface), each with its own frame pool and
-// ports; the calling thread is the control thread: it waits for SIGTERM or
-// SIGINT and, every state_interval_ms, writes gateway-state to
-// <run root>/NAME/gateway-state. <run root>/NAME/pid keeps a second
-// instance of the same name away.
+// ports; the calling thread is the control thread: a poll() loop over a
+// signalfd (SIGTERM, SIGINT: stop; SIGHUP: reload the configuration file as
+// one transaction), the control socket <run root>/NAME.sock (strait
+// config: control/server.hpp, control/controller.hpp) and a timer that
+// writes gateway-state to <run root>/NAME/gateway-state every
+// state_interval_ms. Reconfiguration pauses every worker, checks the new
+// configuration against each (Worker::prepare_reconfigure), then applies
+// it to all, or to none. <run root>/NAME/pid keeps a second instance of
+// the same name away.
 
 #include <string>
 #include <vector>
@@ -21,7 +26,10 @@ struct DaemonOptions {
   std::vector<int> cpus;  // worker i on cpus[i]; empty: not pinned
   bool busywait = false;
   bool realtime = false;
-  int state_interval_ms = 2000;
+  int state_interval_ms = 1000;
+  // Serve the state in the Prometheus text format on this ADDRESS:PORT
+  // (metrics::parse_endpoint), refreshed with every state write; empty: no.
+  std::string metrics_address;
 };
 
 // Runs until SIGTERM or SIGINT (blocked in every thread, taken by the

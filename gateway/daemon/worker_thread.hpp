@@ -58,6 +58,8 @@ class WorkerThread {
   void resume();
 
   const worker::Worker& worker() const noexcept { return *worker_; }
+  // Changing the worker from another thread: only while paused.
+  worker::Worker& worker() noexcept { return *worker_; }
 
  private:
   void run(const ThreadSettings& settings, std::promise<base::Status>* started);

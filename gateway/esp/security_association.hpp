@@ -71,6 +71,7 @@ class InboundSa {
   const gcm_key_data& key() const noexcept { return key_; }
   const std::uint8_t* salt() const noexcept { return salt_.data(); }
   ReplayWindow& window() noexcept { return window_; }
+  const ReplayWindow& window() const noexcept { return window_; }
   // Ahead of decrypt(): key schedule, window head and counters.
   void prefetch() const noexcept {
     prefetch_key(key_);

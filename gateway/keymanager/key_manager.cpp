@@ -85,6 +85,20 @@ std::size_t KeyManager::routes_with_outbound_sa() const noexcept {
   return n;
 }
 
+KeyManager::RouteTimes KeyManager::route_times(std::uint32_t route) const noexcept {
+  for (const auto& r : routes_)
+    if (r->index == route)
+      return {r->lifecycle.outbound_expires(), r->initiator ? 0 : r->negotiate_at};
+  return {};
+}
+
+base::Nanoseconds KeyManager::inbound_expires(std::uint32_t route,
+                                              std::uint32_t spi) const noexcept {
+  for (const auto& r : routes_)
+    if (r->index == route) return r->lifecycle.inbound_expires(spi);
+  return 0;
+}
+
 void KeyManager::poll(io::SpscRing& control, io::Port& port, io::Link& out) noexcept {
   const base::Nanoseconds now = clock_.now();
   io::Packet* batch[kMessagesPerPoll];

@@ -85,6 +85,16 @@ class KeyManager {
   // Routes whose outbound SA on this queue is in place (for tests, top).
   std::size_t routes_with_outbound_sa() const noexcept;
   std::size_t negotiations_in_flight() const noexcept { return in_flight_; }
+  // For state reports (top): SA lifetimes of route `route` (SaDatabase
+  // index). Expiry times are 0 when there is no such SA; rekey_at is when
+  // the next negotiation starts, 0 while one runs.
+  struct RouteTimes {
+    base::Nanoseconds outbound_expires = 0;
+    base::Nanoseconds rekey_at = 0;
+  };
+  RouteTimes route_times(std::uint32_t route) const noexcept;
+  base::Nanoseconds inbound_expires(std::uint32_t route, std::uint32_t spi) const noexcept;
+  base::Nanoseconds sa_ttl() const noexcept { return sa_ttl_; }
 
  private:
   using Psk = std::array<std::uint8_t, 32>;

@@ -58,6 +58,14 @@ class SaLifecycle {
 
   bool has_outbound() const noexcept { return active_expires_ != 0 || pending_ != nullptr; }
   std::size_t inbound_count() const noexcept { return inbound_.size(); }
+  // For state reports: when the inbound SA `spi` of this route expires (0:
+  // not one of ours), and when the active outbound SA does (0: none).
+  base::Nanoseconds inbound_expires(std::uint32_t spi) const noexcept {
+    for (const Inbound& i : inbound_)
+      if (i.spi == spi) return i.expires;
+    return 0;
+  }
+  base::Nanoseconds outbound_expires() const noexcept { return active_expires_; }
 
   // Removes every SA of the route from the data plane.
   void clear();

@@ -73,6 +73,22 @@ NextHop::NextHop(const Settings& settings, const base::Clock& clock)
   }
 }
 
+void NextHop::change_next_hop(const net::Address& nexthop_ip,
+                              const std::optional<net::Mac>& nexthop_mac) noexcept {
+  if (nexthop_ip == settings_.nexthop_ip && nexthop_mac == settings_.nexthop_mac) return;
+  settings_.nexthop_ip = nexthop_ip;
+  settings_.nexthop_mac = nexthop_mac;
+  if (settings_.shared) settings_.shared->clear();
+  resolved_ = false;
+  solicited_ = false;
+  learned_at_ = 0;
+  mac_ = {};
+  if (nexthop_mac) {
+    mac_ = *nexthop_mac;
+    resolved_ = true;
+  }
+}
+
 void NextHop::write_ethernet(io::Packet* p, const std::uint8_t* destination) const noexcept {
   auto* e = reinterpret_cast<EthernetHeader*>(p->data);
   std::memcpy(e->destination, destination, 6);

@@ -45,6 +45,12 @@ class NextHop {
   // is the IPv6 packet length. Consumed like receive_arp.
   void receive_nd(io::Packet* p, std::size_t ip_length, io::Port& port) noexcept;
 
+  // A new next hop (nexthop-ip / nexthop-mac; the own address and MAC stay):
+  // forgets what was resolved, and what the interface's other workers
+  // share, so the new next hop is solicited (or taken from nexthop-mac).
+  void change_next_hop(const net::Address& nexthop_ip,
+                       const std::optional<net::Mac>& nexthop_mac) noexcept;
+
   // Periodic work: (re)solicit the next hop when due.
   void tick(io::Port& port) noexcept;
 

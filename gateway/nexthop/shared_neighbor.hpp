@@ -22,6 +22,8 @@ class SharedNeighbor {
     value_.store(v, std::memory_order_release);
   }
 
+  void clear() noexcept { value_.store(0, std::memory_order_release); }
+
   std::optional<net::Mac> read() const noexcept {
     const std::uint64_t v = value_.load(std::memory_order_acquire);
     if ((v & kValid) == 0) return std::nullopt;

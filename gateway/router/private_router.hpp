@@ -33,6 +33,9 @@ class PrivateRouter {
   void process(io::Link& in, io::Link& to_tunnel, io::Link& to_private,
                io::Port& private_port) noexcept;
 
+  // Reconfiguration, between two process() calls.
+  void set_mtu(std::uint16_t mtu) noexcept { mtu_ = mtu; }
+
   state::PrivateRouterCounters& counters() noexcept { return counters_; }
   const state::PrivateRouterCounters& counters() const noexcept { return counters_; }
 

@@ -33,6 +33,12 @@ class Encapsulator {
   // (frame too small for the result: counted txerrors of the public port).
   void process(io::Link& in, io::Link& out, io::Port& public_port) noexcept;
 
+  // Reconfiguration, between two process() calls.
+  void set_mtu(std::uint16_t mtu, bool tfc) noexcept {
+    settings_.mtu = mtu;
+    settings_.tfc = tfc;
+  }
+
  private:
   static constexpr std::size_t kPrefetchDistance = 4;
 

@@ -16,9 +16,9 @@ namespace strait::wan {
 
 struct EmulatorOptions {
   LinkProfiles profiles;
-  // Frames each direction holds at most: 4096 full-size frames are 110 ms
-  // of about 450 Mbit/s.
-  std::size_t hold_capacity = 4096;
+  // Frames each direction holds at most: 8192 full-size frames are 110 ms
+  // of about 900 Mbit/s (the pool of both directions then takes 64 MiB).
+  std::size_t hold_capacity = 8192;
 };
 
 class LinkEmulator {

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.hpp"
+
 namespace strait::worker {
 
 namespace {
@@ -30,6 +32,23 @@ class Container {
  private:
   std::vector<std::pair<std::string, std::uint64_t>> entries_;
 };
+
+// Whole seconds from `now` until `at` (0 if past, or if `at` is 0).
+std::uint64_t seconds_until(base::Nanoseconds at, base::Nanoseconds now) {
+  if (at == 0 || at == base::kNever || at <= now) return 0;
+  return (at - now) / base::kSecond;
+}
+
+// `age` and `expires-in` (seconds) of an SA negotiated with lifetime
+// `ttl`; nothing if its expiry is unknown (0).
+void lifetime(std::string& out, base::Nanoseconds expires, base::Nanoseconds ttl,
+              base::Nanoseconds now) {
+  if (expires == 0) return;
+  const base::Nanoseconds installed = expires >= ttl ? expires - ttl : 0;
+  out +=
+      "    age " + std::to_string(now > installed ? (now - installed) / base::kSecond : 0) + ";\n";
+  out += "    expires-in " + std::to_string(seconds_until(expires, now)) + ";\n";
+}
 
 }  // namespace
 
@@ -70,6 +89,7 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
   inbound_icmp.render(out, std::string("inbound-icmp") + family, 2);
   key_manager.render(out, "key-manager", 2);
   for (const Worker* w : workers) {
+    const base::Nanoseconds now = w->clock().now();
     w->sas().for_each_inbound([&](std::uint32_t route, const esp::InboundSa& sa) {
       out += "  inbound-sa {\n";
       out += "    spi " + std::to_string(sa.spi()) + ";\n";
@@ -79,11 +99,39 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
       out += "      rxerrors " + std::to_string(sa.counters.rxerrors) + ";\n";
       out += "      protocol-errors " + std::to_string(sa.counters.protocol_errors) + ";\n";
       out += "      decrypt-errors " + std::to_string(sa.counters.decrypt_errors) + ";\n";
-      out += "    }\n  }\n";
+      out += "    }\n";
+      const keymanager::KeyManager* km = w->key_manager();
+      if (km != nullptr) lifetime(out, km->inbound_expires(route, sa.spi()), km->sa_ttl(), now);
+      out += "    highest-sequence " + std::to_string(sa.window().highest()) + ";\n";
+      out += "  }\n";
     });
+  }
+  for (const Worker* w : workers) {
+    const base::Nanoseconds now = w->clock().now();
+    const keymanager::KeyManager* km = w->key_manager();
+    for (std::uint32_t route = 0; route < w->sas().route_count(); ++route) {
+      const esp::OutboundSa* sa = w->sas().outbound(route);
+      if (sa == nullptr) continue;
+      out += "  outbound-sa {\n";
+      out += "    route " + w->route_ids()[route] + ";\n";
+      out += "    queue " + std::to_string(w->queue()) + ";\n";
+      out += "    spi " + std::to_string(sa->spi()) + ";\n";
+      out += "    packets " + std::to_string(sa->last_sequence()) + ";\n";
+      if (km != nullptr) {
+        const auto times = km->route_times(route);
+        lifetime(out, times.outbound_expires, km->sa_ttl(), now);
+        out += "    rekey-in " + std::to_string(seconds_until(times.rekey_at, now)) + ";\n";
+      }
+      out += "  }\n";
+    }
   }
   out += "}\n";
   return out;
+}
+
+std::string render_queue_state(const Worker& worker) {
+  const Worker* one[] = {&worker};
+  return render_gateway_state(one);
 }
 
 }  // namespace strait::worker

@@ -13,5 +13,7 @@
 namespace strait::worker {
 
 std::string render_gateway_state(std::span<const Worker* const> workers);
+// The same for one queue (`strait config get-state --queue N`).
+std::string render_queue_state(const Worker& worker);
 
 }  // namespace strait::worker

@@ -110,3 +110,23 @@ BOOST_AUTO_TEST_CASE(counters_are_summed_over_queues) {
   BOOST_TEST(state.find("ethertype-errors 2;", dispatch) < state.find("}", dispatch));
   BOOST_TEST(state.find("rxpackets 2;") < state.find("public-interface {"));
 }
+
+BOOST_AUTO_TEST_CASE(sas_report_their_packets) {
+  TwoQueues t;
+  auto w = worker::Worker::create(t.config, t.config.public_interfaces.front().queue,
+                                  t.private1.b(), t.public1.b(), t.clock, t.random);
+  BOOST_REQUIRE(w.ok());
+  const worker::Worker* workers[] = {w->get()};
+  const std::string state = worker::render_gateway_state(workers);
+  // Appended after the schema's leaves: the existing lines stay as they were.
+  const auto inbound = state.find("  inbound-sa {\n    spi ");
+  BOOST_REQUIRE(inbound != std::string::npos);
+  const auto sa_state_end = state.find("    }\n", inbound);
+  BOOST_TEST(state.find("    highest-sequence 0;\n", inbound) == sa_state_end + 6);
+  const auto outbound = state.find("  outbound-sa {\n    route ");
+  BOOST_REQUIRE(outbound != std::string::npos);
+  BOOST_TEST(outbound > state.rfind("  inbound-sa {"));
+  BOOST_TEST(state.find("    packets 0;\n", outbound) != std::string::npos);
+  // The configuration's static SAs have no negotiated lifetime.
+  BOOST_TEST(state.find("    age ") == std::string::npos);
+}

@@ -3,6 +3,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <sodium.h>
+
 namespace strait::worker {
 
 namespace {
@@ -30,26 +32,7 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
   if (auto loaded = w->load_routes(config); !loaded) return loaded.error();
 
   if (config.data_plane) {
-    std::unordered_map<std::string_view, std::uint32_t> index_of;
-    for (std::uint32_t i = 0; i < w->route_ids_.size(); ++i)
-      index_of[w->route_ids_[i]] = i;
-    for (const auto& sa : config.outbound_sas) {
-      if (sa.queue != queue) continue;
-      const auto route = index_of.find(sa.route);
-      if (route == index_of.end())
-        return base::Error{"outbound-sa spi " + std::to_string(sa.spi) + ": no route " + sa.route};
-      if (!w->sas_->set_outbound(route->second, parameters_of(sa)))
-        return base::Error{"outbound-sa spi " + std::to_string(sa.spi) + ": out of memory"};
-    }
-    for (const auto& sa : config.inbound_sas) {
-      if (sa.queue != queue) continue;
-      const auto route = index_of.find(sa.route);
-      if (route == index_of.end())
-        return base::Error{"inbound-sa spi " + std::to_string(sa.spi) + ": no route " + sa.route};
-      if (!w->sas_->add_inbound(route->second, parameters_of(sa)))
-        return base::Error{"inbound-sa spi " + std::to_string(sa.spi) +
-                           ": installed twice, or out of memory"};
-    }
+    if (auto installed = w->install_static_sas(config); !installed) return installed.error();
   } else {
     auto key_manager = keymanager::KeyManager::create(config, queue, *w->sas_, clock, random);
     if (!key_manager) return key_manager.error();
@@ -82,32 +65,153 @@ base::Status Worker::load_routes(const config::GatewayConfig& config) {
   return base::Ok{};
 }
 
-base::Status Worker::reconfigure(const config::GatewayConfig& config) {
-  const config::PublicInterface* public_interface = config.public_interface(queue_);
-  const char* fixed =
-      config.family != fixed_.family                            ? "the address family"
-      : config.data_plane != fixed_.data_plane                  ? "data-plane"
-      : !(config.private_interface == fixed_.private_interface) ? "private-interface"
-      : public_interface == nullptr || !(*public_interface == fixed_.public_interface)
-          ? "this queue's public-interface"
-      : config.mtu != fixed_.mtu                     ? "mtu"
-      : config.tfc != fixed_.tfc                     ? "tfc"
-      : config.protocol_port != fixed_.protocol_port ? "protocol-port"
-                                                     : nullptr;
-  if (fixed != nullptr)
-    return base::Error{std::string("changing ") + fixed + " needs a restart of the gateway"};
-  if (!key_manager_)
-    return base::Error{"a data-plane gateway's SAs are static: restart it to change them"};
-  // Check the new routes before touching anything.
-  for (const auto& route : config.routes) {
-    const base::Status ok = config.family == net::Family::kIpv4
-                                ? route::Lpm4{}.insert(route.net, 0)
-                                : route::Lpm6{}.insert(route.net, 0);
-    if (!ok) return base::Error{"route " + route.id + ": " + ok.error().message};
+namespace {
+
+bool same_sa(const config::SecurityAssociation& a, const config::SecurityAssociation& b) {
+  return a.route == b.route && a.spi == b.spi && a.queue == b.queue &&
+         sodium_memcmp(a.key.data(), b.key.data(), a.key.size()) == 0 &&
+         sodium_memcmp(a.salt.data(), b.salt.data(), a.salt.size()) == 0;
+}
+
+bool contains_same(const std::vector<config::SecurityAssociation>& sas,
+                   const config::SecurityAssociation& sa) {
+  for (const auto& s : sas)
+    if (same_sa(s, sa)) return true;
+  return false;
+}
+
+std::string describe(const config::Interface& a, const config::Interface& b) {
+  if (a.ifname != b.ifname) return "ifname";
+  if (a.pci != b.pci) return "pci";
+  if (!(a.ip == b.ip)) return "ip";
+  if (!(a.mac == b.mac)) return "mac";
+  return {};
+}
+
+}  // namespace
+
+// This queue's static SAs as `config` lists them, installed over what is
+// there: unchanged ones stay (sequence numbers, replay windows), the others
+// are replaced or removed. route_ids_ and the SA database's routes are
+// already those of `config`.
+base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
+  std::unordered_map<std::string_view, std::uint32_t> index_of;
+  for (std::uint32_t i = 0; i < route_ids_.size(); ++i)
+    index_of[route_ids_[i]] = i;
+  std::vector<config::SecurityAssociation> outbound, inbound;
+  for (const auto& sa : config.outbound_sas)
+    if (sa.queue == queue_ && index_of.contains(sa.route)) outbound.push_back(sa);
+  for (const auto& sa : config.inbound_sas)
+    if (sa.queue == queue_ && index_of.contains(sa.route)) inbound.push_back(sa);
+  base::Status status = base::Ok{};
+  for (const auto& old : installed_inbound_)
+    if (!contains_same(inbound, old)) sas_->remove_inbound(old.spi);
+  for (const auto& sa : inbound) {
+    if (contains_same(installed_inbound_, sa)) continue;
+    if (!sas_->add_inbound(index_of[sa.route], parameters_of(sa)))
+      status = base::Error{"inbound-sa spi " + std::to_string(sa.spi) +
+                           ": installed twice, or out of memory"};
   }
-  const std::vector<std::uint32_t> new_index = key_manager_->route_mapping(config);
-  key_manager_->reconfigure(config, new_index);
-  return load_routes(config);
+  for (std::uint32_t r = 0; r < route_ids_.size(); ++r) {
+    const config::SecurityAssociation* wanted = nullptr;
+    for (const auto& sa : outbound)
+      if (sa.route == route_ids_[r]) wanted = &sa;
+    if (wanted == nullptr) {
+      sas_->remove_outbound(r);
+      continue;
+    }
+    if (contains_same(installed_outbound_, *wanted) && sas_->outbound(r) != nullptr) continue;
+    if (!sas_->set_outbound(r, parameters_of(*wanted)))
+      status = base::Error{"outbound-sa spi " + std::to_string(wanted->spi) + ": out of memory"};
+  }
+  installed_outbound_ = std::move(outbound);
+  installed_inbound_ = std::move(inbound);
+  return status;
+}
+
+base::Result<Worker::Reconfiguration> Worker::prepare_reconfigure(
+    const config::GatewayConfig& config) const {
+  const config::PublicInterface* public_interface = config.public_interface(queue_);
+  std::string fixed;
+  if (config.family != fixed_.family) {
+    fixed = "the address family";
+  } else if (config.data_plane != fixed_.data_plane) {
+    fixed = "data-plane";
+  } else if (config.protocol_port != fixed_.protocol_port) {
+    fixed = "protocol-port";
+  } else if (auto what = describe(config.private_interface, fixed_.private_interface);
+             !what.empty()) {
+    fixed = "private-interface " + what;
+  } else if (public_interface == nullptr) {
+    fixed = "removing the public-interface of queue " + std::to_string(queue_);
+  } else if (auto changed = describe(*public_interface, fixed_.public_interface);
+             !changed.empty() ||
+             public_interface->device_queue != fixed_.public_interface.device_queue ||
+             public_interface->nat_ip != fixed_.public_interface.nat_ip) {
+    fixed =
+        "public-interface (queue " + std::to_string(queue_) + ") " +
+        (!changed.empty()                                                         ? changed
+         : public_interface->device_queue != fixed_.public_interface.device_queue ? "device-queue"
+                                                                                  : "nat-ip");
+  }
+  if (!fixed.empty()) {
+    if (fixed.starts_with("removing"))
+      return base::Error{fixed + " needs a restart of the gateway"};
+    return base::Error{"changing " + fixed + " needs a restart of the gateway"};
+  }
+  Reconfiguration prepared;
+  for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
+    const config::Route& route = config.routes[i];
+    const base::Status inserted = config.family == net::Family::kIpv4
+                                      ? prepared.lpm4.insert(route.net, i)
+                                      : prepared.lpm6.insert(route.net, i);
+    if (!inserted) return base::Error{"route " + route.id + ": " + inserted.error().message};
+    prepared.route_ids.push_back(route.id);
+  }
+  prepared.lpm4.shrink_to_fit();
+  prepared.lpm6.shrink_to_fit();
+  if (key_manager_) {
+    prepared.new_index = key_manager_->route_mapping(config);
+  } else {
+    std::unordered_map<std::string_view, std::uint32_t> new_index_of;
+    for (std::uint32_t i = 0; i < config.routes.size(); ++i)
+      new_index_of[config.routes[i].id] = i;
+    for (const auto& id : route_ids_) {
+      const auto found = new_index_of.find(id);
+      prepared.new_index.push_back(found == new_index_of.end() ? tunnel::SaDatabase::kRemoved
+                                                               : found->second);
+    }
+  }
+  return prepared;
+}
+
+void Worker::commit_reconfigure(const config::GatewayConfig& config, Reconfiguration&& prepared) {
+  const config::PublicInterface& public_interface = *config.public_interface(queue_);
+  if (key_manager_) {
+    key_manager_->reconfigure(config, prepared.new_index);
+  } else {
+    sas_->remap_routes(prepared.new_index, config.routes.size());
+  }
+  lpm4_ = std::move(prepared.lpm4);
+  lpm6_ = std::move(prepared.lpm6);
+  route_ids_ = std::move(prepared.route_ids);
+  for (std::uint32_t i = 0; i < config.routes.size(); ++i)
+    sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
+  if (!key_manager_) (void)install_static_sas(config);  // fails only for want of locked memory
+  private_router_.set_mtu(config.mtu);
+  encapsulator_.set_mtu(config.mtu, config.tfc);
+  private_next_hop_.change_next_hop(config.private_interface.nexthop_ip,
+                                    config.private_interface.nexthop_mac);
+  public_next_hop_.change_next_hop(public_interface.nexthop_ip, public_interface.nexthop_mac);
+  fixed_.private_interface = config.private_interface;
+  fixed_.public_interface = public_interface;
+}
+
+base::Status Worker::reconfigure(const config::GatewayConfig& config) {
+  auto prepared = prepare_reconfigure(config);
+  if (!prepared) return prepared.error();
+  commit_reconfigure(config, std::move(prepared).value());
+  return base::Ok{};
 }
 
 state::KeyManagerCounters Worker::key_manager_counters() const noexcept {
@@ -128,8 +232,8 @@ Worker::Worker(const config::GatewayConfig& config, const config::PublicInterfac
       engine_(std::move(engine)),
       sas_(std::make_unique<tunnel::SaDatabase>(*engine_)),
       control_(config.data_plane ? nullptr : std::make_unique<io::SpscRing>(kControlQueueSize)),
-      fixed_{config.family, config.private_interface, public_interface, config.mtu,
-             config.tfc,    config.protocol_port,     config.data_plane},
+      fixed_{config.family, config.private_interface, public_interface, config.protocol_port,
+             config.data_plane},
       private_next_hop_({config.private_interface.ip, config.private_interface.mac,
                          config.private_interface.nexthop_ip, config.private_interface.nexthop_mac,
                          private_neighbor},

@@ -61,14 +61,32 @@ class Worker {
       io::Port& public_port, const base::Clock& clock, base::Random& random,
       nexthop::SharedNeighbor* private_neighbor = nullptr);
 
-  // Applies a new configuration to this queue between two polls (call it
-  // from the worker's thread). Routes may be added, removed or changed: a
-  // route that keeps its pre-shared key and route SPI keeps its SAs, and
-  // traffic on it goes on without loss; changing either, or removing the
-  // route, destroys them (PROTOCOL.md 2.4). negotiation-ttl and sa-ttl may
-  // change. Anything else (address family, interfaces, mtu, tfc,
-  // protocol-port, data-plane) is refused with an error naming it, and then
-  // nothing changes; so is a data-plane gateway's reconfiguration.
+  // Reconfiguration in two steps, so a change to several workers is all or
+  // nothing: prepare_reconfigure() checks a new configuration against this
+  // queue and builds what it needs aside (it changes nothing, and may fail
+  // with an error naming what cannot change); commit_reconfigure() then
+  // applies it and cannot fail. Call both from the worker's thread, or
+  // while it is paused, between two polls, with the same configuration.
+  //
+  // What changes live: routes (added, removed, changed: a route that keeps
+  // its pre-shared key and route SPI keeps its SAs, and traffic on it goes
+  // on without loss; changing either, or removing the route, destroys them,
+  // PROTOCOL.md 2.4), route gateways, negotiation-ttl, sa-ttl, mtu, tfc,
+  // the next hops (nexthop-ip, nexthop-mac) of both interfaces, and, on a
+  // data-plane gateway, outbound-sa / inbound-sa (an SA whose spi, key,
+  // salt and route stay keeps its sequence number and replay window).
+  // Refused, needing a restart: the address family, data-plane,
+  // protocol-port, the interfaces' ifname, pci, ip, mac, queue,
+  // device-queue and nat-ip.
+  struct Reconfiguration {
+    route::Lpm4 lpm4;
+    route::Lpm6 lpm6;
+    std::vector<std::string> route_ids;
+    std::vector<std::uint32_t> new_index;  // old route i -> new index (SaDatabase::kRemoved)
+  };
+  base::Result<Reconfiguration> prepare_reconfigure(const config::GatewayConfig& config) const;
+  void commit_reconfigure(const config::GatewayConfig& config, Reconfiguration&& prepared);
+  // Both steps at once.
   base::Status reconfigure(const config::GatewayConfig& config);
 
   // One round: receive a burst on each port, run every stage, transmit.
@@ -91,6 +109,7 @@ class Worker {
   // added to rxerrors.
   state::KeyManagerCounters key_manager_counters() const noexcept;
   const std::vector<std::string>& route_ids() const noexcept { return route_ids_; }
+  const base::Clock& clock() const noexcept { return clock_; }
 
   // Run-time state, for reporting.
   const io::Port& private_port() const noexcept { return private_port_; }
@@ -121,6 +140,7 @@ class Worker {
          io::Port& private_port, io::Port& public_port, const base::Clock& clock,
          std::unique_ptr<esp::Engine> engine, nexthop::SharedNeighbor* private_neighbor);
   base::Status load_routes(const config::GatewayConfig& config);
+  base::Status install_static_sas(const config::GatewayConfig& config);
 
   std::uint16_t queue_;
   net::Family family_;
@@ -132,16 +152,19 @@ class Worker {
   std::unique_ptr<io::SpscRing> control_;
   std::unique_ptr<keymanager::KeyManager> key_manager_;
   // What reconfigure() cannot change (no secrets: pre-shared keys live
-  // only in the key manager's locked memory).
+  // only in the key manager's locked memory), and the live settings it
+  // compares against.
   struct FixedSettings {
     net::Family family;
     config::Interface private_interface;
     config::PublicInterface public_interface;
-    std::uint16_t mtu;
-    bool tfc;
     std::uint16_t protocol_port;
     bool data_plane;
   } fixed_;
+  // Data-plane mode: this queue's static SAs as installed (wiped when
+  // replaced), to keep those a new configuration leaves unchanged.
+  std::vector<config::SecurityAssociation> installed_outbound_;
+  std::vector<config::SecurityAssociation> installed_inbound_;
   std::vector<std::string> route_ids_;
   route::Lpm4 lpm4_;
   route::Lpm6 lpm6_;

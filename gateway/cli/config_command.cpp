@@ -1,0 +1,179 @@
+#include "cli/config_command.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "control/client.hpp"
+#include "control/path.hpp"
+#include "control/protocol.hpp"
+#include "control/server.hpp"
+#include "daemon/instance_directory.hpp"
+
+namespace strait::cli {
+
+namespace {
+
+constexpr const char* kConfigUsage =
+    "usage: strait config get|set|add|remove NAME PATH [--json] [--secrets]\n"
+    "       strait config get-state NAME PATH [--json] [--queue N]\n"
+    "  Reads or changes the configuration of the running gateway NAME (see\n"
+    "  `strait ps`) over its control socket, /run/strait/NAME.sock (root only).\n"
+    "  PATH: /  /mtu  /private-interface4  /route4  /route4[id=tokyo]\n"
+    "        /route4[id=tokyo]/gateway[queue=2]/ip  /outbound-sa[spi=1001][queue=1]\n"
+    "  get        prints the subtree (a leaf's value, a container's statements)\n"
+    "  set        replaces it with standard input: strait config set paris / < vita-paris.conf,\n"
+    "             echo 1400 | strait config set paris /mtu\n"
+    "  add        appends list entries read from standard input:\n"
+    "             strait config add paris /route4 < osaka-route.conf\n"
+    "  remove     removes an entry, container or leaf\n"
+    "  get-state  prints gateway-state (every queue summed; --queue N: one queue)\n"
+    "  A change is validated whole and applied to every queue, or rejected with\n"
+    "  nothing changed.\n"
+    "  --json     JSON instead of the configuration syntax\n"
+    "  --secrets  show preshared-key, key and salt (hidden as \"(secret)\" otherwise)\n"
+    "  --queue N  get-state of queue N alone\n";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "strait config: %s\n%s", message.c_str(), kConfigUsage);
+  return 2;
+}
+
+std::string read_stdin() {
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+int config_command(int argc, char** argv) {
+  std::vector<std::string_view> positional;
+  control::Request request;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kConfigUsage, stdout);
+      return 0;
+    } else if (arg == "--json") {
+      request.json = true;
+    } else if (arg == "--secrets") {
+      request.secrets = true;
+    } else if (arg == "--queue") {
+      if (i + 1 >= argc) return usage_error("--queue needs a queue number");
+      const std::string v = argv[++i];
+      char* end = nullptr;
+      const long q = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || q < 1 || q > 65535)
+        return usage_error("--queue takes a queue number, 1..65535");
+      request.queue = static_cast<std::uint16_t>(q);
+    } else if (arg.starts_with("--")) {
+      return usage_error("unknown option '" + std::string(arg) + "'");
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() != 3) return usage_error("expected a verb, an instance NAME and a PATH");
+  const auto verb = control::parse_verb(positional[0]);
+  if (!verb) return usage_error("unknown verb '" + std::string(positional[0]) + "'");
+  request.verb = *verb;
+  const std::string name(positional[1]);
+  if (auto checked = daemon::check_instance_name(name); !checked)
+    return usage_error(checked.error().message);
+  request.path = std::string(positional[2]);
+  if (auto path = control::parse_path(request.path); !path) {
+    std::fprintf(stderr, "strait config: %s: %s\n", request.path.c_str(),
+                 path.error().message.c_str());
+    return 1;
+  }
+  if (request.queue && request.verb != control::Verb::kGetState)
+    return usage_error("--queue goes with get-state");
+  if (request.verb == control::Verb::kSet || request.verb == control::Verb::kAdd) {
+    request.body = read_stdin();
+    if (request.body.size() > control::kMaxBody)
+      return usage_error("standard input is larger than " + std::to_string(control::kMaxBody) +
+                         " bytes");
+  }
+  auto response = control::call(control::socket_path(daemon::run_root(), name), name, request);
+  if (!response) {
+    std::fprintf(stderr, "strait config: %s\n", response.error().message.c_str());
+    return 1;
+  }
+  if (!response->ok) {
+    std::fprintf(stderr, "strait config: %s\n", response->body.c_str());
+    return 1;
+  }
+  std::fwrite(response->body.data(), 1, response->body.size(), stdout);
+  return 0;
+}
+
+int ps_command(int argc, char** argv) {
+  if (argc > 0) {
+    const std::string_view arg = argv[0];
+    if (arg != "--help" && arg != "-h") {
+      std::fprintf(stderr, "strait ps: unknown argument '%s'\nusage: strait ps\n", argv[0]);
+      return 2;
+    }
+    std::puts(
+        "usage: strait ps\n"
+        "  Lists the gateways under /run/strait ($STRAIT_RUN_DIR): name, pid, whether\n"
+        "  it runs, and its control socket.");
+    return 0;
+  }
+  const std::string root = daemon::run_root();
+  DIR* directory = opendir(root.c_str());
+  if (directory == nullptr) {
+    if (errno == ENOENT) return 0;  // nothing ever ran
+    std::fprintf(stderr, "strait ps: %s: %s\n", root.c_str(), std::strerror(errno));
+    return 1;
+  }
+  std::vector<std::string> names;
+  while (const dirent* entry = readdir(directory)) {
+    const std::string name = entry->d_name;
+    if (!daemon::check_instance_name(name)) continue;
+    struct stat info {};
+    if (stat((root + "/" + name + "/pid").c_str(), &info) == 0) names.push_back(name);
+  }
+  closedir(directory);
+  std::sort(names.begin(), names.end());
+  std::printf("%-20s %-8s %-8s %s\n", "NAME", "PID", "STATE", "CONTROL SOCKET");
+  for (const auto& name : names) {
+    const std::string pid_path = root + "/" + name + "/pid";
+    long pid = 0;
+    bool locked = false;
+    const int fd = open(pid_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      char buffer[32] = {};
+      const ssize_t n = read(fd, buffer, sizeof buffer - 1);
+      if (n > 0) pid = std::strtol(buffer, nullptr, 10);
+      // A live instance holds its pid file locked.
+      if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        locked = true;
+      } else {
+        flock(fd, LOCK_UN);
+      }
+      close(fd);
+    }
+    const bool alive =
+        locked && pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    const std::string socket = control::socket_path(root, name);
+    struct stat info {};
+    const bool has_socket = stat(socket.c_str(), &info) == 0;
+    std::printf("%-20s %-8ld %-8s %s\n", name.c_str(), pid, alive ? "running" : "stale",
+                alive && has_socket ? socket.c_str() : "-");
+  }
+  return 0;
+}
+
+}  // namespace strait::cli
