@@ -38,21 +38,26 @@ for site in paris tokyo; do
     echo "  (no state: is vita-$site running?)"
     continue
   fi
+  # Both forms: the state file (inside "gateway-state { }") and get-state's.
   echo "$state" | awk '
-    /^  [a-z0-9-]+ \{/ { section = $1 }
-    /^  inbound-sa \{/ { section = "inbound-sa" }
-    section == "private-interface" && ($1 == "rxpackets" || $1 == "txpackets" || $1 == "rxdrop") ||
-    section == "public-interface" && ($1 == "rxpackets" || $1 == "txpackets" || $1 == "rxdrop") ||
-    section == "key-manager" && ($1 == "keypairs-negotiated" || $1 == "negotiations-initiated" ||
-      $1 == "negotiations-expired" || $1 == "authentication-errors" || $1 == "outbound-sa-updated" ||
-      $1 == "inbound-sa-expired") ||
-    section == "private-router" && ($1 == "mtu-errors" || $1 == "route-errors") {
-      gsub(";", "", $2); line[section] = line[section] " " $1 "=" $2
+    $1 == "gateway-state" && $2 == "{" { next }
+    $NF == "{" { if (depth == 0) { section = $1; if (section == "inbound-sa") sa = "" } depth++; next }
+    $1 == "}" {
+      depth--
+      if (depth == 0 && section == "inbound-sa") sas = sas "\n    " sa
+      next
     }
-    section == "inbound-sa" && $1 == "spi" { gsub(";", "", $2); spi = $2 }
-    section == "inbound-sa" && $1 == "queue" { gsub(";", "", $2); queue = $2 }
-    section == "inbound-sa" && $1 == "route" { gsub(";", "", $2); sas = sas sprintf("\n    queue %s route %s spi %s", queue, $2, spi) }
-    section == "inbound-sa" && $1 == "decrypt-errors" { gsub(";", "", $2); sas = sas " decrypt-errors " $2 }
+    { key = $1; value = $2; gsub(";", "", value) }
+    section == "inbound-sa" && (key == "queue" || key == "route" || key == "spi" ||
+      key == "decrypt-errors" || key == "age" || key == "expires-in") { sa = sa key " " value " " }
+    depth == 1 && (section == "private-interface" || section == "public-interface") &&
+      (key == "rxpackets" || key == "txpackets" || key == "rxdrop" || key == "txdrop") ||
+    depth == 1 && section == "key-manager" && (key == "keypairs-negotiated" ||
+      key == "negotiations-initiated" || key == "negotiations-expired" ||
+      key == "authentication-errors" || key == "outbound-sa-updated" || key == "inbound-sa-expired") ||
+    depth == 1 && section == "private-router" && (key == "mtu-errors" || key == "route-errors") {
+      line[section] = line[section] " " key "=" value
+    }
     END {
       split("private-interface public-interface private-router key-manager", order, " ")
       for (i = 1; i <= 4; i++) if (order[i] in line) printf "  %-18s%s\n", order[i], line[order[i]]
