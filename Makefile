@@ -1,10 +1,14 @@
-# Strait's front door. `make test` on a fresh Debian 12 machine (as root)
-# installs what is missing, builds and runs every test.
+# Strait's front door. On a fresh Debian 12 machine (as root):
+#   make lab-up   installs what is missing, builds, and brings up the
+#                 paris/tokyo lab (gateways, internet, Kubernetes nodes) in
+#                 network namespaces; lab-verify, lab-status, lab-down
+#   make test     installs what is missing, builds and runs every test
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit tsan bench bench-e2e format format-check clean
+.PHONY: all build deps test unit tsan bench bench-e2e lab-up lab-down lab-verify lab-status format \
+	format-check clean
 
 all: build
 
@@ -43,6 +47,21 @@ bench: build
 bench-e2e: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS) strait
 	netns-lab/bench-e2e.sh $(BUILD)/strait
+
+# The two-region lab (netns-lab/README.md). LAB_BACKEND=xdp|af-packet,
+# LAB_WAN=paris-tokyo|lan|lossy, LAB_PREFIX (namespace name prefix).
+lab-up: deps
+	$(MAKE) build
+	STRAIT=$(abspath $(BUILD))/strait netns-lab/lab-up.sh
+
+lab-down:
+	netns-lab/lab-down.sh
+
+lab-verify:
+	STRAIT=$(abspath $(BUILD))/strait netns-lab/lab-verify.sh $(CHECKS)
+
+lab-status:
+	STRAIT=$(abspath $(BUILD))/strait netns-lab/lab-status.sh
 
 format:
 	git ls-files "*.cpp" "*.hpp" | xargs clang-format -i

@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# The paris/tokyo lab of `make lab-up` (sourced by netns-lab/lab-*.sh):
+# names, addresses and the small helpers the lab scripts share.
+#
+#   pod-paris-1 -- kube-node-paris -- vita-paris ==internet== vita-tokyo -- kube-node-tokyo -- pod-tokyo-1
+#
+# Every namespace name is prefixed with "$LAB_PREFIX-" when LAB_PREFIX is
+# set (the CTest lab tests build their own copy that way); the run
+# directory follows the prefix too (LAB_RUN_DIR overrides it).
+
+LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB_SOURCE_DIR=$(cd "$LAB_HERE/.." && pwd)
+LAB_PREFIX=${LAB_PREFIX:-}
+LAB_RUN_DIR=${LAB_RUN_DIR:-/run/strait-lab${LAB_PREFIX:+-$LAB_PREFIX}}
+LAB_BACKEND=${LAB_BACKEND:-xdp}
+LAB_WAN=${LAB_WAN:-paris-tokyo}
+STRAIT=${STRAIT:-$LAB_SOURCE_DIR/build/strait}
+PYTHON=/usr/bin/python3
+export STRAIT_RUN_DIR=$LAB_RUN_DIR/strait
+
+LAB_SITES="paris tokyo"
+# Roles, in build order; pods last.
+LAB_ROLES="kube-node-paris vita-paris internet vita-tokyo kube-node-tokyo pod-paris-1 pod-tokyo-1"
+
+lab_ns() { echo "${LAB_PREFIX:+$LAB_PREFIX-}$1"; }  # lab_ns ROLE
+lab_other() { [ "$1" = paris ] && echo tokyo || echo paris; }
+
+# Addresses, by site (paris | tokyo).
+lab_vpc() { [ "$1" = paris ] && echo 172.31.0.0/16 || echo 172.32.0.0/16; }
+lab_node_ip() { [ "$1" = paris ] && echo 172.31.1.20 || echo 172.32.1.20; }
+lab_gw_private_ip() { [ "$1" = paris ] && echo 172.31.1.10 || echo 172.32.1.10; }
+lab_gw_public_net() { [ "$1" = paris ] && echo 198.51.100 || echo 203.0.113; }
+lab_gw_public_ip() { echo "$(lab_gw_public_net "$1").$((9 + $2))"; }  # SITE QUEUE
+lab_router_ip() { echo "$(lab_gw_public_net "$1").1"; }
+lab_pod_net() { [ "$1" = paris ] && echo 10.244.1 || echo 10.244.2; }
+lab_pod_ip() { echo "$(lab_pod_net "$1").2"; }
+lab_vtep_mac() { [ "$1" = paris ] && echo 0e:5e:00:00:01:00 || echo 0e:5e:00:00:02:00; }
+# The route MTU of the seed (`ip route add ... mtu 1440`) and the overlay's:
+# VXLAN adds 50 bytes (outer IPv4 20, UDP 8, VXLAN 8, inner Ethernet 14).
+LAB_TUNNEL_MTU=1440
+LAB_OVERLAY_MTU=$((LAB_TUNNEL_MTU - 50))
+LAB_VXLAN_PORT=8472
+
+# The gateway's interface MACs, from its configuration file (the lab gives
+# the veths the same addresses).
+lab_conf_mac() {  # lab_conf_mac SITE IFNAME
+  awk -v ifname="$2" '/ifname/ { gsub(";", "", $2); found = ($2 == ifname) }
+    found && $1 == "mac" { gsub(";", "", $2); print $2; exit }' "$LAB_HERE/vita-$1.conf"
+}
+
+lab_kube_dir() { echo "$LAB_RUN_DIR/kube"; }
+lab_kubeconfig() { echo "$LAB_RUN_DIR/kube/cluster-admin.kubeconfig"; }
+# lab_kubectl ARGS...: the real kubectl, on kube-node-paris like the seed.
+lab_kubectl() {
+  KUBECONFIG=$(lab_kubeconfig) ip netns exec "$(lab_ns kube-node-paris)" \
+    timeout 20 kubectl --request-timeout=10s "$@"
+}
+
+lab_ns_exists() { ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qx "$1"; }
+
+# lab_any_ns: true when any lab namespace of this prefix exists.
+lab_any_ns() {
+  local role
+  for role in $LAB_ROLES; do lab_ns_exists "$(lab_ns "$role")" && return 0; done
+  return 1
+}
+
+# lab_start NAME NS COMMAND...: runs COMMAND in namespace NS in the
+# background, detached from the caller (its own session, stdin from
+# /dev/null), log in $LAB_RUN_DIR/logs/NAME.log, pid in
+# $LAB_RUN_DIR/pids/NAME.pid.
+lab_start() {
+  local name=$1 ns=$2
+  shift 2
+  mkdir -p "$LAB_RUN_DIR/logs" "$LAB_RUN_DIR/pids"
+  # ip netns exec execs COMMAND, so the pid written is COMMAND's.
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$LAB_RUN_DIR/pids/$name.pid" \
+    ip netns exec "$ns" "$@" </dev/null >>"$LAB_RUN_DIR/logs/$name.log" 2>&1 &
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [ -s "$LAB_RUN_DIR/pids/$name.pid" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+lab_pid() { cat "$LAB_RUN_DIR/pids/$1.pid" 2>/dev/null; }
+lab_running() { local pid; pid=$(lab_pid "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+# lab_stop NAME: SIGTERM, up to 10 s, then SIGKILL.
+lab_stop() {
+  local name=$1 pid i
+  pid=$(lab_pid "$name") || return 0
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$LAB_RUN_DIR/pids/$name.pid"
+  return 0
+}
+
+lab_log_tail() {  # lab_log_tail NAME: the last lines of a process's log
+  [ -f "$LAB_RUN_DIR/logs/$1.log" ] && tail -n 15 "$LAB_RUN_DIR/logs/$1.log" | sed 's/^/    | /'
+  return 0
+}
+
+# lab_gateway_start SITE [CONFIG]: `strait run --name vita-SITE` in its
+# namespace on the lab backend; waits (15 s at most) for its first
+# gateway-state.
+lab_gateway_start() {
+  local site=$1 conf=${2:-$LAB_HERE/vita-$1.conf} name="vita-$1" i
+  rm -f "$STRAIT_RUN_DIR/$name/gateway-state"
+  lab_start "$name" "$(lab_ns "$name")" "$STRAIT" run --name "$name" "--$LAB_BACKEND" \
+    --config "$conf" || return 1
+  for ((i = 0; i < 150; i++)); do
+    [ -s "$STRAIT_RUN_DIR/$name/gateway-state" ] && return 0
+    lab_running "$name" || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# lab_gateway_state_file SITE: the gateway-state file `strait run` rewrites
+# every 2 s (what the lab scripts check).
+lab_gateway_state_file() { cat "$STRAIT_RUN_DIR/vita-$1/gateway-state" 2>/dev/null; }
+
+# lab_gateway_state SITE: the gateway's run-time state as an operator asks
+# for it, `strait config get-state vita-SITE /gateway-state` (over the
+# gateway's control socket), or its gateway-state file when this strait
+# has no `config` command. LAB_STATE_SOURCE says which one answered.
+lab_gateway_state() {
+  local name="vita-$1" state
+  if state=$(timeout 10 "$STRAIT" config get-state "$name" /gateway-state 2>/dev/null) &&
+    [ -n "$state" ]; then
+    LAB_STATE_SOURCE="strait config get-state $name /gateway-state"
+  else
+    state=$(lab_gateway_state_file "$1")
+    LAB_STATE_SOURCE="$STRAIT_RUN_DIR/$name/gateway-state"
+  fi
+  echo "$state"
+}
+
+# lab_inbound_queues SITE: the queues that hold at least one inbound SA
+# (one per line), i.e. where the key exchange completed.
+lab_inbound_queues() {
+  lab_gateway_state_file "$1" | awk '/inbound-sa \{/ { sa = 1 } sa && $1 == "queue" { gsub(";", "", $2); print $2; sa = 0 }' |
+    sort -u
+}
+
+# lab_load_settings: the backend and internet profile the lab was brought
+# up with (lab-verify and lab-status act on the lab as it is, whatever the
+# caller's environment says).
+lab_load_settings() {
+  local key value
+  [ -f "$LAB_RUN_DIR/settings" ] || return 0
+  while IFS='=' read -r key value; do
+    case $key in LAB_BACKEND) LAB_BACKEND=$value ;; LAB_WAN) LAB_WAN=$value ;; esac
+  done <"$LAB_RUN_DIR/settings"
+}
+
+lab_wan_available() { "$STRAIT" wan --help >/dev/null 2>&1; }
