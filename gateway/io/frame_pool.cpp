@@ -99,18 +99,89 @@ void FramePool::release(Packet* packet) noexcept {
   push(packet->index);
 }
 
-std::size_t FramePool::allocate_batch(Packet** out, std::size_t n) noexcept {
-  std::size_t i = 0;
-  for (; i < n; ++i) {
-    out[i] = allocate();
-    if (out[i] == nullptr) break;
+std::size_t FramePool::take_indices(std::uint32_t* out, std::size_t n) noexcept {
+  std::uint64_t pos = dequeue_.load(std::memory_order_relaxed);
+  for (;;) {
+    // The run of cells from pos that producers have published.
+    std::size_t ready = 0;
+    for (; ready < n; ++ready)
+      if (cells_[(pos + ready) & mask_].sequence.load(std::memory_order_acquire) != pos + ready + 1)
+        break;
+    if (ready == 0) {
+      const std::uint64_t seq = cells_[pos & mask_].sequence.load(std::memory_order_acquire);
+      if (static_cast<std::int64_t>(seq - (pos + 1)) < 0) return 0;  // empty
+      pos = dequeue_.load(std::memory_order_relaxed);                // another consumer was faster
+      continue;
+    }
+    // Claim the run at once; the cells stay ours until their sequence moves
+    // on a lap, so reading their indices after the claim is safe.
+    if (dequeue_.compare_exchange_weak(pos, pos + ready, std::memory_order_relaxed)) {
+      for (std::size_t i = 0; i < ready; ++i) {
+        Cell& cell = cells_[(pos + i) & mask_];
+        out[i] = cell.index;
+        cell.sequence.store(pos + i + mask_ + 1, std::memory_order_release);
+      }
+      return ready;
+    }
   }
-  return i;
+}
+
+void FramePool::return_indices(const std::uint32_t* indices, std::size_t n) noexcept {
+  std::uint64_t pos = enqueue_.load(std::memory_order_relaxed);
+  while (n != 0) {
+    std::size_t free = 0;
+    for (; free < n; ++free)
+      if (cells_[(pos + free) & mask_].sequence.load(std::memory_order_acquire) != pos + free)
+        break;
+    if (free == 0) {
+      // As in push(): a consumer a lap behind has not published its cell
+      // yet, or another producer was faster. Reload and retry.
+      pos = enqueue_.load(std::memory_order_relaxed);
+      continue;
+    }
+    if (enqueue_.compare_exchange_weak(pos, pos + free, std::memory_order_relaxed)) {
+      for (std::size_t i = 0; i < free; ++i) {
+        Cell& cell = cells_[(pos + i) & mask_];
+        cell.index = indices[i];
+        cell.sequence.store(pos + i + 1, std::memory_order_release);
+      }
+      indices += free;
+      n -= free;
+      pos = enqueue_.load(std::memory_order_relaxed);
+    }
+  }
+}
+
+std::size_t FramePool::allocate_batch(Packet** out, std::size_t n) noexcept {
+  constexpr std::size_t kChunk = 64;
+  std::size_t done = 0;
+  while (done < n) {
+    std::uint32_t indices[kChunk];
+    const std::size_t want = n - done < kChunk ? n - done : kChunk;
+    const std::size_t got = take_indices(indices, want);
+    for (std::size_t i = 0; i < got; ++i) {
+      Packet* p = frame(indices[i]);
+      p->data = p->buffer_start() + kDefaultHeadroom;
+      p->length = 0;
+      out[done + i] = p;
+    }
+    done += got;
+    if (got < want) break;
+  }
+  return done;
 }
 
 void FramePool::release_batch(Packet* const* packets, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i)
-    push(packets[i]->index);
+  constexpr std::size_t kChunk = 64;
+  while (n != 0) {
+    std::uint32_t indices[kChunk];
+    const std::size_t k = n < kChunk ? n : kChunk;
+    for (std::size_t i = 0; i < k; ++i)
+      indices[i] = packets[i]->index;
+    return_indices(indices, k);
+    packets += k;
+    n -= k;
+  }
 }
 
 std::size_t FramePool::available() const noexcept {

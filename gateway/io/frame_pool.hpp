@@ -29,6 +29,14 @@ class FramePool {
   void release(Packet* packet) noexcept;
   std::size_t allocate_batch(Packet** out, std::size_t n) noexcept;
   void release_batch(Packet* const* packets, std::size_t n) noexcept;
+  // Up to n free frames by index, taken with one atomic step per run of
+  // ready cells and without touching the frames themselves (for rings that
+  // name frames by offset, as AF_XDP's fill ring does: the frames' cache
+  // lines stay cold until the kernel writes them). A frame taken this way
+  // has stale data / length until its backend sets them.
+  std::size_t take_indices(std::uint32_t* out, std::size_t n) noexcept;
+  // Gives back frames by index (what take_indices or allocate gave).
+  void return_indices(const std::uint32_t* indices, std::size_t n) noexcept;
 
   std::size_t frame_size() const noexcept { return frame_size_; }
   std::size_t count() const noexcept { return count_; }

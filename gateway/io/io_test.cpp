@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE io
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -72,6 +74,70 @@ BOOST_AUTO_TEST_CASE(pool_survives_two_threads) {
   churn();
   t.join();
   BOOST_TEST(pool->available() == 256u);
+}
+
+BOOST_AUTO_TEST_CASE(pool_bulk_indices_hand_out_each_frame_once) {
+  auto pool = make_pool(16);
+  std::uint32_t first[10], second[10];
+  BOOST_TEST(pool->take_indices(first, 10) == 10u);
+  BOOST_TEST(pool->take_indices(second, 10) == 6u);  // only 6 left
+  BOOST_TEST(pool->take_indices(second + 6, 4) == 0u);
+  std::vector<bool> seen(16, false);
+  for (std::uint32_t i : first)
+    seen.at(i) = true;
+  for (std::size_t i = 0; i < 6; ++i) {
+    BOOST_TEST(!seen.at(second[i]));
+    seen.at(second[i]) = true;
+  }
+  BOOST_TEST(std::count(seen.begin(), seen.end(), true) == 16);
+  pool->return_indices(first, 10);
+  pool->return_indices(second, 6);
+  BOOST_TEST(pool->available() == 16u);
+  // What comes back is handed out again, as frames too.
+  std::vector<Packet*> all(16);
+  BOOST_TEST(pool->allocate_batch(all.data(), 16) == 16u);
+  BOOST_TEST(pool->available() == 0u);
+  pool->release_batch(all.data(), 16);
+  BOOST_TEST(pool->available() == 16u);
+}
+
+// Bulk and single operations on two threads at once: no frame is lost or
+// handed out twice (each thread marks what it holds).
+BOOST_AUTO_TEST_CASE(pool_bulk_and_single_survive_two_threads) {
+  auto pool = make_pool(128);
+  std::vector<std::atomic<int>> holders(128);
+  std::atomic<int> doubles{0};
+  auto hold = [&](std::uint32_t i) {
+    if (holders[i].fetch_add(1) != 0) doubles.fetch_add(1);
+  };
+  auto drop = [&](std::uint32_t i) { holders[i].fetch_sub(1); };
+  auto bulk = [&] {
+    std::uint32_t got[48];
+    for (int round = 0; round < 50000; ++round) {
+      const std::size_t n = pool->take_indices(got, 1 + round % 48);
+      for (std::size_t i = 0; i < n; ++i)
+        hold(got[i]);
+      for (std::size_t i = 0; i < n; ++i)
+        drop(got[i]);
+      pool->return_indices(got, n);
+    }
+  };
+  auto single = [&] {
+    for (int round = 0; round < 200000; ++round) {
+      Packet* p = pool->allocate();
+      if (p == nullptr) continue;
+      hold(p->index);
+      drop(p->index);
+      pool->release(p);
+    }
+  };
+  std::thread t(single);
+  bulk();
+  t.join();
+  BOOST_TEST(doubles.load() == 0);
+  BOOST_TEST(pool->available() == 128u);
+  std::vector<Packet*> all(128);
+  BOOST_TEST(pool->allocate_batch(all.data(), 128) == 128u);
 }
 
 BOOST_AUTO_TEST_CASE(wire_moves_packets_without_copying_and_counts) {

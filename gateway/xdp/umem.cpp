@@ -68,14 +68,16 @@ std::size_t Umem::refill(xsk_ring_prod& fill) noexcept {
   for (;;) {
     const std::uint32_t room = xsk_prod_nb_free(&fill, kBatch);
     if (room == 0) break;
-    io::Packet* frames[kBatch];
+    // By index: the frames stay untouched until the kernel fills them.
+    std::uint32_t frames[kBatch];
     const auto n =
-        static_cast<std::uint32_t>(pool_.allocate_batch(frames, room < kBatch ? room : kBatch));
+        static_cast<std::uint32_t>(pool_.take_indices(frames, room < kBatch ? room : kBatch));
     if (n == 0) break;
     std::uint32_t index = 0;
     xsk_ring_prod__reserve(&fill, n, &index);  // room checked above
     for (std::uint32_t i = 0; i < n; ++i)
-      *xsk_ring_prod__fill_addr(&fill, index + i) = frames[i]->address;
+      *xsk_ring_prod__fill_addr(&fill, index + i) = static_cast<std::uint64_t>(frames[i])
+                                                    << frame_shift_;
     xsk_ring_prod__submit(&fill, n);
     total += n;
     if (n < kBatch) break;
@@ -90,10 +92,14 @@ std::size_t Umem::complete(xsk_ring_cons& completion) noexcept {
     std::uint32_t index = 0;
     const std::uint32_t n = xsk_ring_cons__peek(&completion, kBatch, &index);
     if (n == 0) break;
+    // Back by index, computed from the offset: no need to read the frames.
+    std::uint32_t frames[kBatch];
+    std::uint32_t valid = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
-      io::Packet* p = packet_at(*xsk_ring_cons__comp_addr(&completion, index + i));
-      if (p != nullptr) pool_.release(p);
+      const std::uint64_t frame = *xsk_ring_cons__comp_addr(&completion, index + i) >> frame_shift_;
+      if (frame < pool_.count()) frames[valid++] = static_cast<std::uint32_t>(frame);
     }
+    pool_.return_indices(frames, valid);
     xsk_ring_cons__release(&completion, n);
     total += n;
     if (n < kBatch) break;
