@@ -43,7 +43,7 @@ bench: build
 	$(BUILD)/strait bench
 
 # iperf3 through two strait gateways, wireguard-go and plain forwarding in
-# network namespaces (root; BACKEND=af-packet|xdp, MODE, SECONDS_RUN).
+# network namespaces (root; BACKEND=xdp|af-packet, MODE, SECONDS_RUN).
 bench-e2e: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS) strait
 	netns-lab/bench-e2e.sh $(BUILD)/strait

@@ -1,6 +1,6 @@
 #!/bin/bash
 # End-to-end throughput: iperf3 TCP from host-paris to host-tokyo through
-#   1. two strait gateways (BACKEND: af-packet (default) or xdp),
+#   1. two strait gateways (BACKEND: xdp (default) or af-packet),
 #   2. two wireguard-go gateways,
 #   3. the same gateway namespaces as plain kernel routers (no encryption),
 # in one run, on the netns lab (lib/topology.sh). Prints the three Gbit/s
@@ -8,7 +8,7 @@
 #
 #   bench-e2e.sh [STRAIT]        (default: build/strait)
 # Environment:
-#   BACKEND      af-packet | xdp                      (default af-packet)
+#   BACKEND      xdp | af-packet                      (default xdp)
 #   MODE         key-exchange | data-plane            (default key-exchange)
 #   SECONDS_RUN  iperf3 duration per measurement, s   (default 10)
 #   STRAIT_ARGS  extra `strait run` options, e.g. "--busywait"
@@ -24,7 +24,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/processes.sh"
 
 STRAIT=${1:-$HERE/../build/strait}
-BACKEND=${BACKEND:-af-packet}
+BACKEND=${BACKEND:-xdp}
 MODE=${MODE:-key-exchange}
 T=${SECONDS_RUN:-10}
 STRAIT_ARGS=${STRAIT_ARGS:-}
