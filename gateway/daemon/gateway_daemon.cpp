@@ -203,7 +203,7 @@ std::string rebuild_reason(const RunningQueue& running, const QueueBinding& bind
   if (old_public.nat_ip != public_interface.nat_ip) return "public-interface nat-ip changed";
   if (running.binding.protocol_port != binding.protocol_port) return "protocol-port changed";
   if (running.binding.private_side.device_queue != binding.private_side.device_queue)
-    return "its share of the private interface changed (queues added or removed)";
+    return "its share of the private interface changed: queues were added or removed";
   return {};
 }
 
