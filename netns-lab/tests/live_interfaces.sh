@@ -118,6 +118,16 @@ grep -q "queue 1 rebuilt (its share of the private interface changed: queues wer
 grep -q "SAs are negotiated afresh" "$TMP/paris.log" || fail "renegotiation not logged"
 lab_ping "$P" paris tokyo 20 || fail "paris -> tokyo: no ping reply after adding queue 2"
 carry "two queues added live" pub0 pub1
+# strait top over the control socket (no state file beside it): rates of
+# each queue.
+mkdir -p "$TMP/socket-only"
+ln -s "$STRAIT_RUN_DIR/${NAME[paris]}.sock" "$TMP/socket-only/${NAME[paris]}.sock"
+top=$(STRAIT_RUN_DIR=$TMP/socket-only timeout 20 "$STRAIT" top "${NAME[paris]}" --once 2>&1) ||
+  fail "strait top over the socket: $top"
+for q in all 1 2; do
+  grep -Eq "^private +$q +[0-9.]+[kMG]? " <<<"$top" || fail "strait top: no private row for queue $q: $top"
+  grep -Eq "^public +$q +[0-9.]+[kMG]? " <<<"$top" || fail "strait top: no public row for queue $q: $top"
+done
 
 # Paris's queue 2 moves to 198.51.100.12; tokyo follows.
 paris_q1_rebuilds=$(grep -c "queue 1 stopped to be rebuilt" "$TMP/paris.log")
