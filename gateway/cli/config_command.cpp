@@ -13,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,6 +114,14 @@ int config_command(int argc, char** argv) {
   if (!response->ok) {
     std::fprintf(stderr, "strait config: %s\n", response->body.c_str());
     return 1;
+  }
+  if (request.verb == control::Verb::kSet || request.verb == control::Verb::kAdd ||
+      request.verb == control::Verb::kRemove) {
+    // Applied; the body holds the warnings, if any ("warning: ..." lines).
+    std::istringstream warnings(response->body);
+    for (std::string line; std::getline(warnings, line);)
+      std::fprintf(stderr, "strait config: %s\n", line.c_str());
+    return 0;
   }
   std::fwrite(response->body.data(), 1, response->body.size(), stdout);
   return 0;

@@ -31,7 +31,10 @@ constexpr const char* kUsage =
     "  --once        print one frame as plain text (rates over one state interval)\n"
     "                and exit\n"
     "  --interval S  rates over at least S seconds (default 1)\n"
-    "  Reads /run/strait/NAME/gateway-state ($STRAIT_RUN_DIR replaces /run/strait).\n";
+    "  Asks the gateway over its control socket /run/strait/NAME.sock (get-state:\n"
+    "  every queue summed and each queue, so rates per queue too; root), or reads\n"
+    "  /run/strait/NAME/gateway-state (all queues summed) when the socket does not\n"
+    "  answer. $STRAIT_RUN_DIR replaces /run/strait.\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "strait top: %s\n%s", message.c_str(), kUsage);
@@ -169,7 +172,9 @@ int top_command(int argc, char** argv) {
   }
   if (name.empty()) return usage_error("which gateway? give its NAME (strait run --name NAME)");
   if (auto ok = daemon::check_instance_name(name); !ok) return usage_error(ok.error().message);
-  top::FileStateSource source(daemon::run_root(), name);
+  // Ask the socket about as often as the rates need a new state.
+  top::FallbackStateSource source(daemon::run_root(), name,
+                                  static_cast<base::Nanoseconds>(interval * 0.9e9));
   return print_once ? once(source, name, interval) : live(source, name, interval);
 }
 

@@ -12,6 +12,7 @@
 
 #include "base/hex.hpp"
 #include "config/load.hpp"
+#include "config/warnings.hpp"
 
 using namespace strait;
 using namespace strait::config;
@@ -728,4 +729,30 @@ BOOST_AUTO_TEST_CASE(random_bytes_and_mutations_load_or_fail_located) {
     }
   }
   BOOST_TEST(failures == 0u);
+}
+
+// ---------------------------------------------------------------- warnings
+
+BOOST_AUTO_TEST_CASE(sa_ttl_below_four_negotiation_ttls_is_warned_about_not_refused) {
+  const auto warnings = [](std::string_view leaves) {
+    auto c = load(kBase + kRoute + std::string(leaves), "t.conf");
+    if (!c.ok()) BOOST_FAIL(c.error().message);
+    return warnings_of(*c);
+  };
+  BOOST_TEST(warnings("").empty());                                 // 600 s and 5 s
+  BOOST_TEST(warnings("sa-ttl 20; negotiation-ttl 5;\n").empty());  // exactly 4 x
+  const auto below = warnings("sa-ttl 19; negotiation-ttl 5;\n");
+  BOOST_TEST_REQUIRE(below.size() == 1u);
+  BOOST_TEST(below[0].find("sa-ttl 19 is less than 4 x negotiation-ttl (5)") == 0u);
+  BOOST_TEST(below[0].find("traffic stalls at each rekey") != std::string::npos);
+  BOOST_TEST(below[0].find("at least 20") != std::string::npos);
+  BOOST_TEST(warnings("sa-ttl 10; negotiation-ttl 30;\n").size() == 1u);
+  // The largest negotiation-ttl does not overflow the bound.
+  BOOST_TEST(warnings("sa-ttl 4294967295; negotiation-ttl 4294967295;\n").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(sa_ttl_is_not_warned_about_with_static_sas) {
+  auto c = load(kBase + kRoute + "data-plane true; sa-ttl 1; negotiation-ttl 5;\n", "t.conf");
+  if (!c.ok()) BOOST_FAIL(c.error().message);
+  BOOST_TEST(warnings_of(*c).empty());
 }

@@ -2,6 +2,7 @@
 
 #include "base/log.hpp"
 #include "config/schema.hpp"
+#include "config/warnings.hpp"
 #include "control/path.hpp"
 #include "control/tree.hpp"
 
@@ -27,6 +28,9 @@ base::Status Controller::commit(config::Statements candidate, std::string_view f
   if (!config) return config.error();
   if (auto applied = gateway_.apply(*config); !applied) return applied.error();
   running_ = std::move(candidate);
+  warnings_ = config::warnings_of(*config);
+  for (const auto& warning : warnings_)
+    LOG_WARN("configuration: " + warning);
   return base::Ok{};
 }
 
@@ -71,7 +75,10 @@ Response Controller::handle(const Request& request) {
     return failure(done.error().message + std::string(kUnchanged));
   }
   LOG_INFO("configuration: " + what + " applied");
-  return Response{true, ""};
+  std::string body;
+  for (const auto& warning : warnings_)
+    body += "warning: " + warning + "\n";
+  return Response{true, std::move(body)};
 }
 
 }  // namespace strait::control

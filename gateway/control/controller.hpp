@@ -4,12 +4,16 @@
 // runs set / add / remove as transactions: the edit builds a candidate
 // document, the schema validates all of it (config::apply_schema), and the
 // gateway applies it to every queue or to none. A rejected transaction
-// leaves the running configuration exactly as it was.
+// leaves the running configuration exactly as it was. An applied one is
+// checked for what works badly (config::warnings_of): each warning is
+// logged, and set / add / remove answer them as their body, one
+// "warning: ..." line each (empty: none).
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
 #include "config/gateway_config.hpp"
@@ -41,12 +45,15 @@ class Controller {
   base::Status replace(std::string_view text, std::string_view file_name);
 
   const config::Statements& running() const { return running_; }
+  // What the last applied transaction was warned about.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   base::Status commit(config::Statements candidate, std::string_view file_name);
 
   ManagedGateway& gateway_;
   config::Statements running_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace strait::control

@@ -7,7 +7,9 @@
 //
 // VERB is get, set, add, remove or get-state; PATH as path.hpp (no
 // spaces); OPTION is json, secrets or queue=N. The body is the new value
-// for set and add (empty otherwise); an error's body is its message.
+// for set and add (empty otherwise); an error's body is its message; an
+// applied set, add or remove answers its warnings, "warning: ..." lines
+// (empty: none).
 // The header is at most kMaxHeader bytes, the body at most kMaxBody.
 
 #include <cstddef>

@@ -42,6 +42,14 @@ int run_config_control(const std::string& backend) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+int run_live_interfaces(const std::string& backend) {
+  const std::string command = std::string("timeout 240 bash ") + STRAIT_SOURCE_DIR +
+                              "/netns-lab/tests/live_interfaces.sh " + STRAIT_BINARY + " " +
+                              backend;
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(root_is_required) {
@@ -73,6 +81,13 @@ BOOST_AUTO_TEST_CASE(af_packet_metrics_scraped_and_top) {
 // loss, get-state counters, SIGHUP, bad clients (config_control.sh).
 BOOST_AUTO_TEST_CASE(af_packet_config_control) {
   BOOST_TEST(run_config_control("af-packet") == 0);
+}
+
+// Public interfaces added, moved to another address and removed, a
+// nonexistent ifname refused, all while the gateways run and carry TCP on
+// both queues (live_interfaces.sh).
+BOOST_AUTO_TEST_CASE(af_packet_interfaces_change_live) {
+  BOOST_TEST(run_live_interfaces("af-packet") == 0);
 }
 
 #if STRAIT_HAVE_XDP

@@ -44,8 +44,10 @@ base::Status KeyExchangeThread::start(std::optional<int> cpu) {
 void KeyExchangeThread::run() {
   std::unique_lock lock(mutex_, std::defer_lock);
   while (!stop_.load(std::memory_order_relaxed)) {
-    if (pause_requested_.load(std::memory_order_acquire)) [[unlikely]]
+    if (pause_requested_.load(std::memory_order_acquire)) [[unlikely]] {
       park();
+      if (stop_.load(std::memory_order_relaxed)) break;
+    }
     bool busy = false;
     bool negotiating = false;
     for (worker::Worker* w : workers_) {

@@ -44,6 +44,11 @@ class KeyExchangeThread {
   bool pause(int timeout_ms);
   void resume();
 
+  // The workers whose key exchange this thread runs, replaced while it is
+  // paused (or not running): queues rebuilt or added by a reconfiguration
+  // come in, removed ones go (before they are destroyed).
+  void set_workers(std::vector<worker::Worker*> workers) { workers_ = std::move(workers); }
+
   // Rounds run so far (for tests; read it while paused or stopped).
   std::uint64_t rounds() const noexcept { return rounds_; }
 

@@ -48,10 +48,11 @@ WorkerThread::~WorkerThread() {
   ports_.reset();
 }
 
-base::Status WorkerThread::start(const ThreadSettings& settings) {
+base::Status WorkerThread::start(const ThreadSettings& settings, bool parked) {
   std::promise<base::Status> started;
   auto result = started.get_future();
   stop_.store(false);
+  pause_requested_.store(parked, std::memory_order_release);
   thread_ = std::thread([this, settings, &started] { run(settings, &started); });
   base::Status status = result.get();
   if (!status) {
@@ -71,8 +72,10 @@ void WorkerThread::run(const ThreadSettings& settings, std::promise<base::Status
   for (int fd : ports_->wait_fds())
     fds.push_back(pollfd{fd, POLLIN, 0});
   while (!stop_.load(std::memory_order_relaxed)) {
-    if (pause_requested_.load(std::memory_order_acquire)) [[unlikely]]
+    if (pause_requested_.load(std::memory_order_acquire)) [[unlikely]] {
       park();
+      if (stop_.load(std::memory_order_relaxed)) break;  // stopped while parked: no more polls
+    }
     const std::size_t received = worker_->poll();
     if (received == 0 && !busywait) idle_wait(fds);
   }
@@ -125,6 +128,7 @@ void WorkerThread::stop() {
   }
   changed_.notify_all();
   thread_.join();
+  thread_ = std::thread();
 }
 
 }  // namespace strait::daemon

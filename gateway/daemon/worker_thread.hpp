@@ -49,8 +49,10 @@ class WorkerThread {
 
   // Starts the thread; it applies `settings` to itself first, and the
   // result (e.g. SCHED_FIFO refused) is returned once it knows. On error
-  // the thread has already ended.
-  base::Status start(const ThreadSettings& settings);
+  // the thread has already ended. `parked`: the thread parks before its
+  // first poll, as if paused, until resume() (a queue built while the
+  // gateway runs starts this way and joins the others when committed).
+  base::Status start(const ThreadSettings& settings, bool parked = false);
   // Asks the worker to finish its round and end; joins it.
   void stop();
 

@@ -1,9 +1,8 @@
 #include "keymanager/key_manager.hpp"
 
 #include <algorithm>
-#include <cstdarg>
-#include <cstdio>
 
+#include "base/log.hpp"
 #include "exchange/aes_gcm.hpp"
 #include "exchange/messages.hpp"
 #include "keymanager/datagram.hpp"
@@ -286,8 +285,8 @@ void KeyManager::completed(Route& route, const exchange::SaPair& sas, bool initi
   if (!route.lifecycle.install(want_inbound ? &inbound : nullptr,
                                want_outbound ? &outbound : nullptr, now)) {
     if (want_inbound) spis_.release(sas.inbound.spi);
-    log("AKE for '%s' completed, but the SAs could not be installed (out of memory)",
-        route.id.c_str());
+    log(base::LogLevel::kError,
+        "AKE for '" + route.id + "' completed, but the SAs could not be installed (out of memory)");
     return;
   }
   if (want_outbound) {
@@ -295,13 +294,17 @@ void KeyManager::completed(Route& route, const exchange::SaPair& sas, bool initi
     const auto jitter_range = static_cast<std::uint32_t>(sa_ttl_ / 8 / base::kMillisecond) + 1;
     route.negotiate_at = now + sa_ttl_ / 2 + random_.uniform(jitter_range) * base::kMillisecond;
   }
+  // Vita's words; SPIs only, never key material.
   if (want_inbound && want_outbound)
-    log("Completed AKE for '%s' (inbound SA %u, outbound SA %u)", route.id.c_str(), sas.inbound.spi,
-        sas.outbound.spi);
+    log(base::LogLevel::kInfo, "Completed AKE for '" + route.id + "' (inbound SA " +
+                                   std::to_string(sas.inbound.spi) + ", outbound SA " +
+                                   std::to_string(sas.outbound.spi) + ")");
   else if (want_inbound)
-    log("Completed AKE for '%s' (inbound SA %u)", route.id.c_str(), sas.inbound.spi);
+    log(base::LogLevel::kInfo, "Completed AKE for '" + route.id + "' (inbound SA " +
+                                   std::to_string(sas.inbound.spi) + ")");
   else
-    log("Completed AKE for '%s' (outbound SA %u)", route.id.c_str(), sas.outbound.spi);
+    log(base::LogLevel::kInfo, "Completed AKE for '" + route.id + "' (outbound SA " +
+                                   std::to_string(sas.outbound.spi) + ")");
 }
 
 void KeyManager::end_negotiation(Route& route) {
@@ -318,7 +321,9 @@ void KeyManager::run(Route& route, base::Nanoseconds now) {
   route.lifecycle.run(now);
   if (route.initiator && now >= route.initiator_deadline) {
     ++counters_.negotiations_expired;
-    log("Negotiation for '%s' expired", route.id.c_str());
+    log(base::LogLevel::kWarning, "Negotiation for '" + route.id + "' expired (queue " +
+                                      std::to_string(queue_) + ": no answer from " +
+                                      route.gateway.to_string() + " within negotiation-ttl)");
     end_negotiation(route);
     route.negotiate_at = now;  // try again
   }
@@ -352,13 +357,11 @@ void KeyManager::send(const Route& route, std::span<const std::uint8_t> payload,
   out.push(p);
 }
 
-void KeyManager::log(const char* format, ...) noexcept {
+// Through base/log.hpp (timestamp, instance name), limited per key manager
+// as ever: 20 lines a second on its clock (simulated time in tests).
+void KeyManager::log(base::LogLevel level, const std::string& message) {
   if (!log_limit_.allow(clock_.now())) return;
-  std::va_list args;
-  va_start(args, format);
-  std::vfprintf(stderr, format, args);
-  va_end(args);
-  std::fputc('\n', stderr);
+  base::write_log_line(level, message);
 }
 
 }  // namespace strait::keymanager

@@ -29,6 +29,7 @@
 
 #include "base/clock.hpp"
 #include "base/locked_pool.hpp"
+#include "base/log.hpp"
 #include "base/random.hpp"
 #include "base/rate_limit.hpp"
 #include "base/result.hpp"
@@ -149,8 +150,10 @@ class KeyManager {
   void completed(Route& route, const exchange::SaPair& sas, bool initiator, base::Nanoseconds now);
   void end_negotiation(Route& route);
   void count(exchange::Error error);
-  void log(const char* format, ...) noexcept __attribute__((format(printf, 2, 3)));
 
+  // Never pass key material.
+  void log(base::LogLevel level, const std::string& message);
+  base::RateLimit log_limit_{20, base::kSecond};
   std::uint16_t queue_;
   net::Family family_;
   net::Address public_ip_;  // source of what we send
@@ -175,7 +178,6 @@ class KeyManager {
   // Evenly spaced: one initiation every 1/kInitiationsPerSecond seconds.
   base::RateLimit initiation_limit_{1, base::kSecond / kInitiationsPerSecond};
   base::RateLimit inbound_limit_{kMessagesPerSecond, base::kSecond};
-  base::RateLimit log_limit_{20, base::kSecond};
 };
 
 }  // namespace strait::keymanager

@@ -61,6 +61,11 @@ bool is_problem_counter(const std::string& leaf) {
 base::Result<Snapshot> parse_snapshot(const StateReading& reading) {
   Snapshot snapshot;
   snapshot.taken = reading.taken;
+  // The summed document lists every queue's SAs: take them from it alone
+  // when there is one, so that a queue's own document adds none twice.
+  bool summed = false;
+  for (const StateDocument& document : reading.documents)
+    summed = summed || !document.queue;
   for (const StateDocument& document : reading.documents) {
     auto parsed = config::parse_document(document.text, "gateway-state");
     if (!parsed) return parsed.error();
@@ -71,7 +76,7 @@ base::Result<Snapshot> parse_snapshot(const StateReading& reading) {
       for (const auto& c : top.children) {
         if (!c.has_block) continue;
         if (c.keyword == "inbound-sa" || c.keyword == "outbound-sa") {
-          snapshot.sas.push_back(sa_entry(c));
+          if (!summed || !document.queue) snapshot.sas.push_back(sa_entry(c));
           continue;
         }
         std::vector<std::pair<std::string, std::uint64_t>> leaves;
@@ -113,7 +118,13 @@ View compute_view(const Snapshot* previous, const Snapshot& current) {
       view.interfaces.push_back(r);
     }
   }
+  // Problems and key-exchange counters: from the summed document when there
+  // is one (each queue's own would count them again), else from each queue.
+  bool summed = false;
+  for (const QueueCounters& q : current.queues)
+    summed = summed || !q.queue;
   for (const QueueCounters& q : current.queues) {
+    if (summed && q.queue) continue;
     const QueueCounters* p = before(q);
     for (const auto& [container, leaves] : q.containers)
       for (const auto& [leaf, value] : leaves) {

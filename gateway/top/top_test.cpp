@@ -154,3 +154,31 @@ BOOST_AUTO_TEST_CASE(unparsable_state_is_an_error) {
   top::StateReading reading{{{std::nullopt, "gateway-state { broken"}}, 1};
   BOOST_TEST(!top::parse_snapshot(reading).ok());
 }
+
+// What the control socket gives: every queue summed, and each queue. Rates
+// per queue; SAs, problems and key-exchange counters counted once.
+BOOST_AUTO_TEST_CASE(summed_and_per_queue_documents) {
+  const auto reading = [](std::uint64_t k, base::Nanoseconds taken) {
+    top::StateReading r{{{std::nullopt, state(2 * k)}, {1u, state(k)}, {2u, state(k)}}, taken};
+    auto parsed = top::parse_snapshot(r);
+    BOOST_REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? std::string() : parsed.error().message));
+    return *parsed;
+  };
+  const top::Snapshot a = reading(1, 10 * base::kSecond);
+  const top::Snapshot b = reading(3, 12 * base::kSecond);
+  const top::View view = top::compute_view(&a, b);
+  BOOST_REQUIRE(view.interfaces.size() == 6u);  // private and public: all, 1, 2
+  BOOST_TEST(view.interfaces[0].queue == "all");
+  BOOST_TEST(view.interfaces[0].rx_pps == 20.0);
+  BOOST_TEST(view.interfaces[1].queue == "1");
+  BOOST_TEST(view.interfaces[1].rx_pps == 10.0);
+  BOOST_TEST(view.interfaces[2].queue == "2");
+  BOOST_TEST(view.interfaces[2].rx_pps == 10.0);
+  BOOST_TEST(view.sas.size() == 2u);  // from the summed document only
+  BOOST_TEST(view.key_failures == 2u);
+  std::size_t negotiated = 0;
+  for (const auto& e : view.key_exchange)
+    negotiated += e.counter == "keypairs-negotiated" ? 1 : 0;
+  BOOST_TEST(negotiated == 1u);
+  BOOST_TEST(view.problems.size() == 4u);
+}

@@ -84,9 +84,23 @@ out=$(echo '99999' | cfg set "$NAME" /mtu 2>&1) && fail "mtu 99999 accepted"
 echo "$out" | grep -q "stdin:1:1: " || fail "rejected mtu without position: $out"
 out=$(printf 'id osaka;\nnet {\n' | cfg add "$NAME" /route4 2>&1) && fail "malformed value accepted"
 echo "$out" | grep -q "stdin:3:1: " || fail "malformed value without position: $out"
-out=$(echo 10.1.0.99 | cfg set "$NAME" /private-interface4/ip 2>&1) && fail "ip change accepted"
-echo "$out" | grep -q "needs a restart" || fail "ip change: $out"
+out=$(echo nosuch0 | cfg set "$NAME" /private-interface4/ifname 2>&1) && fail "ifname nosuch0 accepted"
+echo "$out" | grep -q "no interface 'nosuch0' (private-interface ifname) in this network namespace" ||
+  fail "ifname nosuch0: $out"
+out=$(echo true | cfg set "$NAME" /data-plane 2>&1) && fail "data-plane change accepted"
+echo "$out" | grep -q "changing data-plane needs a restart" || fail "data-plane change: $out"
 cfg get "$NAME" / | cmp -s - "$TMP/before" || fail "a rejected transaction changed get /"
+# sa-ttl below 4 x negotiation-ttl (2 s here): applied, with a warning to
+# the user and in the log.
+out=$(echo 7 | cfg set "$NAME" /sa-ttl 2>&1) || fail "sa-ttl 7 refused: $out"
+echo "$out" | grep -q "^strait config: warning: sa-ttl 7 is less than 4 x negotiation-ttl (2)" ||
+  fail "no sa-ttl warning: $out"
+grep -q "warning: configuration: sa-ttl 7 is less than 4 x negotiation-ttl" "$TMP/paris.log" ||
+  fail "sa-ttl warning not logged"
+expect "sa-ttl" 7 "$(cfg get "$NAME" /sa-ttl)"
+out=$(cfg remove "$NAME" /sa-ttl 2>&1) || fail "remove /sa-ttl: $out"
+[ -z "$out" ] || fail "remove /sa-ttl (default 600) warned: $out"
+cfg get "$NAME" / | cmp -s - "$TMP/before" || fail "get / after sa-ttl and back differs"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$STRAIT" config get "$NAME" / 2>&1) &&
   fail "a non-root user was served"
 echo "$out" | grep -q "permission denied" || fail "non-root: $out"

@@ -90,6 +90,19 @@ grep -q "rates over" <<<"$top" || fail "strait top shows no rates: $top"
 grep -Eq "^out +[^ ]+ +1 +[0-9]+ +[0-9]+s +[0-9]+[smh] +[0-9]+[smh]" <<<"$top" ||
   fail "strait top shows no outbound SA with its age and rekey time: $top"
 grep -Eq "^in +[^ ]+ +1 +[0-9]+ +[0-9]+s" <<<"$top" || fail "strait top shows no inbound SA: $top"
+# Over the control socket alone: a run directory with the socket and no
+# state file (nor pid file) to fall back on.
+mkdir -p "$TMP/socket-only"
+ln -s "$STRAIT_RUN_DIR/$NAME_paris.sock" "$TMP/socket-only/$NAME_paris.sock"
+top=$(STRAIT_RUN_DIR=$TMP/socket-only timeout 20 "$STRAIT" top "$NAME_paris" --once 2>&1) ||
+  fail "strait top --once over the socket: $top"
+grep -q "rates over" <<<"$top" || fail "strait top over the socket shows no rates: $top"
+grep -Eq "^out +[^ ]+ +1 +[0-9]+ +[0-9]+s +[0-9]+[smh] +[0-9]+[smh]" <<<"$top" ||
+  fail "strait top over the socket shows no outbound SA: $top"
+rm "$TMP/socket-only/$NAME_paris.sock"
+out=$(STRAIT_RUN_DIR=$TMP/socket-only timeout 20 "$STRAIT" top "$NAME_paris" --once 2>&1) &&
+  fail "strait top answered without socket and state file: $out"
+grep -q "no gateway named '$NAME_paris' is running" <<<"$out" || fail "no socket, no file: $out"
 
 for site in paris tokyo; do
   lab_stop_site $site TERM || fail "$site gateway exited with status $? on SIGTERM"
