@@ -26,7 +26,7 @@ KeyExchangeThread::~KeyExchangeThread() {
 base::Status KeyExchangeThread::start(std::optional<int> cpu) {
   std::promise<base::Status> started;
   auto result = started.get_future();
-  stop_.store(false);
+  parking_.reset(false);
   thread_ = std::thread([this, cpu, &started] {
     base::Status pinned = cpu ? base::pin_current_thread(*cpu) : base::Status(base::Ok{});
     const bool ok = pinned.ok();
@@ -42,12 +42,7 @@ base::Status KeyExchangeThread::start(std::optional<int> cpu) {
 }
 
 void KeyExchangeThread::run() {
-  std::unique_lock lock(mutex_, std::defer_lock);
-  while (!stop_.load(std::memory_order_relaxed)) {
-    if (pause_requested_.load(std::memory_order_acquire)) [[unlikely]] {
-      park();
-      if (stop_.load(std::memory_order_relaxed)) break;
-    }
+  while (parking_.checkpoint()) {
     bool busy = false;
     bool negotiating = false;
     for (worker::Worker* w : workers_) {
@@ -57,57 +52,22 @@ void KeyExchangeThread::run() {
     ++rounds_;
     if (!busy) {
       // Sleep, but wake at once for stop() or pause().
-      lock.lock();
-      changed_.wait_for(lock, negotiating ? kNegotiatingSleep : kIdleSleep, [this] {
-        return stop_.load(std::memory_order_relaxed) ||
-               pause_requested_.load(std::memory_order_acquire);
-      });
-      lock.unlock();
+      parking_.nap(negotiating ? kNegotiatingSleep : kIdleSleep);
     }
   }
 }
 
-void KeyExchangeThread::park() {
-  std::unique_lock lock(mutex_);
-  parked_ = true;
-  changed_.notify_all();
-  changed_.wait(lock, [this] {
-    return !pause_requested_.load(std::memory_order_acquire) ||
-           stop_.load(std::memory_order_relaxed);
-  });
-  parked_ = false;
-}
-
 bool KeyExchangeThread::pause(int timeout_ms) {
-  if (!thread_.joinable()) return false;
-  {
-    std::lock_guard lock(mutex_);
-    pause_requested_.store(true, std::memory_order_release);
-  }
-  changed_.notify_all();
-  std::unique_lock lock(mutex_);
-  if (changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return parked_; }))
-    return true;
-  lock.unlock();
-  resume();
-  return false;
+  return thread_.joinable() && parking_.pause(timeout_ms);
 }
 
 void KeyExchangeThread::resume() {
-  {
-    std::lock_guard lock(mutex_);
-    pause_requested_.store(false, std::memory_order_release);
-  }
-  changed_.notify_all();
+  parking_.resume();
 }
 
 void KeyExchangeThread::stop() {
   if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(mutex_);
-    stop_.store(true);
-  }
-  changed_.notify_all();
+  parking_.request_stop();
   thread_.join();
   thread_ = std::thread();
 }

@@ -13,14 +13,12 @@
 // put until resume(). The control thread parks it with the workers to
 // render gateway-state (key-manager counters) and to reconfigure.
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "base/result.hpp"
+#include "daemon/thread_parking.hpp"
 #include "worker/worker.hpp"
 
 namespace strait::daemon {
@@ -54,17 +52,12 @@ class KeyExchangeThread {
 
  private:
   void run();
-  void park();
 
   std::vector<worker::Worker*> workers_;
   std::thread thread_;
   std::uint64_t rounds_ = 0;
 
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> pause_requested_{false};
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool parked_ = false;  // guarded by mutex_
+  ThreadParking parking_;
 };
 
 }  // namespace strait::daemon

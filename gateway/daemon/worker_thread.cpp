@@ -7,7 +7,6 @@
 #include <sched.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <future>
@@ -51,8 +50,7 @@ WorkerThread::~WorkerThread() {
 base::Status WorkerThread::start(const ThreadSettings& settings, bool parked) {
   std::promise<base::Status> started;
   auto result = started.get_future();
-  stop_.store(false);
-  pause_requested_.store(parked, std::memory_order_release);
+  parking_.reset(parked);
   thread_ = std::thread([this, settings, &started] { run(settings, &started); });
   base::Status status = result.get();
   if (!status) {
@@ -71,11 +69,7 @@ void WorkerThread::run(const ThreadSettings& settings, std::promise<base::Status
   std::vector<pollfd> fds;
   for (int fd : ports_->wait_fds())
     fds.push_back(pollfd{fd, POLLIN, 0});
-  while (!stop_.load(std::memory_order_relaxed)) {
-    if (pause_requested_.load(std::memory_order_acquire)) [[unlikely]] {
-      park();
-      if (stop_.load(std::memory_order_relaxed)) break;  // stopped while parked: no more polls
-    }
+  while (parking_.checkpoint()) {
     const std::size_t received = worker_->poll();
     if (received == 0 && !busywait) idle_wait(fds);
   }
@@ -90,43 +84,17 @@ void WorkerThread::idle_wait(std::vector<pollfd>& fds) noexcept {
   nanosleep(&nap, nullptr);
 }
 
-void WorkerThread::park() {
-  std::unique_lock lock(mutex_);
-  parked_ = true;
-  changed_.notify_all();
-  changed_.wait(lock, [this] {
-    return !pause_requested_.load(std::memory_order_acquire) ||
-           stop_.load(std::memory_order_relaxed);
-  });
-  parked_ = false;
-}
-
 bool WorkerThread::pause(int timeout_ms) {
-  if (!thread_.joinable()) return false;
-  pause_requested_.store(true, std::memory_order_release);
-  std::unique_lock lock(mutex_);
-  if (changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return parked_; }))
-    return true;
-  lock.unlock();
-  resume();
-  return false;
+  return thread_.joinable() && parking_.pause(timeout_ms);
 }
 
 void WorkerThread::resume() {
-  {
-    std::lock_guard lock(mutex_);
-    pause_requested_.store(false, std::memory_order_release);
-  }
-  changed_.notify_all();
+  parking_.resume();
 }
 
 void WorkerThread::stop() {
   if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(mutex_);
-    stop_.store(true);
-  }
-  changed_.notify_all();
+  parking_.request_stop();
   thread_.join();
   thread_ = std::thread();
 }

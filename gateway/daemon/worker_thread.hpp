@@ -16,11 +16,8 @@
 
 #include <poll.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -29,6 +26,7 @@
 #include "base/random.hpp"
 #include "base/result.hpp"
 #include "daemon/backend.hpp"
+#include "daemon/thread_parking.hpp"
 #include "worker/worker.hpp"
 
 namespace strait::daemon {
@@ -68,7 +66,6 @@ class WorkerThread {
 
  private:
   void run(const ThreadSettings& settings, std::promise<base::Status>* started);
-  void park();
   void idle_wait(std::vector<pollfd>& fds) noexcept;
 
   std::unique_ptr<QueuePorts> ports_;
@@ -76,11 +73,7 @@ class WorkerThread {
   std::unique_ptr<worker::Worker> worker_;
   std::thread thread_;
 
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> pause_requested_{false};
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool parked_ = false;  // guarded by mutex_
+  ThreadParking parking_;
 };
 
 }  // namespace strait::daemon
