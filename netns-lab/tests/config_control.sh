@@ -10,32 +10,12 @@
 set -u
 STRAIT=$1 BACKEND=${2:-af-packet}
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/topology.sh"
-. "$HERE/../lib/processes.sh"
-
 P="cc$$"
-TMP=$(mktemp -d /tmp/strait-lab.XXXXXX)
+. "$HERE/../lib/two_site_test.sh"
 chmod 755 "$TMP"
-export STRAIT_RUN_DIR=$TMP/run
-declare -A PID
 NAME="c-paris-$$"
 RECEIVER=
-
-cleanup() {
-  [ -n "$RECEIVER" ] && kill "$RECEIVER" 2>/dev/null
-  lab_kill_all
-  lab_two_sites_down "$P"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for site in paris tokyo; do
-    [ -f "$TMP/$site.log" ] && { echo "--- $site log:" >&2; tail -n 30 "$TMP/$site.log" >&2; }
-  done
-  exit 1
-}
+test_cleanup() { [ -n "$RECEIVER" ] && kill "$RECEIVER" 2>/dev/null; }
 
 cfg() { timeout 20 "$STRAIT" config "$@"; }
 expect() {  # expect WHAT EXPECTED ACTUAL

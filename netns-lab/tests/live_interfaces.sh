@@ -14,30 +14,11 @@
 set -u
 STRAIT=$1 BACKEND=${2:-af-packet}
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/topology.sh"
-. "$HERE/../lib/processes.sh"
-
 P="li$$"
-TMP=$(mktemp -d /tmp/strait-lab.XXXXXX)
-export STRAIT_RUN_DIR=$TMP/run
-declare -A PID NAME
+. "$HERE/../lib/two_site_test.sh"
+declare -A NAME
 NAME[paris]="li-paris-$$"
 NAME[tokyo]="li-tokyo-$$"
-
-cleanup() {
-  lab_kill_all
-  lab_two_sites_down "$P"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for site in paris tokyo; do
-    [ -f "$TMP/$site.log" ] && { echo "--- $site log:" >&2; tail -n 40 "$TMP/$site.log" >&2; }
-  done
-  exit 1
-}
 
 cfg() { timeout 20 "$STRAIT" config "$@"; }
 

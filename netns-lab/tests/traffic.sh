@@ -12,28 +12,8 @@
 set -u
 STRAIT=$1 BACKEND=$2 QUEUES=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/topology.sh"
-. "$HERE/../lib/processes.sh"
-
 P="st$$"
-TMP=$(mktemp -d /tmp/strait-lab.XXXXXX)
-export STRAIT_RUN_DIR=$TMP/run
-declare -A PID
-
-cleanup() {
-  lab_kill_all
-  lab_two_sites_down "$P"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$TMP"/*.log; do
-    [ -f "$f" ] && { echo "--- $f:" >&2; tail -n 20 "$f" >&2; }
-  done
-  exit 1
-}
+. "$HERE/../lib/two_site_test.sh"
 
 host_of() { echo "$(lab_site_net "$1").2"; }
 

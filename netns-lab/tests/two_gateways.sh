@@ -11,29 +11,9 @@
 set -u
 STRAIT=$1 MODE=$2 BACKEND=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/topology.sh"
-. "$HERE/../lib/processes.sh"
-
 P="sd$$"
-TMP=$(mktemp -d /tmp/strait-lab.XXXXXX)
-export STRAIT_RUN_DIR=$TMP/run
-declare -A PID
+. "$HERE/../lib/two_site_test.sh"
 NAME_paris="t-paris-$$" NAME_tokyo="t-tokyo-$$"
-
-cleanup() {
-  lab_kill_all
-  lab_two_sites_down "$P"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for site in paris tokyo; do
-    [ -f "$TMP/$site.log" ] && { echo "--- $site log:" >&2; tail -n 30 "$TMP/$site.log" >&2; }
-  done
-  exit 1
-}
 
 name_of() { local v="NAME_$1"; echo "${!v}"; }
 
