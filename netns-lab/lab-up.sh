@@ -269,6 +269,8 @@ On kube-node-tokyo, the seed's join (the lab already did it, in the background):
 The gateways (from the root namespace):
   STRAIT_RUN_DIR=$STRAIT_RUN_DIR $STRAIT config get-state vita-paris /gateway-state
   cat $STRAIT_RUN_DIR/vita-paris/gateway-state     # the same, as strait run writes it
+  STRAIT_RUN_DIR=$STRAIT_RUN_DIR $STRAIT top vita-paris          # live rates, drops, SAs (q quits)
+  STRAIT_RUN_DIR=$STRAIT_RUN_DIR $STRAIT config get vita-paris /route4   # the running routes
   less $LAB_RUN_DIR/logs/vita-paris.log             # AKE completed, rekeys...
   make lab-status      # gateways, SAs and nodes on one screen
   make lab-verify      # every check, PASS / FAIL
