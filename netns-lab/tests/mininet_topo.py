@@ -62,12 +62,17 @@ def main():
     # wide (killall ping mnexec ..., rm /tmp/*.log, ip link del *-ethN), so
     # it runs in namespaces of its own: pids, mounts (a private /tmp and
     # HOME) and network.
-    sandbox = ("mount -t tmpfs none /tmp && HOME=/tmp exec timeout 120 mn --custom "
-               + os.path.join(LAB, "topo.py")
-               + " --topo paristokyo --controller none --test build")
+    # The checkout itself may live under /tmp (a CI clone): the private /tmp
+    # would hide it, so topo.py goes in by value (TOPO_PY) and mn reads a
+    # copy inside.
+    sandbox = ("mount -t tmpfs none /tmp && printf '%s' \"$TOPO_PY\" > /tmp/topo.py && "
+               "HOME=/tmp exec timeout 120 mn --custom /tmp/topo.py"
+               " --topo paristokyo --controller none --test build")
+    with open(os.path.join(LAB, "topo.py"), encoding="utf-8") as f:
+        environment = dict(os.environ, TOPO_PY=f.read())
     result = subprocess.run(
         ["unshare", "--pid", "--fork", "--mount-proc", "--mount", "--net", "sh", "-c", sandbox],
-        capture_output=True, text=True, timeout=150)
+        capture_output=True, text=True, timeout=150, env=environment)
     output = result.stderr + result.stdout
     check(result.returncode == 0 and "*** Adding hosts:" in output
           and "Caught exception" not in output,
