@@ -1,13 +1,7 @@
 #include "cli/config_command.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -141,46 +135,20 @@ int ps_command(int argc, char** argv) {
     return 0;
   }
   const std::string root = daemon::run_root();
-  DIR* directory = opendir(root.c_str());
-  if (directory == nullptr) {
-    if (errno == ENOENT) return 0;  // nothing ever ran
-    std::fprintf(stderr, "strait ps: %s: %s\n", root.c_str(), std::strerror(errno));
+  auto names = daemon::list_instances(root);
+  if (!names) {
+    std::fprintf(stderr, "strait ps: %s\n", names.error().message.c_str());
     return 1;
   }
-  std::vector<std::string> names;
-  while (const dirent* entry = readdir(directory)) {
-    const std::string name = entry->d_name;
-    if (!daemon::check_instance_name(name)) continue;
-    struct stat info {};
-    if (stat((root + "/" + name + "/pid").c_str(), &info) == 0) names.push_back(name);
-  }
-  closedir(directory);
-  std::sort(names.begin(), names.end());
   std::printf("%-20s %-8s %-8s %s\n", "NAME", "PID", "STATE", "CONTROL SOCKET");
-  for (const auto& name : names) {
-    const std::string pid_path = root + "/" + name + "/pid";
-    long pid = 0;
-    bool locked = false;
-    const int fd = open(pid_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      char buffer[32] = {};
-      const ssize_t n = read(fd, buffer, sizeof buffer - 1);
-      if (n > 0) pid = std::strtol(buffer, nullptr, 10);
-      // A live instance holds its pid file locked.
-      if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-        locked = true;
-      } else {
-        flock(fd, LOCK_UN);
-      }
-      close(fd);
-    }
-    const bool alive =
-        locked && pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+  for (const auto& name : *names) {
+    const daemon::InstanceStatus status = daemon::probe_instance(root, name);
     const std::string socket = control::socket_path(root, name);
     struct stat info {};
     const bool has_socket = stat(socket.c_str(), &info) == 0;
-    std::printf("%-20s %-8ld %-8s %s\n", name.c_str(), pid, alive ? "running" : "stale",
-                alive && has_socket ? socket.c_str() : "-");
+    std::printf("%-20s %-8ld %-8s %s\n", name.c_str(), status.pid,
+                status.running ? "running" : "stale",
+                status.running && has_socket ? socket.c_str() : "-");
   }
   return 0;
 }

@@ -109,3 +109,39 @@ BOOST_AUTO_TEST_CASE(unavailable_backend_is_explained) {
     if (!backend.ok()) BOOST_TEST(!backend.error().message.empty());
   }
 }
+
+// What `strait ps` shows: a claimed instance runs; one killed without
+// cleaning up (its pid file left, unlocked) is stale; no root, no names.
+BOOST_AUTO_TEST_CASE(instances_are_listed_and_probed) {
+  TemporaryRoot root;
+  const auto none = list_instances(root.path + "/absent");
+  BOOST_TEST_REQUIRE(none.ok());
+  BOOST_TEST(none->empty());
+
+  const pid_t child = fork();
+  BOOST_TEST_REQUIRE(child >= 0);
+  if (child == 0) {
+    auto claimed = InstanceDirectory::claim(root.path, "tokyo");
+    if (claimed.ok()) claimed->release();  // dies holding it, as SIGKILL would leave it
+    _exit(claimed.ok() ? 0 : 1);
+  }
+  int status = 0;
+  BOOST_TEST_REQUIRE(waitpid(child, &status, 0) == child);
+  BOOST_TEST_REQUIRE(WIFEXITED(status));
+  BOOST_TEST_REQUIRE(WEXITSTATUS(status) == 0);
+  auto paris = InstanceDirectory::claim(root.path, "paris");
+  BOOST_TEST_REQUIRE(paris.ok());
+
+  const auto names = list_instances(root.path);
+  BOOST_TEST_REQUIRE(names.ok());
+  BOOST_TEST((*names == std::vector<std::string>{"paris", "tokyo"}));
+  const InstanceStatus running = probe_instance(root.path, "paris");
+  BOOST_TEST(running.running);
+  BOOST_TEST(running.pid == static_cast<long>(getpid()));
+  const InstanceStatus stale = probe_instance(root.path, "tokyo");
+  BOOST_TEST(!stale.running);
+  BOOST_TEST(stale.pid == static_cast<long>(child));
+  const InstanceStatus absent = probe_instance(root.path, "osaka");
+  BOOST_TEST(!absent.running);
+  BOOST_TEST(absent.pid == 0);
+}

@@ -1,10 +1,13 @@
 #include "daemon/instance_directory.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -59,6 +62,42 @@ base::Status check_instance_name(std::string_view name) {
                          "' may only hold letters, digits, '-', '_' and '.'"};
   }
   return base::Ok{};
+}
+
+InstanceStatus probe_instance(const std::string& root, const std::string& name) {
+  InstanceStatus status;
+  const int fd = open((root + "/" + name + "/pid").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return status;
+  status.pid = std::strtol(read_small_file(fd).c_str(), nullptr, 10);
+  // A live instance holds its pid file locked (claim()).
+  bool locked = false;
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    locked = true;
+  } else {
+    flock(fd, LOCK_UN);
+  }
+  close(fd);
+  status.running =
+      locked && status.pid > 0 && (kill(static_cast<pid_t>(status.pid), 0) == 0 || errno == EPERM);
+  return status;
+}
+
+base::Result<std::vector<std::string>> list_instances(const std::string& root) {
+  std::vector<std::string> names;
+  DIR* directory = opendir(root.c_str());
+  if (directory == nullptr) {
+    if (errno == ENOENT) return names;  // nothing ever ran
+    return base::Error{root + ": " + errno_text(errno)};
+  }
+  while (const dirent* entry = readdir(directory)) {
+    const std::string name = entry->d_name;
+    if (!check_instance_name(name)) continue;
+    struct stat info {};
+    if (stat((root + "/" + name + "/pid").c_str(), &info) == 0) names.push_back(name);
+  }
+  closedir(directory);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 base::Result<std::unique_ptr<InstanceDirectory>> InstanceDirectory::claim(const std::string& root,

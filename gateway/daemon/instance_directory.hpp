@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
 
@@ -24,6 +25,19 @@ std::string run_root();
 // Names are what may appear as a single path component: letters, digits,
 // '-', '_' and '.', not starting with '.', at most 64 characters.
 base::Status check_instance_name(std::string_view name);
+
+// What NAME's pid file under `root` says: the pid written there (0 if
+// none), and whether that instance runs (it holds the file's lock, as
+// InstanceDirectory does for as long as it lives, and the process exists).
+struct InstanceStatus {
+  long pid = 0;
+  bool running = false;
+};
+InstanceStatus probe_instance(const std::string& root, const std::string& name);
+
+// The instance names with a pid file under `root`, sorted; an error if
+// `root` cannot be read (none if it does not exist: nothing ever ran).
+base::Result<std::vector<std::string>> list_instances(const std::string& root);
 
 class InstanceDirectory {
  public:
