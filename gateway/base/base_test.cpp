@@ -126,3 +126,17 @@ BOOST_AUTO_TEST_CASE(rate_limit_refills_continuously) {
   BOOST_TEST(paced.allow(50 * kMillisecond));
   BOOST_TEST(!paced.allow(60 * kMillisecond));
 }
+
+#include <signal.h>
+
+#include "base/blocked_signals.hpp"
+
+// A blocked signal waits on the descriptor, taken once, in order.
+BOOST_AUTO_TEST_CASE(blocked_signals_are_read_from_the_descriptor) {
+  const strait::base::BlockedSignals signals({SIGUSR1, SIGUSR2});
+  BOOST_TEST_REQUIRE(signals.fd() >= 0);
+  BOOST_TEST(signals.take() == 0);
+  BOOST_TEST_REQUIRE(raise(SIGUSR2) == 0);  // blocked: pending, not delivered
+  BOOST_TEST(signals.take() == SIGUSR2);
+  BOOST_TEST(signals.take() == 0);
+}

@@ -3,8 +3,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -17,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/blocked_signals.hpp"
 #include "base/clock.hpp"
 #include "base/random.hpp"
 #include "cli/arguments.hpp"
@@ -152,34 +151,6 @@ void print_counters(const char* label, wan::LinkEmulator& emulator, const std::s
   std::fflush(stdout);
 }
 
-// The stop signals, blocked and readable from a descriptor.
-class StopSignals {
- public:
-  StopSignals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGINT);
-    sigprocmask(SIG_BLOCK, &set_, nullptr);
-    fd_ = signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC);
-  }
-  ~StopSignals() {
-    if (fd_ >= 0) close(fd_);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-  int fd() const { return fd_; }
-  // The signal taken, 0 when none is pending.
-  int take() const {
-    signalfd_siginfo info{};
-    if (read(fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return 0;
-    return static_cast<int>(info.ssi_signo);
-  }
-
- private:
-  sigset_t set_{};
-  int fd_ = -1;
-};
-
 }  // namespace
 
 int wan_command(int argc, char** argv) {
@@ -276,7 +247,7 @@ int wan_command(int argc, char** argv) {
                        " backend");
 
   // Signals first: nothing may kill the emulator between two of its checks.
-  StopSignals signals;
+  const base::BlockedSignals signals({SIGTERM, SIGINT});
   if (signals.fd() < 0) {
     std::fprintf(stderr, "strait wan: cannot set up signal handling: %s\n", std::strerror(errno));
     return 1;

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "base/blocked_signals.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
 #include "base/random.hpp"
@@ -89,12 +89,8 @@ std::int64_t now_ms() {
 base::Status run_gateway(const DaemonOptions& options) {
   // Signals go to the control thread only: block them before any thread
   // starts (threads inherit the mask), take them through a signalfd.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const base::BlockedSignals signals({SIGTERM, SIGINT, SIGHUP});
+  if (signals.fd() < 0) return base::Error{std::string("signalfd: ") + std::strerror(errno)};
   base::set_log_name(options.name);
 
   auto text = read_file(options.config_path);
@@ -189,8 +185,6 @@ base::Status run_gateway(const DaemonOptions& options) {
   auto server = control::Server::listen(
       server_options, [&controller](const control::Request& r) { return controller.handle(r); });
   if (!server) return server.error();
-  const int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (signal_fd < 0) return base::Error{std::string("signalfd: ") + std::strerror(errno)};
 
   LOG_INFO("running (pid " + std::to_string(getpid()) + "), state in " +
            (*directory)->state_path() + ", control socket " + server_options.path);
@@ -201,7 +195,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   bool running = true;
   while (running) {
     fds.clear();
-    fds.push_back(pollfd{signal_fd, POLLIN, 0});
+    fds.push_back(pollfd{signals.fd(), POLLIN, 0});
     (*server)->append_pollfds(fds);
     // Wake at least every second: the server drops late clients.
     const std::int64_t wait = std::clamp<std::int64_t>(next_state - now_ms(), 0, 1000);
@@ -210,9 +204,8 @@ base::Status run_gateway(const DaemonOptions& options) {
       break;
     }
     if (fds[0].revents & POLLIN) {
-      signalfd_siginfo info{};
-      while (::read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-        if (info.ssi_signo == SIGHUP) {
+      while (const int signal = signals.take()) {
+        if (signal == SIGHUP) {
           auto reread = read_file(options.config_path);
           base::Status reloaded = reread ? controller.replace(*reread, options.config_path)
                                          : base::Status(reread.error());
@@ -222,7 +215,7 @@ base::Status run_gateway(const DaemonOptions& options) {
             LOG_WARN("SIGHUP: " + options.config_path +
                      " rejected, nothing changed: " + reloaded.error().message);
         } else {
-          LOG_INFO(info.ssi_signo == SIGTERM ? "SIGTERM, stopping" : "SIGINT, stopping");
+          LOG_INFO(signal == SIGTERM ? "SIGTERM, stopping" : "SIGINT, stopping");
           running = false;
         }
       }
@@ -233,7 +226,6 @@ base::Status run_gateway(const DaemonOptions& options) {
       next_state = now_ms() + options.state_interval_ms;
     }
   }
-  ::close(signal_fd);
   server->reset();
   key_exchange.stop();  // before the workers and their ports
   for (auto& q : queues)
