@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "daemon/cpu_list.hpp"
-#include "daemon/gateway_daemon.hpp"
+#include "daemon/control_loop.hpp"
 #include "metrics/metrics_server.hpp"
 
 namespace strait::cli {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/hex.hpp"
+#include "config/interface_change.hpp"
 #include "config/load.hpp"
 #include "config/warnings.hpp"
 
@@ -755,4 +756,33 @@ BOOST_AUTO_TEST_CASE(sa_ttl_is_not_warned_about_with_static_sas) {
   auto c = load(kBase + kRoute + "data-plane true; sa-ttl 1; negotiation-ttl 5;\n", "t.conf");
   if (!c.ok()) BOOST_FAIL(c.error().message);
   BOOST_TEST(warnings_of(*c).empty());
+}
+
+BOOST_AUTO_TEST_CASE(identity_change_names_the_first_field_that_binds_an_interface) {
+  auto c = load(kBase + kRoute, "t.conf");
+  if (!c.ok()) BOOST_FAIL(c.error().message);
+  const PublicInterface before = c->public_interfaces.at(0);
+  BOOST_TEST(!identity_change(before, before).has_value());
+  // Next hops change live: not an identity change.
+  PublicInterface after = before;
+  after.nexthop_mac = net::Mac{{2, 0, 0, 0, 0, 0x99}};
+  BOOST_TEST(!identity_change(after, before).has_value());
+  after = before;
+  after.ifname = "other0";
+  after.device_queue = 3;
+  BOOST_TEST((identity_change(before, after) == InterfaceField::kIfname));
+  BOOST_TEST(field_name(*identity_change(before, after)) == "ifname");
+  after = before;
+  after.device_queue = 3;
+  BOOST_TEST((identity_change(before, after) == InterfaceField::kDeviceQueue));
+  // The private interface's kind has no device-queue or nat-ip.
+  BOOST_TEST(
+      !identity_change(static_cast<const Interface&>(before), static_cast<const Interface&>(after))
+           .has_value());
+  after = before;
+  after.nat_ip = before.ip;
+  BOOST_TEST(field_name(*identity_change(before, after)) == "nat-ip");
+  Interface moved = c->private_interface;
+  moved.mac = net::Mac{{2, 0, 0, 0, 0, 0x42}};
+  BOOST_TEST(field_name(*identity_change(c->private_interface, moved)) == "mac");
 }

@@ -44,13 +44,16 @@ class Controller {
   // transaction; errors are located in `file_name`.
   base::Status replace(std::string_view text, std::string_view file_name);
 
+  // `candidate` as the whole new configuration, one transaction; errors
+  // are located in `file_name`. A gateway started empty takes its
+  // configuration file this way (strait run).
+  base::Status commit(config::Statements candidate, std::string_view file_name);
+
   const config::Statements& running() const { return running_; }
   // What the last applied transaction was warned about.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
-  base::Status commit(config::Statements candidate, std::string_view file_name);
-
   ManagedGateway& gateway_;
   config::Statements running_;
   std::vector<std::string> warnings_;

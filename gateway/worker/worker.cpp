@@ -5,6 +5,8 @@
 
 #include <sodium.h>
 
+#include "config/interface_change.hpp"
+
 namespace strait::worker {
 
 namespace {
@@ -55,21 +57,9 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
 // queue and the lookup tables. The new tables are built aside and swapped
 // in, so a failure leaves the old ones.
 base::Status Worker::load_routes(const config::GatewayConfig& config) {
-  route::Lpm4 lpm4;
-  route::Lpm6 lpm6;
-  std::vector<std::string> ids;
-  for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
-    const config::Route& route = config.routes[i];
-    const base::Status inserted =
-        config.family == net::Family::kIpv4 ? lpm4.insert(route.net, i) : lpm6.insert(route.net, i);
-    if (!inserted) return base::Error{"route " + route.id + ": " + inserted.error().message};
-    ids.push_back(route.id);
-  }
-  lpm4.shrink_to_fit();
-  lpm6.shrink_to_fit();
-  lpm4_ = std::move(lpm4);
-  lpm6_ = std::move(lpm6);
-  route_ids_ = std::move(ids);
+  auto tables = build_route_tables(config);
+  if (!tables) return tables.error();
+  routes_ = std::move(tables).value();
   for (std::uint32_t i = 0; i < config.routes.size(); ++i)
     sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
   return base::Ok{};
@@ -90,24 +80,20 @@ bool contains_same(const std::vector<config::SecurityAssociation>& sas,
   return false;
 }
 
-std::string describe(const config::Interface& a, const config::Interface& b) {
-  if (a.ifname != b.ifname) return "ifname";
-  if (a.pci != b.pci) return "pci";
-  if (!(a.ip == b.ip)) return "ip";
-  if (!(a.mac == b.mac)) return "mac";
-  return {};
+base::Error needs_restart(const std::string& what) {
+  return base::Error{"changing " + what + " needs a restart of the gateway"};
 }
 
 }  // namespace
 
 // This queue's static SAs as `config` lists them, installed over what is
 // there: unchanged ones stay (sequence numbers, replay windows), the others
-// are replaced or removed. route_ids_ and the SA database's routes are
+// are replaced or removed. routes_ and the SA database's routes are
 // already those of `config`.
 base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
   std::unordered_map<std::string_view, std::uint32_t> index_of;
-  for (std::uint32_t i = 0; i < route_ids_.size(); ++i)
-    index_of[route_ids_[i]] = i;
+  for (std::uint32_t i = 0; i < routes_.route_ids.size(); ++i)
+    index_of[routes_.route_ids[i]] = i;
   std::vector<config::SecurityAssociation> outbound, inbound;
   for (const auto& sa : config.outbound_sas)
     if (sa.queue == queue_ && index_of.contains(sa.route)) outbound.push_back(sa);
@@ -122,10 +108,10 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
       status = base::Error{"inbound-sa spi " + std::to_string(sa.spi) +
                            ": installed twice, or out of memory"};
   }
-  for (std::uint32_t r = 0; r < route_ids_.size(); ++r) {
+  for (std::uint32_t r = 0; r < routes_.route_ids.size(); ++r) {
     const config::SecurityAssociation* wanted = nullptr;
     for (const auto& sa : outbound)
-      if (sa.route == route_ids_[r]) wanted = &sa;
+      if (sa.route == routes_.route_ids[r]) wanted = &sa;
     if (wanted == nullptr) {
       sas_->remove_outbound(r);
       continue;
@@ -141,52 +127,29 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
 
 base::Result<Worker::Reconfiguration> Worker::prepare_reconfigure(
     const config::GatewayConfig& config) const {
+  if (config.family != fixed_.family) return needs_restart("the address family");
+  if (config.data_plane != fixed_.data_plane) return needs_restart("data-plane");
+  if (config.protocol_port != fixed_.protocol_port) return needs_restart("protocol-port");
+  if (auto field = config::identity_change(fixed_.private_interface, config.private_interface))
+    return needs_restart("private-interface " + std::string(config::field_name(*field)));
   const config::PublicInterface* public_interface = config.public_interface(queue_);
-  std::string fixed;
-  if (config.family != fixed_.family) {
-    fixed = "the address family";
-  } else if (config.data_plane != fixed_.data_plane) {
-    fixed = "data-plane";
-  } else if (config.protocol_port != fixed_.protocol_port) {
-    fixed = "protocol-port";
-  } else if (auto what = describe(config.private_interface, fixed_.private_interface);
-             !what.empty()) {
-    fixed = "private-interface " + what;
-  } else if (public_interface == nullptr) {
-    fixed = "removing the public-interface of queue " + std::to_string(queue_);
-  } else if (auto changed = describe(*public_interface, fixed_.public_interface);
-             !changed.empty() ||
-             public_interface->device_queue != fixed_.public_interface.device_queue ||
-             public_interface->nat_ip != fixed_.public_interface.nat_ip) {
-    fixed =
-        "public-interface (queue " + std::to_string(queue_) + ") " +
-        (!changed.empty()                                                         ? changed
-         : public_interface->device_queue != fixed_.public_interface.device_queue ? "device-queue"
-                                                                                  : "nat-ip");
-  }
-  if (!fixed.empty()) {
-    if (fixed.starts_with("removing"))
-      return base::Error{fixed + " needs a restart of the gateway"};
-    return base::Error{"changing " + fixed + " needs a restart of the gateway"};
-  }
+  if (public_interface == nullptr)
+    return base::Error{"removing the public-interface of queue " + std::to_string(queue_) +
+                       " needs a restart of the gateway"};
+  if (auto field = config::identity_change(fixed_.public_interface, *public_interface))
+    return needs_restart("public-interface (queue " + std::to_string(queue_) + ") " +
+                         std::string(config::field_name(*field)));
   Reconfiguration prepared;
-  for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
-    const config::Route& route = config.routes[i];
-    const base::Status inserted = config.family == net::Family::kIpv4
-                                      ? prepared.lpm4.insert(route.net, i)
-                                      : prepared.lpm6.insert(route.net, i);
-    if (!inserted) return base::Error{"route " + route.id + ": " + inserted.error().message};
-    prepared.route_ids.push_back(route.id);
-  }
-  prepared.lpm4.shrink_to_fit();
-  prepared.lpm6.shrink_to_fit();
+  auto tables = build_route_tables(config);
+  if (!tables) return tables.error();
+  prepared.routes = std::move(tables).value();
   if (key_manager_) {
     prepared.new_index = key_manager_->route_mapping(config);
   } else {
     std::unordered_map<std::string_view, std::uint32_t> new_index_of;
     for (std::uint32_t i = 0; i < config.routes.size(); ++i)
       new_index_of[config.routes[i].id] = i;
-    for (const auto& id : route_ids_) {
+    for (const auto& id : routes_.route_ids) {
       const auto found = new_index_of.find(id);
       prepared.new_index.push_back(found == new_index_of.end() ? tunnel::SaDatabase::kRemoved
                                                                : found->second);
@@ -207,9 +170,7 @@ void Worker::commit_reconfigure(const config::GatewayConfig& config, Reconfigura
   } else {
     sas_->remap_routes(prepared.new_index, config.routes.size());
   }
-  lpm4_ = std::move(prepared.lpm4);
-  lpm6_ = std::move(prepared.lpm6);
-  route_ids_ = std::move(prepared.route_ids);
+  routes_ = std::move(prepared.routes);
   for (std::uint32_t i = 0; i < config.routes.size(); ++i)
     sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
   if (!key_manager_) (void)install_static_sas(config);  // fails only for want of locked memory
@@ -304,7 +265,7 @@ Worker::Worker(const config::GatewayConfig& config, const config::PublicInterfac
       icmp_errors_(config.private_interface.ip, clock),
       private_dispatch_(config.private_interface.ip),
       public_dispatch_(public_interface.ip, config.protocol_port, control_.get()),
-      private_router_(config.family, lpm4_, lpm6_, *sas_, config.mtu, icmp_errors_),
+      private_router_(config.family, routes_.lpm4, routes_.lpm6, *sas_, config.mtu, icmp_errors_),
       inbound_router_(config.private_interface.ip, icmp_errors_),
       encapsulator_(*engine_, *sas_, {public_interface.ip, config.mtu, config.tfc}),
       decapsulator_(*engine_, *sas_, config.family) {}

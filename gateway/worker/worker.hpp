@@ -44,14 +44,13 @@
 #include "keymanager/sa_installer.hpp"
 #include "keymanager/sa_update_queue.hpp"
 #include "nexthop/next_hop.hpp"
-#include "route/lpm4.hpp"
-#include "route/lpm6.hpp"
 #include "router/icmp_error_sender.hpp"
 #include "router/inbound_router.hpp"
 #include "router/private_router.hpp"
 #include "tunnel/decapsulator.hpp"
 #include "tunnel/encapsulator.hpp"
 #include "tunnel/sa_database.hpp"
+#include "worker/route_tables.hpp"
 
 namespace strait::worker {
 
@@ -105,9 +104,7 @@ class Worker {
   // protocol-port, the interfaces' ifname, pci, ip, mac, queue,
   // device-queue and nat-ip.
   struct Reconfiguration {
-    route::Lpm4 lpm4;
-    route::Lpm6 lpm6;
-    std::vector<std::string> route_ids;
+    RouteTables routes;
     std::vector<std::uint32_t> new_index;  // old route i -> new index (SaDatabase::kRemoved)
   };
   base::Result<Reconfiguration> prepare_reconfigure(const config::GatewayConfig& config) const;
@@ -156,7 +153,7 @@ class Worker {
   // added to rxerrors (with kSeparate: read with both the worker and the
   // key-exchange thread parked).
   state::KeyManagerCounters key_manager_counters() const noexcept;
-  const std::vector<std::string>& route_ids() const noexcept { return route_ids_; }
+  const std::vector<std::string>& route_ids() const noexcept { return routes_.route_ids; }
   const base::Clock& clock() const noexcept { return clock_; }
 
   // Run-time state, for reporting.
@@ -223,9 +220,7 @@ class Worker {
   // replaced), to keep those a new configuration leaves unchanged.
   std::vector<config::SecurityAssociation> installed_outbound_;
   std::vector<config::SecurityAssociation> installed_inbound_;
-  std::vector<std::string> route_ids_;
-  route::Lpm4 lpm4_;
-  route::Lpm6 lpm6_;
+  RouteTables routes_;  // the private router looks routes up in its tables
 
   nexthop::NextHop private_next_hop_;
   nexthop::NextHop public_next_hop_;

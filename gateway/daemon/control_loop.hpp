@@ -1,16 +1,15 @@
 #pragma once
-// `strait run`: one named gateway on kernel interfaces. One worker thread
-// per queue (per public interface), each with its own frame pool and
-// ports, and one key-exchange thread for the key managers of all queues
-// (KeyExchangeThread); the calling thread is the control thread: a poll() loop over a
-// signalfd (SIGTERM, SIGINT: stop; SIGHUP: reload the configuration file as
-// one transaction), the control socket <run root>/NAME.sock (strait
-// config: control/server.hpp, control/controller.hpp) and a timer that
-// writes gateway-state to <run root>/NAME/gateway-state every
-// state_interval_ms. Reconfiguration pauses every worker, checks the new
-// configuration against each (Worker::prepare_reconfigure), then applies
-// it to all, or to none. <run root>/NAME/pid keeps a second instance of
-// the same name away.
+// `strait run`: one named gateway on kernel interfaces, and the control
+// loop that serves it. The gateway (LiveGateway) starts empty and takes
+// the configuration file as its first transaction: one worker thread per
+// queue (per public interface), each with its own frame pool and ports,
+// and one key-exchange thread for the key managers of all queues. The
+// calling thread is the control thread: a poll() loop over a signalfd
+// (SIGTERM, SIGINT: stop; SIGHUP: reload the configuration file as one
+// transaction), the control socket <run root>/NAME.sock (strait config:
+// control/server.hpp, control/controller.hpp) and a timer that writes
+// gateway-state to <run root>/NAME/gateway-state every state_interval_ms.
+// <run root>/NAME/pid keeps a second instance of the same name away.
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "daemon/gateway_daemon.hpp"
+#include "daemon/control_loop.hpp"
 
 #include <poll.h>
 #include <pthread.h>
@@ -19,22 +19,14 @@
 #include "base/blocked_signals.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
-#include "base/random.hpp"
 #include "config/schema.hpp"
 #include "config/syntax_tree.hpp"
-#include "config/warnings.hpp"
 #include "control/controller.hpp"
 #include "control/server.hpp"
-#include "daemon/cpu_list.hpp"
-#include "daemon/daemon_gateway.hpp"
 #include "daemon/instance_directory.hpp"
-#include "daemon/key_exchange_thread.hpp"
-#include "daemon/queue_bindings.hpp"
-#include "daemon/worker_thread.hpp"
+#include "daemon/live_gateway.hpp"
 #include "metrics/exposition.hpp"
 #include "metrics/metrics_server.hpp"
-#include "nexthop/shared_neighbor.hpp"
-#include "worker/state_report.hpp"
 
 namespace strait::daemon {
 
@@ -43,7 +35,7 @@ namespace {
 // Every state_interval_ms: gateway-state to its file and, with --metrics,
 // the Prometheus exposition (the summed state and each queue's, rendered
 // here on the control thread once the workers run again).
-void write_state(const InstanceDirectory& directory, DaemonGateway& gateway,
+void write_state(const InstanceDirectory& directory, LiveGateway& gateway,
                  metrics::MetricsServer* metrics_server, const std::string& name) {
   auto snapshot = gateway.snapshot(metrics_server != nullptr);
   if (!snapshot) {
@@ -93,34 +85,16 @@ base::Status run_gateway(const DaemonOptions& options) {
   if (signals.fd() < 0) return base::Error{std::string("signalfd: ") + std::strerror(errno)};
   base::set_log_name(options.name);
 
+  // The file is checked before anything is claimed or opened; the
+  // gateway then takes it as its first transaction.
   auto text = read_file(options.config_path);
   if (!text) return base::Error{text.error().message + " (fix the configuration file)"};
   auto document = config::parse_document(*text, options.config_path);
   if (!document) return base::Error{document.error().message + " (fix the configuration file)"};
-  auto loaded = config::apply_schema(*document, options.config_path);
-  if (!loaded) return base::Error{loaded.error().message + " (fix the configuration file)"};
-  const config::GatewayConfig& config = *loaded;
-  for (const auto& warning : config::warnings_of(config))
-    LOG_WARN(options.config_path + ": " + warning);
-
-  auto bindings = bindings_of(config, options.config_path);
-  if (!bindings) return bindings.error();
-  const std::size_t queue_count = bindings->size();
-  if (!options.cpus.empty()) {
-    if (options.cpus.size() < queue_count)
-      return base::Error{"--cpu lists " + std::to_string(options.cpus.size()) + " CPU(s) for " +
-                         std::to_string(queue_count) +
-                         " queue(s): list one CPU per public interface"};
-    if (auto allowed = check_cpus_allowed(options.cpus); !allowed) return allowed.error();
-  }
+  if (auto loaded = config::apply_schema(*document, options.config_path); !loaded)
+    return base::Error{loaded.error().message + " (fix the configuration file)"};
   auto backend = make_backend(options.backend);
   if (!backend) return backend.error();
-  for (const auto& binding : *bindings) {
-    if (auto ok = check_binding(config, options.config_path, binding.private_side); !ok)
-      return ok.error();
-    if (auto ok = check_binding(config, options.config_path, binding.public_side); !ok)
-      return ok.error();
-  }
 
   auto directory = InstanceDirectory::claim(run_root(), options.name);
   if (!directory) return directory.error();
@@ -135,51 +109,19 @@ base::Status run_gateway(const DaemonOptions& options) {
   }
 
   const base::SystemClock clock;
-  // The private interface's next hop, as resolved by whichever worker's
-  // queue the ARP / ND reply arrives on. Outlives the threads below (a new
-  // one comes with a new private interface, DaemonGateway::apply).
-  auto private_neighbor = std::make_unique<nexthop::SharedNeighbor>();
-  std::vector<RunningQueue> queues;
-  std::vector<worker::Worker*> workers;
-  for (std::size_t i = 0; i < bindings->size(); ++i) {
-    const QueueBinding& binding = (*bindings)[i];
-    auto ports = (*backend)->open_queue(binding);
-    if (!ports)
-      return base::Error{"queue " + std::to_string(binding.queue) + ": " +
-                         with_hint(ports.error().message, options.backend)};
-    auto random = std::make_unique<base::SystemRandom>();
-    auto created = worker::Worker::create(
-        config, binding.queue, (*ports)->private_port(), (*ports)->public_port(), clock, *random,
-        private_neighbor.get(), worker::KeyExchangeHosting::kSeparate);
-    if (!created)
-      return base::Error{"queue " + std::to_string(binding.queue) + ": " + created.error().message};
-    workers.push_back(created->get());
-    RunningQueue q;
-    q.binding = binding;
-    q.public_interface = config.public_interfaces[i];
-    if (!options.cpus.empty()) q.cpu = options.cpus[i];
-    q.thread =
-        std::make_unique<WorkerThread>(std::move(*ports), std::move(random), std::move(*created));
-    queues.push_back(std::move(q));
-  }
-  for (auto& q : queues) {
-    ThreadSettings settings;
-    settings.cpu = q.cpu;
-    settings.busywait = options.busywait;
-    settings.realtime = options.realtime;
-    if (auto started = q.thread->start(settings); !started) return started.error();
-    LOG_INFO("queue " + std::to_string(q.binding.queue) + " on " + std::string((*backend)->name()) +
-             ": " + ports_of(q.binding) +
-             (settings.cpu ? ", CPU " + std::to_string(*settings.cpu) : std::string()));
-  }
-  // Declared after the workers: stopped and destroyed before them.
-  KeyExchangeThread key_exchange(std::move(workers));
-  if (auto started = key_exchange.start(); !started) return started.error();
-  LOG_INFO(std::string("key exchange on its own thread (not on the workers' ") +
-           (options.cpus.empty() ? "threads" : "CPUs") + ")");
+  LiveGatewayOptions gateway_options;
+  gateway_options.cpus = options.cpus;
+  gateway_options.threads.busywait = options.busywait;
+  gateway_options.threads.realtime = options.realtime;
+  gateway_options.config_path = options.config_path;
+  gateway_options.check_interfaces = true;
+  gateway_options.exclusive_device_queues = options.backend == BackendKind::kXdp;
+  auto gateway = LiveGateway::create(std::move(gateway_options), **backend, clock);
+  if (!gateway) return gateway.error();
+  control::Controller controller(**gateway, config::Statements{});
+  if (auto started = controller.commit(std::move(document).value(), options.config_path); !started)
+    return started.error();
 
-  DaemonGateway gateway(options, **backend, clock, config, queues, key_exchange, private_neighbor);
-  control::Controller controller(gateway, std::move(document).value());
   control::ServerOptions server_options;
   server_options.path = control::socket_path(run_root(), options.name);
   auto server = control::Server::listen(
@@ -189,7 +131,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   LOG_INFO("running (pid " + std::to_string(getpid()) + "), state in " +
            (*directory)->state_path() + ", control socket " + server_options.path);
 
-  write_state(**directory, gateway, metrics_server.get(), options.name);
+  write_state(**directory, **gateway, metrics_server.get(), options.name);
   std::int64_t next_state = now_ms() + options.state_interval_ms;
   std::vector<pollfd> fds;
   bool running = true;
@@ -222,15 +164,12 @@ base::Status run_gateway(const DaemonOptions& options) {
     }
     (*server)->handle(std::span<const pollfd>(fds).subspan(1));
     if (now_ms() >= next_state) {
-      write_state(**directory, gateway, metrics_server.get(), options.name);
+      write_state(**directory, **gateway, metrics_server.get(), options.name);
       next_state = now_ms() + options.state_interval_ms;
     }
   }
   server->reset();
-  key_exchange.stop();  // before the workers and their ports
-  for (auto& q : queues)
-    q.thread->stop();
-  queues.clear();  // closes the ports (detaching XDP) and frees the pools
+  gateway->reset();  // stops the key exchange and the workers, closes the ports
   directory->reset();
   LOG_INFO("stopped");
   return base::Ok{};

@@ -1,0 +1,240 @@
+// LiveGateway, the running gateway of `strait run`, on an in-memory
+// backend: start-up (the first transaction of an empty gateway) and live
+// reconfigurations build their queues through the same QueueFactory, and
+// each queue built either way carries traffic on its worker thread. The
+// backend records every queue it opens and closes, so the test sees which
+// queues a transaction kept, rebuilt, added or removed.
+#define BOOST_TEST_MODULE live_gateway
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <deque>
+#include <thread>
+
+#include "base/clock.hpp"
+#include "config/load.hpp"
+#include "daemon/live_gateway.hpp"
+#include "io/memory_wire.hpp"
+#include "testing/frame_view.hpp"
+#include "testing/sample_sites.hpp"
+#include "testing/wire_frames.hpp"
+
+using namespace strait;
+using namespace strait::testing;
+
+namespace {
+
+// The ports of one queue: a private and a public MemoryWire over a pool of
+// their own; the gateway's ports are the b() ends, the test's the a() ends.
+struct MemoryQueue final : daemon::QueuePorts {
+  explicit MemoryQueue(bool* closed)
+      : pool(std::move(io::FramePool::create(2048, 1024)).value()),
+        private_wire(*pool),
+        public_wire(*pool),
+        closed_(closed) {}
+  ~MemoryQueue() override {
+    release_in_flight(private_wire);
+    release_in_flight(public_wire);
+    *closed_ = true;
+  }
+  io::Port& private_port() noexcept override { return private_wire.b(); }
+  io::Port& public_port() noexcept override { return public_wire.b(); }
+  std::vector<int> wait_fds() const override { return {}; }
+
+  std::unique_ptr<io::FramePool> pool;
+  io::MemoryWire private_wire;
+  io::MemoryWire public_wire;
+
+ private:
+  bool* closed_;
+};
+
+class MemoryBackend final : public daemon::Backend {
+ public:
+  struct Opened {
+    daemon::QueueBinding binding;
+    MemoryQueue* ports = nullptr;
+    bool closed = false;
+  };
+  std::string_view name() const noexcept override { return "memory"; }
+  base::Result<std::unique_ptr<daemon::QueuePorts>> open_queue(
+      const daemon::QueueBinding& binding) override {
+    if (binding.public_side.ifname == refused_ifname)
+      return base::Error{"public interface " + binding.public_side.ifname + ": refused"};
+    Opened& opened = opened_.emplace_back();
+    opened.binding = binding;
+    auto ports = std::make_unique<MemoryQueue>(&opened.closed);
+    opened.ports = ports.get();
+    return std::unique_ptr<daemon::QueuePorts>(std::move(ports));
+  }
+  const std::deque<Opened>& opened() const { return opened_; }
+  // The queues open now, by queue id, in the order opened.
+  std::vector<std::uint16_t> open_queues() const {
+    std::vector<std::uint16_t> ids;
+    for (const auto& o : opened_)
+      if (!o.closed) ids.push_back(o.binding.queue);
+    return ids;
+  }
+  MemoryQueue& open_queue_ports(std::uint16_t queue) {
+    for (auto& o : opened_)
+      if (!o.closed && o.binding.queue == queue) return *o.ports;
+    throw std::runtime_error("queue " + std::to_string(queue) + " is not open");
+  }
+  std::string refused_ifname;
+
+ private:
+  std::deque<Opened> opened_;  // stable addresses: the ports point at their record
+};
+
+const Site kParis = paris(net::Family::kIpv4);
+const Site kTokyo = tokyo(net::Family::kIpv4);
+
+config::GatewayConfig load(const std::string& text) {
+  auto config = config::load(text, "test.conf");
+  if (!config) throw std::runtime_error(config.error().message);
+  return std::move(config).value();
+}
+
+// Paris's data-plane gateway with `queues` public interfaces.
+config::GatewayConfig paris_config(std::uint16_t queues, const std::string& extra = {}) {
+  SiteOptions options;
+  options.queues = queues;
+  options.extra = extra;
+  return load(site_config(kParis, kTokyo, options));
+}
+
+// Polls `port` (the test's end) until a frame arrives, for at most 5 s
+// (the worker runs on its own thread).
+std::vector<Bytes> wait_for_frames(io::MemoryPort& port) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::vector<Bytes> frames;
+  while (frames.empty() && std::chrono::steady_clock::now() < deadline) {
+    frames = drain(port);
+    if (frames.empty()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  return frames;
+}
+
+// The queue answers a ping to the gateway's private address and tunnels a
+// datagram to tokyo's LAN as ESP on its public port.
+void check_carries_traffic(MemoryBackend& backend, std::uint16_t queue) {
+  BOOST_TEST_CONTEXT("queue " << queue) {
+    MemoryQueue& ports = backend.open_queue_ports(queue);
+    inject(ports.private_wire.a(), *ports.pool,
+           lan_frame(kParis, echo_request(kParis.host_ip, kParis.private_ip, 7, queue, {1, 2, 3})));
+    const auto replies = wait_for_frames(ports.private_wire.a());
+    BOOST_TEST_REQUIRE(replies.size() == 1u);
+    const auto ip = parse_ip_frame(replies[0]);
+    BOOST_TEST_REQUIRE(ip.has_value());
+    BOOST_TEST((ip->source == kParis.private_ip));
+    BOOST_TEST((ip->destination == kParis.host_ip));
+    const auto icmp = parse_icmp(*ip);
+    BOOST_TEST_REQUIRE(icmp.has_value());
+    BOOST_TEST(icmp->type == 0);  // echo reply
+
+    inject(ports.private_wire.a(), *ports.pool,
+           lan_frame(kParis, host_datagram(kParis, kTokyo, 64)));
+    const auto tunnelled = wait_for_frames(ports.public_wire.a());
+    BOOST_TEST_REQUIRE(tunnelled.size() == 1u);
+    const auto esp = parse_ip_frame(tunnelled[0]);
+    BOOST_TEST_REQUIRE(esp.has_value());
+    BOOST_TEST(esp->protocol == 50);
+    BOOST_TEST((esp->source == (queue == 1 ? kParis.public_ip : kParis.public_ip2)));
+  }
+}
+
+struct Fixture {
+  Fixture() {
+    daemon::LiveGatewayOptions options;
+    options.config_path = "test.conf";
+    options.check_interfaces = false;  // memory ports: no kernel interfaces
+    auto created = daemon::LiveGateway::create(options, backend, clock);
+    if (!created) throw std::runtime_error(created.error().message);
+    gateway = std::move(created).value();
+  }
+  MemoryBackend backend;
+  base::SystemClock clock;
+  std::unique_ptr<daemon::LiveGateway> gateway;
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(start_up_and_reconfiguration_build_queues_the_same_way, Fixture) {
+  // Empty until the first transaction.
+  BOOST_TEST(gateway->queue_ids().empty());
+  BOOST_TEST(backend.opened().empty());
+
+  // Start-up: the configuration file as the first transaction.
+  BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());
+  BOOST_TEST((gateway->queue_ids() == std::vector<std::uint16_t>{1}));
+  BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1}));
+  BOOST_TEST(!backend.opened()[0].binding.private_side.device_queue.has_value());  // whole iface
+  check_carries_traffic(backend, 1);
+
+  // A second public interface: queue 2 is added, and queue 1 rebuilt, for
+  // it now serves only the private interface's receive queue 0.
+  BOOST_TEST_REQUIRE(gateway->apply(paris_config(2)).ok());
+  BOOST_TEST((gateway->queue_ids() == std::vector<std::uint16_t>{1, 2}));
+  BOOST_TEST(backend.opened().size() == 3u);
+  BOOST_TEST(backend.opened()[0].closed);
+  BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1, 2}));
+  BOOST_TEST((backend.opened()[1].binding.private_side.device_queue == std::uint16_t{0}));
+  BOOST_TEST((backend.opened()[2].binding.private_side.device_queue == std::uint16_t{1}));
+  check_carries_traffic(backend, 1);
+  check_carries_traffic(backend, 2);
+
+  // A route more: both queues are reconfigured in place, nothing reopened.
+  const std::string more = "route4 { id more; net 10.77.0.0/16; gateway { ip " +
+                           kTokyo.public_ip.to_string() + "; } preshared-key \"" +
+                           std::string(64, '7') + "\"; spi 4321; }\n";
+  BOOST_TEST_REQUIRE(gateway->apply(paris_config(2, more)).ok());
+  BOOST_TEST(backend.opened().size() == 3u);
+  BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1, 2}));
+  check_carries_traffic(backend, 2);
+
+  // Back to one queue: queue 2 removed, queue 1 rebuilt for the whole
+  // private interface again.
+  BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());
+  BOOST_TEST((gateway->queue_ids() == std::vector<std::uint16_t>{1}));
+  BOOST_TEST(backend.opened().size() == 4u);
+  BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1}));
+  check_carries_traffic(backend, 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_transaction_changes_nothing, Fixture) {
+  // A first transaction that fails leaves the gateway empty.
+  backend.refused_ifname = "wan0";
+  auto refused = gateway->apply(paris_config(1));
+  BOOST_TEST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().message == "queue 1: public interface wan0: refused");
+  BOOST_TEST(gateway->queue_ids().empty());
+
+  backend.refused_ifname.clear();
+  BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());
+  // Queue 2 cannot be opened: queue 1, which would have been rebuilt for
+  // its new share of the private interface, runs on untouched.
+  backend.refused_ifname = "wan1";
+  BOOST_TEST(!gateway->apply(paris_config(2)).ok());
+  BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1}));
+  BOOST_TEST(backend.opened().size() == 2u);  // the rebuilt queue 1, opened and closed again
+  BOOST_TEST(backend.opened()[1].closed);
+  BOOST_TEST(!backend.opened()[0].closed);
+  check_carries_traffic(backend, 1);
+
+  // What needs a restart is refused by name.
+  SiteOptions key_exchange = key_exchange_options();
+  auto changed = gateway->apply(load(site_config(kParis, kTokyo, key_exchange)));
+  BOOST_TEST_REQUIRE(!changed.ok());
+  BOOST_TEST(changed.error().message == "changing data-plane needs a restart of the gateway");
+  BOOST_TEST(backend.opened().size() == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(rebuild_causes_are_typed_and_described, Fixture) {
+  using Kind = daemon::RebuildCause::Kind;
+  BOOST_TEST(daemon::describe({Kind::kAdded, std::nullopt}) == "added");
+  BOOST_TEST(daemon::describe({Kind::kPublicInterface, config::InterfaceField::kIp}) ==
+             "public-interface ip changed");
+  BOOST_TEST(daemon::describe({Kind::kPrivateInterface, config::InterfaceField::kIfname}) ==
+             "private-interface ifname changed");
+  BOOST_TEST(daemon::describe({Kind::kPrivateShare, std::nullopt})
+                 .starts_with("its share of the private interface changed"));
+}

@@ -1,0 +1,21 @@
+#pragma once
+// One queue of a running gateway: the binding and public interface it was
+// built for, its CPU, and its thread (which owns the worker and the ports).
+
+#include <memory>
+#include <optional>
+
+#include "config/gateway_config.hpp"
+#include "daemon/backend.hpp"
+#include "daemon/worker_thread.hpp"
+
+namespace strait::daemon {
+
+struct RunningQueue {
+  QueueBinding binding;
+  config::PublicInterface public_interface;
+  std::optional<int> cpu;
+  std::unique_ptr<WorkerThread> thread;
+};
+
+}  // namespace strait::daemon
