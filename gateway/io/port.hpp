@@ -1,8 +1,9 @@
 #pragma once
 // The narrow batch interface between the gateway and its I/O backends: one
-// Port per (interface, queue). Backends own the packet memory (a FramePool,
-// later an AF_XDP UMEM); the gateway moves packets between ports without
-// copying them. Interface counters are kept here, once for every backend.
+// Port per (interface, queue). Backends own the packet memory (a FramePool;
+// for AF_XDP the same pool is the UMEM the kernel writes into); the gateway
+// moves packets between ports without copying them. Interface counters are
+// kept here, once for every backend.
 
 #include <cstddef>
 #include <span>

@@ -2,15 +2,16 @@
 // One worker serves one queue: the private interface's queue i and the
 // public interface of queue i. It joins the pipeline stages with links:
 //
-//   private rx -> PrivateDispatch -+-> PrivateRouter -> Encapsulator -> public next hop -> public
-//   tx
-//                                  +-> (ARP/ND, echo replies) ------------> private next hop ->
-//                                  private tx
-//   public rx  -> PublicDispatch --+-> Decapsulator -> InboundRouter -----> private next hop ->
-//   private tx
+// clang-format off
+//
+//   private rx -> PrivateDispatch -+-> PrivateRouter -> Encapsulator ------> public next hop -> public tx
+//                                  +-> (ARP/ND, echo replies) -----------> private next hop -> private tx
+//
+//   public rx --> PublicDispatch --+-> Decapsulator -> InboundRouter -----> private next hop -> private tx
 //                                  +-> control queue (key exchange)
-//                                  +-> (ARP/ND, echo replies) ------------> public next hop ->
-//                                  public tx
+//                                  +-> (ARP/ND, echo replies) -----------> public next hop --> public tx
+//
+// clang-format on
 //
 // Packets the gateway originates for the far side (inbound echo replies,
 // Time Exceeded after decapsulation) enter the private router like
