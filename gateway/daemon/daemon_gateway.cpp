@@ -50,7 +50,7 @@ class PausedWorkers {
 // What keeps a queue from running on as it is: its interfaces (ifname, pci,
 // ip, mac; the public one's device-queue and nat-ip) or its ports' binding
 // changed. Empty: it can be reconfigured in place.
-std::string rebuild_reason(const RunningQueue& running, const QueueBinding& binding,
+std::string rebuild_reason(const RunningQueue& running, const backend::QueueBinding& binding,
                            const config::PublicInterface& public_interface,
                            const config::Interface& old_private,
                            const config::Interface& new_private) {
@@ -77,7 +77,7 @@ std::string rebuild_reason(const RunningQueue& running, const QueueBinding& bind
 
 }  // namespace
 
-DaemonGateway::DaemonGateway(const DaemonOptions& options, Backend& backend,
+DaemonGateway::DaemonGateway(const DaemonOptions& options, backend::Backend& backend,
                              const base::Clock& clock, const config::GatewayConfig& config,
                              std::vector<RunningQueue>& queues, KeyExchangeThread& key_exchange,
                              std::unique_ptr<nexthop::SharedNeighbor>& private_neighbor)
@@ -123,7 +123,7 @@ base::Status DaemonGateway::apply(const config::GatewayConfig& config) {
   std::vector<Planned> plan(bindings->size());
   std::vector<bool> kept(queues_.size(), false);
   for (std::size_t i = 0; i < bindings->size(); ++i) {
-    const QueueBinding& binding = (*bindings)[i];
+    const backend::QueueBinding& binding = (*bindings)[i];
     const config::PublicInterface& public_interface = config.public_interfaces[i];
     plan[i].reason = "added";
     for (std::size_t j = 0; j < queues_.size(); ++j) {
@@ -144,12 +144,12 @@ base::Status DaemonGateway::apply(const config::GatewayConfig& config) {
     if (p.kept && queues_[*p.kept].cpu) cpus_taken.push_back(*queues_[*p.kept].cpu);
   for (std::size_t i = 0; i < plan.size(); ++i) {
     if (plan[i].kept) continue;
-    const QueueBinding& binding = (*bindings)[i];
+    const backend::QueueBinding& binding = (*bindings)[i];
     const std::string queue_name = "queue " + std::to_string(binding.queue);
-    for (const PortBinding* side : {&binding.private_side, &binding.public_side})
+    for (const backend::PortBinding* side : {&binding.private_side, &binding.public_side})
       if (auto ok = check_binding(config, "the new configuration", *side); !ok)
         return base::Error{queue_name + ": " + ok.error().message};
-    if (options_.backend == BackendKind::kXdp)
+    if (options_.backend == backend::BackendKind::kXdp)
       if (auto free = xdp_ports_free(binding); !free)
         return base::Error{queue_name + ": " + free.error().message};
     auto ports = backend_.open_queue(binding);
@@ -263,10 +263,10 @@ base::Result<DaemonGateway::Snapshot> DaemonGateway::snapshot(bool with_queues) 
   return snapshot;
 }
 
-base::Status DaemonGateway::xdp_ports_free(const QueueBinding& binding) const {
+base::Status DaemonGateway::xdp_ports_free(const backend::QueueBinding& binding) const {
   for (const auto& q : queues_)
-    for (const PortBinding* held : {&q.binding.private_side, &q.binding.public_side})
-      for (const PortBinding* wanted : {&binding.private_side, &binding.public_side})
+    for (const backend::PortBinding* held : {&q.binding.private_side, &q.binding.public_side})
+      for (const backend::PortBinding* wanted : {&binding.private_side, &binding.public_side})
         if (held->ifname == wanted->ifname &&
             held->device_queue.value_or(0) == wanted->device_queue.value_or(0))
           return base::Error{"AF_XDP cannot open " + describe(*wanted) + " while queue " +

@@ -9,11 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "backend/backend.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "config/gateway_config.hpp"
 #include "control/controller.hpp"
-#include "daemon/backend.hpp"
 #include "daemon/gateway_daemon.hpp"
 #include "daemon/key_exchange_thread.hpp"
 #include "daemon/worker_thread.hpp"
@@ -24,7 +24,7 @@ namespace strait::daemon {
 // One running queue: its binding and CPU as started, and its thread (which
 // owns the worker and the ports).
 struct RunningQueue {
-  QueueBinding binding;
+  backend::QueueBinding binding;
   config::PublicInterface public_interface;
   std::optional<int> cpu;
   std::unique_ptr<WorkerThread> thread;
@@ -38,7 +38,7 @@ struct RunningQueue {
 // happens before anything running changes.
 class DaemonGateway final : public control::ManagedGateway {
  public:
-  DaemonGateway(const DaemonOptions& options, Backend& backend, const base::Clock& clock,
+  DaemonGateway(const DaemonOptions& options, backend::Backend& backend, const base::Clock& clock,
                 const config::GatewayConfig& config, std::vector<RunningQueue>& queues,
                 KeyExchangeThread& key_exchange,
                 std::unique_ptr<nexthop::SharedNeighbor>& private_neighbor);
@@ -57,10 +57,10 @@ class DaemonGateway final : public control::ManagedGateway {
  private:
   // AF_XDP binds one socket per interface queue: a port still held by a
   // running queue cannot be opened for its successor beside it.
-  base::Status xdp_ports_free(const QueueBinding& binding) const;
+  base::Status xdp_ports_free(const backend::QueueBinding& binding) const;
 
   const DaemonOptions& options_;
-  Backend& backend_;
+  backend::Backend& backend_;
   const base::Clock& clock_;
   std::vector<RunningQueue>& queues_;
   KeyExchangeThread& key_exchange_;

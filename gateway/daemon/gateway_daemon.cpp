@@ -113,7 +113,7 @@ base::Status run_gateway(const DaemonOptions& options) {
                          " queue(s): list one CPU per public interface"};
     if (auto allowed = check_cpus_allowed(options.cpus); !allowed) return allowed.error();
   }
-  auto backend = make_backend(options.backend);
+  auto backend = backend::make_backend(options.backend);
   if (!backend) return backend.error();
   for (const auto& binding : *bindings) {
     if (auto ok = check_binding(config, options.config_path, binding.private_side); !ok)
@@ -142,7 +142,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   std::vector<RunningQueue> queues;
   std::vector<worker::Worker*> workers;
   for (std::size_t i = 0; i < bindings->size(); ++i) {
-    const QueueBinding& binding = (*bindings)[i];
+    const backend::QueueBinding& binding = (*bindings)[i];
     auto ports = (*backend)->open_queue(binding);
     if (!ports)
       return base::Error{"queue " + std::to_string(binding.queue) + ": " +

@@ -1,26 +1,18 @@
-#include "daemon/backend.hpp"
+#include "backend/backend.hpp"
 
 #if STRAIT_HAVE_AFPACKET
-#include "daemon/af_packet_backend.hpp"
+#include "backend/af_packet_backend.hpp"
 #endif
 #if STRAIT_HAVE_XDP
-#include "daemon/xdp_backend.hpp"
+#include "backend/xdp_backend.hpp"
 #endif
 
-namespace strait::daemon {
+namespace strait::backend {
 
-bool backend_available(BackendKind kind) noexcept {
-  switch (kind) {
-    case BackendKind::kXdp:
-      return STRAIT_HAVE_XDP != 0;
-    case BackendKind::kAfPacket:
-      return STRAIT_HAVE_AFPACKET != 0;
-  }
-  return false;
-}
-
-std::string_view backend_name(BackendKind kind) noexcept {
-  return kind == BackendKind::kXdp ? "AF_XDP" : "AF_PACKET";
+base::Result<std::unique_ptr<QueuePorts>> Backend::open_queue(const QueueBinding& binding) {
+  auto ports = open_pair(queue_pair_spec(binding, kind()));
+  if (!ports) return ports.error();
+  return std::make_unique<QueuePorts>(std::move(*ports));
 }
 
 base::Result<std::unique_ptr<Backend>> make_backend(BackendKind kind) {
@@ -43,4 +35,4 @@ base::Result<std::unique_ptr<Backend>> make_backend(BackendKind kind) {
   return base::Error{"unknown backend"};
 }
 
-}  // namespace strait::daemon
+}  // namespace strait::backend
