@@ -48,7 +48,7 @@ base::Error failure(const std::string& ifname, const std::string& what, int erro
   std::string message = "AF_PACKET port on " + ifname + ": " + what;
   if (error != 0) message += ": " + std::string(std::strerror(error));
   if (!hint.empty()) message += " (" + hint + ")";
-  return base::Error{message};
+  return base::Error{message, error};
 }
 
 bool vlan_tagged(const std::uint8_t* frame, std::size_t length) {

@@ -10,7 +10,17 @@ namespace strait::base {
 
 struct Error {
   std::string message;
+  // The errno behind the error when the kernel refused something (EPERM,
+  // EOPNOTSUPP, ...), so that callers decide on the cause and never on the
+  // message's words; 0 when there is none.
+  int system_error = 0;
 };
+
+// `error` with `context` put before its message, its cause kept.
+inline Error in_context(const std::string& context, Error error) {
+  error.message.insert(0, context);
+  return error;
+}
 
 template <class T>
 class [[nodiscard]] Result {

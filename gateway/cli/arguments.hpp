@@ -1,5 +1,6 @@
 #pragma once
-// Command-line parsing helpers shared by the strait subcommands.
+// Parsers of option values shared by the strait subcommands (the options
+// themselves are read by ArgumentReader, argument_reader.hpp).
 
 #include <cstdint>
 #include <optional>

@@ -7,8 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.hpp"
 #include "bench/ake_scenario.hpp"
 #include "bench/scenario.hpp"
+#include "cli/argument_reader.hpp"
 #include "cli/arguments.hpp"
 
 namespace strait::cli {
@@ -78,11 +80,6 @@ class DiscardedStderr {
   int saved_ = -1;
 };
 
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "strait bench: %s\n%s", message.c_str(), kUsage);
-  return 2;
-}
-
 int ake_command(const bench::AkeOptions& options, bool json) {
   if (!json)
     std::fprintf(stderr, "strait bench --ake: %u route(s) between two gateways...\n",
@@ -124,82 +121,82 @@ int bench_command(int argc, char** argv) {
   bool json = false;
   bool ake = false;
   bool auto_sa_ttl = false;
-  bool lifetimes_given = false;       // --sa-ttl or --negotiation-ttl
-  const char* packet_only = nullptr;  // an option of the data-plane benchmark
-  for (int i = 0; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&](std::string_view name) -> const char* {
-      if (i + 1 >= argc) return nullptr;
-      (void)name;
-      return argv[++i];
-    };
-    if (arg == "--size" || arg == "--packets" || arg == "--host-thread" ||
-        arg == "--key-exchange" || arg == "--sa-ttl" || arg == "--negotiation-ttl")
-      packet_only = argv[i];
-    if (arg == "--json") {
-      json = true;
-    } else if (arg == "--ake") {
-      ake = true;
-    } else if (arg == "--host-thread") {
-      options.host_thread = true;
-    } else if (arg == "--key-exchange") {
-      options.key_exchange = true;
-    } else if (arg == "--sa-ttl") {
-      const char* v = value(arg);
-      if (v && std::string_view(v) == "auto") {
-        auto_sa_ttl = true;
-        lifetimes_given = true;
-        continue;
-      }
-      const auto n = v ? parse_count(v, 4294967295ull) : std::nullopt;
-      if (!n || *n == 0) return usage_error("--sa-ttl needs a number of seconds (>= 1) or auto");
-      options.sa_ttl = static_cast<std::uint32_t>(*n);
-      auto_sa_ttl = false;
-      lifetimes_given = true;
-    } else if (arg == "--negotiation-ttl") {
-      const char* v = value(arg);
-      const auto n = v ? parse_count(v, 4294967295ull) : std::nullopt;
-      if (!n || *n == 0) return usage_error("--negotiation-ttl needs a number of seconds (>= 1)");
-      options.negotiation_ttl = static_cast<std::uint32_t>(*n);
-      lifetimes_given = true;
-    } else if (arg == "-h" || arg == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--size") {
-      const char* v = value(arg);
-      if (!v) return usage_error("--size needs a value");
-      const std::string_view s = v;
-      if (s == "IMIX" || s == "imix") {
-        options.frame_sizes = {64, 64, 594, 64, 64, 594, 64, 64, 594, 64, 594, 1518};
-        options.size_label = "IMIX";
-      } else {
-        const auto n = parse_count(s, 8937);
-        if (!n) return usage_error("--size must be IMIX or a frame length in bytes");
-        options.frame_sizes = {static_cast<std::uint32_t>(*n)};
-        options.size_label = s;
-      }
-    } else if (arg == "--packets") {
-      const char* v = value(arg);
-      const auto n = v ? parse_count(v, 1'000'000'000'000ull) : std::nullopt;
-      if (!n) return usage_error("--packets needs a whole number (e.g. 1e7)");
-      options.packets = *n;
-    } else if (arg == "--routes") {
-      const char* v = value(arg);
-      const auto n = v ? parse_count(v, 65536) : std::nullopt;
-      if (!n) return usage_error("--routes needs a whole number from 1 to 65536");
-      options.routes = static_cast<std::uint32_t>(*n);
-    } else if (arg == "--cpu") {
-      const char* v = value(arg);
-      const auto n = v ? parse_count(v, 1023) : std::nullopt;
-      if (!n) return usage_error("--cpu needs a CPU number");
-      options.cpu = static_cast<int>(*n);
-    } else {
-      return usage_error("unknown argument '" + std::string(arg) + "'");
+  bool lifetimes_given = false;  // --sa-ttl or --negotiation-ttl
+  std::string packet_only;       // an option of the data-plane benchmark
+  const base::Status ok = base::Ok{};
+  ArgumentReader reader("strait bench", kUsage);
+  reader.flag("--json", json);
+  reader.flag("--ake", ake);
+  reader.flag("--host-thread", [&] {
+    options.host_thread = true;
+    packet_only = "--host-thread";
+  });
+  reader.flag("--key-exchange", [&] {
+    options.key_exchange = true;
+    packet_only = "--key-exchange";
+  });
+  reader.option("--sa-ttl", "a number of seconds (>= 1) or auto",
+                [&](std::string_view v) -> base::Status {
+                  packet_only = "--sa-ttl";
+                  lifetimes_given = true;
+                  if (v == "auto") {
+                    auto_sa_ttl = true;
+                    return ok;
+                  }
+                  const auto n = parse_count(v, 4294967295ull);
+                  if (!n || *n == 0)
+                    return base::Error{"--sa-ttl needs a number of seconds (>= 1) or auto"};
+                  options.sa_ttl = static_cast<std::uint32_t>(*n);
+                  auto_sa_ttl = false;
+                  return ok;
+                });
+  reader.option("--negotiation-ttl", "a number of seconds (>= 1)",
+                [&](std::string_view v) -> base::Status {
+                  packet_only = "--negotiation-ttl";
+                  const auto n = parse_count(v, 4294967295ull);
+                  if (!n || *n == 0)
+                    return base::Error{"--negotiation-ttl needs a number of seconds (>= 1)"};
+                  options.negotiation_ttl = static_cast<std::uint32_t>(*n);
+                  lifetimes_given = true;
+                  return ok;
+                });
+  reader.option("--size", "a value", [&](std::string_view v) -> base::Status {
+    packet_only = "--size";
+    if (v == "IMIX" || v == "imix") {
+      options.frame_sizes = {64, 64, 594, 64, 64, 594, 64, 64, 594, 64, 594, 1518};
+      options.size_label = "IMIX";
+      return ok;
     }
-  }
+    const auto n = parse_count(v, 8937);
+    if (!n) return base::Error{"--size must be IMIX or a frame length in bytes"};
+    options.frame_sizes = {static_cast<std::uint32_t>(*n)};
+    options.size_label = v;
+    return ok;
+  });
+  reader.option("--packets", "a whole number (e.g. 1e7)", [&](std::string_view v) -> base::Status {
+    packet_only = "--packets";
+    const auto n = parse_count(v, 1'000'000'000'000ull);
+    if (!n) return base::Error{"--packets needs a whole number (e.g. 1e7)"};
+    options.packets = *n;
+    return ok;
+  });
+  reader.option("--routes", "a whole number from 1 to 65536",
+                [&](std::string_view v) -> base::Status {
+                  const auto n = parse_count(v, 65536);
+                  if (!n) return base::Error{"--routes needs a whole number from 1 to 65536"};
+                  options.routes = static_cast<std::uint32_t>(*n);
+                  return ok;
+                });
+  reader.option("--cpu", "a CPU number", [&](std::string_view v) -> base::Status {
+    const auto n = parse_count(v, 1023);
+    if (!n) return base::Error{"--cpu needs a CPU number"};
+    options.cpu = static_cast<int>(*n);
+    return ok;
+  });
+  if (auto done = reader.read(argc, argv)) return *done;
 
   if (ake) {
-    if (packet_only) return usage_error(std::string(packet_only) + " does not apply to --ake");
+    if (!packet_only.empty()) return reader.usage_error(packet_only + " does not apply to --ake");
     bench::AkeOptions ake_options;
     ake_options.routes = options.routes;
     ake_options.cpu = options.cpu;
@@ -207,7 +204,7 @@ int bench_command(int argc, char** argv) {
   }
 
   if (lifetimes_given && !options.key_exchange)
-    return usage_error("--sa-ttl and --negotiation-ttl apply to --key-exchange");
+    return reader.usage_error("--sa-ttl and --negotiation-ttl apply to --key-exchange");
   const std::uint32_t safe_sa_ttl =
       bench::shortest_safe_sa_ttl(options.routes, options.negotiation_ttl);
   if (auto_sa_ttl) options.sa_ttl = safe_sa_ttl;

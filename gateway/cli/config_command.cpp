@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <iterator>
@@ -12,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
+#include "cli/argument_reader.hpp"
 #include "control/client.hpp"
 #include "control/path.hpp"
 #include "control/protocol.hpp"
@@ -42,10 +45,10 @@ constexpr const char* kConfigUsage =
     "  --secrets  show preshared-key, key and salt (hidden as \"(secret)\" otherwise)\n"
     "  --queue N  get-state of queue N alone\n";
 
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "strait config: %s\n%s", message.c_str(), kConfigUsage);
-  return 2;
-}
+constexpr const char* kPsUsage =
+    "usage: strait ps\n"
+    "  Lists the gateways under /run/strait ($STRAIT_RUN_DIR): name, pid, whether\n"
+    "  it runs, and its control socket.\n";
 
 std::string read_stdin() {
   return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -56,36 +59,31 @@ std::string read_stdin() {
 int config_command(int argc, char** argv) {
   std::vector<std::string_view> positional;
   control::Request request;
-  for (int i = 0; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kConfigUsage, stdout);
-      return 0;
-    } else if (arg == "--json") {
-      request.json = true;
-    } else if (arg == "--secrets") {
-      request.secrets = true;
-    } else if (arg == "--queue") {
-      if (i + 1 >= argc) return usage_error("--queue needs a queue number");
-      const std::string v = argv[++i];
-      char* end = nullptr;
-      const long q = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || q < 1 || q > 65535)
-        return usage_error("--queue takes a queue number, 1..65535");
-      request.queue = static_cast<std::uint16_t>(q);
-    } else if (arg.starts_with("--")) {
-      return usage_error("unknown option '" + std::string(arg) + "'");
-    } else {
-      positional.push_back(arg);
-    }
-  }
-  if (positional.size() != 3) return usage_error("expected a verb, an instance NAME and a PATH");
+  ArgumentReader reader("strait config", kConfigUsage);
+  reader.flag("--json", request.json);
+  reader.flag("--secrets", request.secrets);
+  reader.option("--queue", "a queue number", [&](std::string_view text) -> base::Status {
+    const std::string v(text);
+    char* end = nullptr;
+    const long q = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || q < 1 || q > 65535)
+      return base::Error{"--queue takes a queue number, 1..65535"};
+    request.queue = static_cast<std::uint16_t>(q);
+    return base::Ok{};
+  });
+  reader.positionals([&](std::string_view argument) {
+    positional.push_back(argument);
+    return base::Status(base::Ok{});
+  });
+  if (auto done = reader.read(argc, argv)) return *done;
+  if (positional.size() != 3)
+    return reader.usage_error("expected a verb, an instance NAME and a PATH");
   const auto verb = control::parse_verb(positional[0]);
-  if (!verb) return usage_error("unknown verb '" + std::string(positional[0]) + "'");
+  if (!verb) return reader.usage_error("unknown verb '" + std::string(positional[0]) + "'");
   request.verb = *verb;
   const std::string name(positional[1]);
   if (auto checked = daemon::check_instance_name(name); !checked)
-    return usage_error(checked.error().message);
+    return reader.usage_error(checked.error().message);
   request.path = std::string(positional[2]);
   if (auto path = control::parse_path(request.path); !path) {
     std::fprintf(stderr, "strait config: %s: %s\n", request.path.c_str(),
@@ -93,12 +91,12 @@ int config_command(int argc, char** argv) {
     return 1;
   }
   if (request.queue && request.verb != control::Verb::kGetState)
-    return usage_error("--queue goes with get-state");
+    return reader.usage_error("--queue goes with get-state");
   if (request.verb == control::Verb::kSet || request.verb == control::Verb::kAdd) {
     request.body = read_stdin();
     if (request.body.size() > control::kMaxBody)
-      return usage_error("standard input is larger than " + std::to_string(control::kMaxBody) +
-                         " bytes");
+      return reader.usage_error("standard input is larger than " +
+                                std::to_string(control::kMaxBody) + " bytes");
   }
   auto response = control::call(control::socket_path(daemon::run_root(), name), name, request);
   if (!response) {
@@ -122,18 +120,8 @@ int config_command(int argc, char** argv) {
 }
 
 int ps_command(int argc, char** argv) {
-  if (argc > 0) {
-    const std::string_view arg = argv[0];
-    if (arg != "--help" && arg != "-h") {
-      std::fprintf(stderr, "strait ps: unknown argument '%s'\nusage: strait ps\n", argv[0]);
-      return 2;
-    }
-    std::puts(
-        "usage: strait ps\n"
-        "  Lists the gateways under /run/strait ($STRAIT_RUN_DIR): name, pid, whether\n"
-        "  it runs, and its control socket.");
-    return 0;
-  }
+  const ArgumentReader reader("strait ps", kPsUsage);
+  if (auto done = reader.read(argc, argv)) return *done;
   const std::string root = daemon::run_root();
   auto names = daemon::list_instances(root);
   if (!names) {

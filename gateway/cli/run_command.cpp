@@ -4,8 +4,11 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/cpu_list.hpp"
+#include "backend/backend_kind.hpp"
+#include "base/result.hpp"
+#include "cli/argument_reader.hpp"
 #include "daemon/control_loop.hpp"
+#include "daemon/cpu_list.hpp"
 #include "metrics/metrics_server.hpp"
 
 namespace strait::cli {
@@ -35,63 +38,49 @@ constexpr const char* kUsage =
     "  /run/strait/NAME.sock (strait config, root only); $STRAIT_RUN_DIR\n"
     "  replaces /run/strait.\n";
 
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "strait run: %s\n%s", message.c_str(), kUsage);
-  return 2;
-}
-
 }  // namespace
 
 int run_command(int argc, char** argv) {
   daemon::DaemonOptions options;
   bool xdp = false;
   bool af_packet = false;
-  for (int i = 0; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--name") {
-      const char* v = value();
-      if (!v) return usage_error("--name needs a value");
-      options.name = v;
-    } else if (arg == "--config") {
-      const char* v = value();
-      if (!v) return usage_error("--config needs a file");
-      options.config_path = v;
-    } else if (arg == "--cpu") {
-      const char* v = value();
-      if (!v) return usage_error("--cpu needs a list (e.g. 2,3 or 2-3)");
-      auto cpus = daemon::parse_cpu_list(v);
-      if (!cpus) return usage_error(cpus.error().message);
-      options.cpus = std::move(*cpus);
-    } else if (arg == "--metrics") {
-      const char* v = value();
-      if (!v) return usage_error("--metrics needs ADDRESS:PORT (e.g. 127.0.0.1:9100)");
-      if (auto endpoint = metrics::parse_endpoint(v); !endpoint)
-        return usage_error("--metrics " + endpoint.error().message);
-      options.metrics_address = v;
-    } else if (arg == "--xdp") {
-      xdp = true;
-    } else if (arg == "--af-packet") {
-      af_packet = true;
-    } else if (arg == "--busywait") {
-      options.busywait = true;
-    } else if (arg == "--realtime") {
-      options.realtime = true;
-    } else {
-      return usage_error("unknown option '" + std::string(arg) + "'");
-    }
-  }
-  if (options.name.empty()) return usage_error("--name is required");
+  ArgumentReader reader("strait run", kUsage);
+  reader.option("--name", "a value", [&](std::string_view v) {
+    options.name = v;
+    return base::Status(base::Ok{});
+  });
+  reader.option("--config", "a file", [&](std::string_view v) {
+    options.config_path = v;
+    return base::Status(base::Ok{});
+  });
+  reader.option("--cpu", "a list (e.g. 2,3 or 2-3)", [&](std::string_view v) -> base::Status {
+    auto cpus = daemon::parse_cpu_list(v);
+    if (!cpus) return cpus.error();
+    options.cpus = std::move(*cpus);
+    return base::Ok{};
+  });
+  reader.option("--metrics", "ADDRESS:PORT (e.g. 127.0.0.1:9100)",
+                [&](std::string_view v) -> base::Status {
+                  if (auto endpoint = metrics::parse_endpoint(v); !endpoint)
+                    return base::Error{"--metrics " + endpoint.error().message};
+                  options.metrics_address = v;
+                  return base::Ok{};
+                });
+  reader.flag("--xdp", xdp);
+  reader.flag("--af-packet", af_packet);
+  reader.flag("--busywait", options.busywait);
+  reader.flag("--realtime", options.realtime);
+  if (auto done = reader.read(argc, argv)) return *done;
+
+  if (options.name.empty()) return reader.usage_error("--name is required");
   if (options.config_path.empty())
-    return usage_error("--config is required (the gateway starts from a configuration file)");
-  if (xdp && af_packet) return usage_error("--xdp and --af-packet exclude each other");
+    return reader.usage_error(
+        "--config is required (the gateway starts from a configuration file)");
+  if (xdp && af_packet) return reader.usage_error("--xdp and --af-packet exclude each other");
   if (af_packet) {
-    options.backend = daemon::BackendKind::kAfPacket;
-  } else if (!xdp && !daemon::backend_available(daemon::BackendKind::kXdp)) {
-    return usage_error(
+    options.backend = backend::BackendKind::kAfPacket;
+  } else if (!xdp && !backend::backend_available(backend::BackendKind::kXdp)) {
+    return reader.usage_error(
         "this build has no AF_XDP backend, the default: pass --af-packet to use AF_PACKET");
   }
   auto ran = daemon::run_gateway(options);

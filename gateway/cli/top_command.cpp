@@ -12,6 +12,8 @@
 #include <string_view>
 #include <thread>
 
+#include "base/result.hpp"
+#include "cli/argument_reader.hpp"
 #include "daemon/instance_directory.hpp"
 #include "top/state_source.hpp"
 #include "top/terminal.hpp"
@@ -35,11 +37,6 @@ constexpr const char* kUsage =
     "  every queue summed and each queue, so rates per queue too; root), or reads\n"
     "  /run/strait/NAME/gateway-state (all queues summed) when the socket does not\n"
     "  answer. $STRAIT_RUN_DIR replaces /run/strait.\n";
-
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "strait top: %s\n%s", message.c_str(), kUsage);
-  return 2;
-}
 
 std::string time_of_day(base::Nanoseconds taken) {
   const std::time_t seconds = static_cast<std::time_t>(taken / base::kSecond);
@@ -96,14 +93,15 @@ int once(top::StateSource& source, const std::string& name, double interval) {
   return 0;
 }
 
-int live(top::StateSource& source, const std::string& name, double interval) {
+int live(top::StateSource& source, const std::string& name, double interval,
+         const ArgumentReader& reader) {
   auto first = take(source);
   if (!first) {
     std::fprintf(stderr, "strait top: %s\n", first.error().message.c_str());
     return 1;
   }
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-    return usage_error("the live view needs a terminal: use --once for plain text");
+    return reader.usage_error("the live view needs a terminal: use --once for plain text");
   top::Terminal::install_signal_handlers();
   top::Terminal terminal(STDIN_FILENO, STDOUT_FILENO);
   std::optional<top::Snapshot> previous;
@@ -149,33 +147,30 @@ int top_command(int argc, char** argv) {
   std::string name;
   bool print_once = false;
   double interval = 1;
-  for (int i = 0; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--once") {
-      print_once = true;
-    } else if (arg == "--interval") {
-      if (i + 1 >= argc) return usage_error("--interval needs a number of seconds");
-      char* end = nullptr;
-      interval = std::strtod(argv[++i], &end);
-      if (end == argv[i] || *end != '\0' || !(interval >= 0.1 && interval <= 3600))
-        return usage_error("--interval takes seconds, from 0.1 to 3600");
-    } else if (arg.starts_with("-")) {
-      return usage_error("unknown option '" + std::string(arg) + "'");
-    } else if (name.empty()) {
-      name = arg;
-    } else {
-      return usage_error("one gateway NAME only");
-    }
-  }
-  if (name.empty()) return usage_error("which gateway? give its NAME (strait run --name NAME)");
-  if (auto ok = daemon::check_instance_name(name); !ok) return usage_error(ok.error().message);
+  ArgumentReader reader("strait top", kUsage);
+  reader.flag("--once", print_once);
+  reader.option("--interval", "a number of seconds", [&](std::string_view text) -> base::Status {
+    const std::string v(text);
+    char* end = nullptr;
+    interval = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end != '\0' || !(interval >= 0.1 && interval <= 3600))
+      return base::Error{"--interval takes seconds, from 0.1 to 3600"};
+    return base::Ok{};
+  });
+  reader.positionals([&](std::string_view argument) -> base::Status {
+    if (!name.empty()) return base::Error{"one gateway NAME only"};
+    name = argument;
+    return base::Ok{};
+  });
+  if (auto done = reader.read(argc, argv)) return *done;
+  if (name.empty())
+    return reader.usage_error("which gateway? give its NAME (strait run --name NAME)");
+  if (auto ok = daemon::check_instance_name(name); !ok)
+    return reader.usage_error(ok.error().message);
   // Ask the socket about as often as the rates need a new state.
   top::FallbackStateSource source(daemon::run_root(), name,
                                   static_cast<base::Nanoseconds>(interval * 0.9e9));
-  return print_once ? once(source, name, interval) : live(source, name, interval);
+  return print_once ? once(source, name, interval) : live(source, name, interval, reader);
 }
 
 }  // namespace strait::cli

@@ -1,27 +1,20 @@
 #include "cli/wan_command.hpp"
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "base/blocked_signals.hpp"
-#include "base/clock.hpp"
-#include "base/random.hpp"
+#include "backend/backend_kind.hpp"
+#include "base/result.hpp"
+#include "cli/argument_reader.hpp"
 #include "cli/arguments.hpp"
-#include "wan/link_emulator.hpp"
-#include "wan/link_ports.hpp"
 #include "wan/link_profile.hpp"
+#include "wan/run_link.hpp"
 
 namespace strait::cli {
 
@@ -59,11 +52,6 @@ constexpr const char* kUsage =
     "  Prints one line when it starts and the counters of each direction when it\n"
     "  stops.\n";
 
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "strait wan: %s\n(strait wan --help lists the options)\n", message.c_str());
-  return 2;
-}
-
 // A decimal number in [0, max] ("110", "0.5"); nullopt otherwise.
 std::optional<double> parse_decimal(std::string_view text, double max) {
   if (text.empty() || text.size() > 32) return std::nullopt;
@@ -78,15 +66,15 @@ std::optional<double> parse_decimal(std::string_view text, double max) {
 
 // One impairment setting, as given on the command line.
 struct Setting {
-  std::string name;  // delay, jitter, loss, rate, mtu, backlog
+  std::string option;  // as given: --delay, --a-to-b-loss, ...
+  std::string name;    // delay, jitter, loss, rate, mtu, backlog
   std::string value;
 };
 
 // Applies `setting` to `profile`; an error message when the value is bad.
-std::optional<std::string> apply(const Setting& setting, const std::string& option,
-                                 wan::LinkProfile& profile) {
+std::optional<std::string> apply(const Setting& setting, wan::LinkProfile& profile) {
   const auto bad = [&](const std::string& expected) {
-    return std::optional<std::string>(option + " '" + setting.value + "': " + expected);
+    return std::optional<std::string>(setting.option + " '" + setting.value + "': " + expected);
   };
   const auto milliseconds = [&](base::Nanoseconds& into) -> std::optional<std::string> {
     const auto v = parse_decimal(setting.value, 60'000);
@@ -119,209 +107,96 @@ std::optional<std::string> apply(const Setting& setting, const std::string& opti
   return bad("unknown setting");
 }
 
-bool is_setting(std::string_view name) {
-  return name == "delay" || name == "jitter" || name == "loss" || name == "rate" || name == "mtu" ||
-         name == "backlog";
-}
-
-std::string direction_counters(const wan::DelayLine& line, const io::Port& from,
-                               const io::Port& to) {
-  const auto& c = line.counters();
-  char text[320];
-  std::snprintf(text, sizeof text,
-                "forwarded %llu (%llu bytes), dropped: loss %llu, mtu %llu, queue-full %llu, "
-                "backlog %llu, receive %llu, transmit %llu; held %zu",
-                static_cast<unsigned long long>(c.forwarded),
-                static_cast<unsigned long long>(c.bytes),
-                static_cast<unsigned long long>(c.dropped_loss),
-                static_cast<unsigned long long>(c.dropped_mtu),
-                static_cast<unsigned long long>(c.dropped_queue_full),
-                static_cast<unsigned long long>(c.dropped_backlog),
-                static_cast<unsigned long long>(from.counters().rxdrop),
-                static_cast<unsigned long long>(to.counters().txdrop), line.held());
-  return text;
-}
-
-void print_counters(const char* label, wan::LinkEmulator& emulator, const std::string& if_a,
-                    const std::string& if_b) {
-  std::printf("strait wan: %s %s->%s: %s\n", label, if_a.c_str(), if_b.c_str(),
-              direction_counters(emulator.a_to_b(), emulator.a(), emulator.b()).c_str());
-  std::printf("strait wan: %s %s->%s: %s\n", label, if_b.c_str(), if_a.c_str(),
-              direction_counters(emulator.b_to_a(), emulator.b(), emulator.a()).c_str());
-  std::fflush(stdout);
-}
-
 }  // namespace
 
 int wan_command(int argc, char** argv) {
-  std::string if_a;
-  std::string if_b;
-  std::string profile_name = "paris-tokyo";
+  wan::LinkOptions options;
   std::vector<Setting> both_ways;
   std::vector<Setting> a_to_b;
   std::vector<Setting> b_to_a;
-  std::vector<std::string> a_to_b_options;
-  std::vector<std::string> b_to_a_options;
-  std::vector<std::string> both_options;
-  wan::EmulatorOptions options;
-  std::optional<std::uint64_t> seed;
-  base::Nanoseconds stats_interval = 0;
   bool xdp = false;
   bool af_packet = false;
+  const base::Status ok = base::Ok{};
 
-  for (int i = 0; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--between") {
-      const char* a = value();
-      const char* b = value();
-      if (!a || !b) return usage_error("--between needs two interface names");
-      if_a = a;
-      if_b = b;
-    } else if (arg == "--profile") {
-      const char* v = value();
-      if (!v) return usage_error("--profile needs a name: " + std::string(wan::profile_names()));
-      profile_name = v;
-    } else if (arg == "--hold") {
-      const char* v = value();
-      const auto n = v ? parse_count(v, 1u << 20) : std::nullopt;
-      if (!n || *n == 0) return usage_error("--hold needs a number of frames from 1 to 1048576");
-      options.hold_capacity = static_cast<std::size_t>(*n);
-    } else if (arg == "--seed") {
-      const char* v = value();
-      const auto n = v ? parse_count(v, ~std::uint64_t{0} >> 11) : std::nullopt;
-      if (!n) return usage_error("--seed needs a non-negative integer");
-      seed = *n;
-    } else if (arg == "--stats-interval") {
-      const char* v = value();
-      const auto s = v ? parse_decimal(v, 86400) : std::nullopt;
-      if (!s || *s < 0.1) return usage_error("--stats-interval needs seconds from 0.1 to 86400");
-      stats_interval = static_cast<base::Nanoseconds>(std::llround(*s * 1e9));
-    } else if (arg == "--xdp") {
-      xdp = true;
-    } else if (arg == "--af-packet") {
-      af_packet = true;
-    } else if (arg.starts_with("--a-to-b-") && is_setting(arg.substr(9))) {
-      const char* v = value();
-      if (!v) return usage_error(arg + " needs a value");
-      a_to_b.push_back({arg.substr(9), v});
-      a_to_b_options.push_back(arg);
-    } else if (arg.starts_with("--b-to-a-") && is_setting(arg.substr(9))) {
-      const char* v = value();
-      if (!v) return usage_error(arg + " needs a value");
-      b_to_a.push_back({arg.substr(9), v});
-      b_to_a_options.push_back(arg);
-    } else if (arg.starts_with("--") && is_setting(arg.substr(2))) {
-      const char* v = value();
-      if (!v) return usage_error(arg + " needs a value");
-      both_ways.push_back({arg.substr(2), v});
-      both_options.push_back(arg);
-    } else {
-      return usage_error("unknown option '" + arg + "'");
+  ArgumentReader reader("strait wan", kUsage);
+  reader.option("--between", "two interface names", 2,
+                [&](std::span<const std::string_view> names) {
+                  options.if_a = names[0];
+                  options.if_b = names[1];
+                  return ok;
+                });
+  reader.option("--profile", "a name: " + std::string(wan::profile_names()),
+                [&](std::string_view name) {
+                  options.profile_name = name;
+                  return ok;
+                });
+  reader.option("--hold", "a number of frames from 1 to 1048576",
+                [&](std::string_view v) -> base::Status {
+                  const auto n = parse_count(v, 1u << 20);
+                  if (!n || *n == 0)
+                    return base::Error{"--hold needs a number of frames from 1 to 1048576"};
+                  options.emulator.hold_capacity = static_cast<std::size_t>(*n);
+                  return ok;
+                });
+  reader.option("--seed", "a non-negative integer", [&](std::string_view v) -> base::Status {
+    const auto n = parse_count(v, ~std::uint64_t{0} >> 11);
+    if (!n) return base::Error{"--seed needs a non-negative integer"};
+    options.seed = *n;
+    return ok;
+  });
+  reader.option(
+      "--stats-interval", "seconds from 0.1 to 86400", [&](std::string_view v) -> base::Status {
+        const auto seconds = parse_decimal(v, 86400);
+        if (!seconds || *seconds < 0.1)
+          return base::Error{"--stats-interval needs seconds from 0.1 to 86400"};
+        options.stats_interval = static_cast<base::Nanoseconds>(std::llround(*seconds * 1e9));
+        return ok;
+      });
+  reader.flag("--xdp", xdp);
+  reader.flag("--af-packet", af_packet);
+  // The impairment settings: both ways (--delay), or one direction
+  // (--a-to-b-delay, --b-to-a-delay), each kept in order.
+  const auto settings = [&](const std::string& prefix, std::vector<Setting>& into) {
+    for (const char* name : {"delay", "jitter", "loss", "rate", "mtu", "backlog"}) {
+      const std::string option = prefix + name;
+      reader.option(option, "a value", [&into, option, name](std::string_view value) {
+        into.push_back({option, name, std::string(value)});
+        return base::Status(base::Ok{});
+      });
     }
-  }
-  if (if_a.empty()) return usage_error("--between IF_A IF_B is required");
-  if (if_a == if_b) return usage_error("--between needs two different interfaces");
-  if (xdp && af_packet) return usage_error("--xdp and --af-packet exclude each other");
-  const auto base_profile = wan::named_profile(profile_name);
+  };
+  settings("--", both_ways);
+  settings("--a-to-b-", a_to_b);
+  settings("--b-to-a-", b_to_a);
+  if (auto done = reader.read(argc, argv)) return *done;
+
+  if (options.if_a.empty()) return reader.usage_error("--between IF_A IF_B is required");
+  if (options.if_a == options.if_b)
+    return reader.usage_error("--between needs two different interfaces");
+  if (xdp && af_packet) return reader.usage_error("--xdp and --af-packet exclude each other");
+  const auto base_profile = wan::named_profile(options.profile_name);
   if (!base_profile)
-    return usage_error("unknown profile '" + profile_name + "': expected one of " +
-                       std::string(wan::profile_names()));
+    return reader.usage_error("unknown profile '" + options.profile_name + "': expected one of " +
+                              std::string(wan::profile_names()));
   wan::LinkProfile both = *base_profile;
-  for (std::size_t i = 0; i < both_ways.size(); ++i)
-    if (auto error = apply(both_ways[i], both_options[i], both)) return usage_error(*error);
-  options.profiles = {both, both};
-  for (std::size_t i = 0; i < a_to_b.size(); ++i)
-    if (auto error = apply(a_to_b[i], a_to_b_options[i], options.profiles.a_to_b))
-      return usage_error(*error);
-  for (std::size_t i = 0; i < b_to_a.size(); ++i)
-    if (auto error = apply(b_to_a[i], b_to_a_options[i], options.profiles.b_to_a))
-      return usage_error(*error);
+  for (const Setting& setting : both_ways)
+    if (auto error = apply(setting, both)) return reader.usage_error(*error);
+  auto& profiles = options.emulator.profiles;
+  profiles = {both, both};
+  for (const Setting& setting : a_to_b)
+    if (auto error = apply(setting, profiles.a_to_b)) return reader.usage_error(*error);
+  for (const Setting& setting : b_to_a)
+    if (auto error = apply(setting, profiles.b_to_a)) return reader.usage_error(*error);
 
-  const wan::PortBackend backend = xdp ? wan::PortBackend::kXdp : wan::PortBackend::kAfPacket;
-  if (!wan::port_backend_available(backend))
-    return usage_error("this build has no " + std::string(wan::port_backend_name(backend)) +
-                       " backend");
-
-  // Signals first: nothing may kill the emulator between two of its checks.
-  const base::BlockedSignals signals({SIGTERM, SIGINT});
-  if (signals.fd() < 0) {
-    std::fprintf(stderr, "strait wan: cannot set up signal handling: %s\n", std::strerror(errno));
+  options.backend = xdp ? backend::BackendKind::kXdp : backend::BackendKind::kAfPacket;
+  if (!backend::backend_available(options.backend))
+    return reader.usage_error("this build has no " +
+                              std::string(backend::backend_name(options.backend)) + " backend");
+  if (auto ran = wan::run_link(options); !ran) {
+    std::fprintf(stderr, "strait wan: %s\n", ran.error().message.c_str());
     return 1;
   }
-  auto ports = wan::LinkPorts::open(backend, if_a, if_b, 2 * options.hold_capacity);
-  if (!ports) {
-    std::fprintf(stderr, "strait wan: %s\n", ports.error().message.c_str());
-    return 1;
-  }
-  // Wake up on time for departures: the default 50 us slack is most of a
-  // LAN's delay.
-  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-
-  base::SystemClock clock;
-  std::unique_ptr<base::Random> random;
-  if (seed)
-    random = std::make_unique<base::SeededRandom>(*seed);
-  else
-    random = std::make_unique<base::SystemRandom>();
-  wan::LinkEmulator emulator((*ports)->a(), (*ports)->b(), options, clock, *random);
-
-  const auto& profiles = options.profiles;
-  std::string summary;
-  if (profiles.a_to_b == profiles.b_to_a) {
-    summary = "both ways: " + wan::describe(profiles.a_to_b);
-  } else {
-    summary = if_a + "->" + if_b + ": " + wan::describe(profiles.a_to_b) + "; " + if_b + "->" +
-              if_a + ": " + wan::describe(profiles.b_to_a);
-  }
-  std::printf("strait wan: %s <-> %s over %s, profile %s, %s; hold %zu frames per direction\n",
-              if_a.c_str(), if_b.c_str(), (*ports)->description().c_str(), profile_name.c_str(),
-              summary.c_str(), options.hold_capacity);
-  std::fflush(stdout);
-
-  std::vector<pollfd> fds;
-  for (int fd : (*ports)->wait_fds())
-    fds.push_back(pollfd{fd, POLLIN, 0});
-  fds.push_back(pollfd{signals.fd(), POLLIN, 0});
-  base::Nanoseconds next_stats = stats_interval ? clock.now() + stats_interval : base::kNever;
-  int stop = 0;
-  while (stop == 0) {
-    // Work while there is some, a bounded number of rounds between two
-    // looks at the signals.
-    bool busy = false;
-    for (int round = 0; round < 64; ++round) {
-      busy = emulator.poll() > 0;
-      if (!busy) break;
-    }
-    const base::Nanoseconds now = clock.now();
-    if (now >= next_stats) {
-      print_counters("stats", emulator, if_a, if_b);
-      next_stats = now + stats_interval;
-    }
-    base::Nanoseconds wake = std::min(emulator.next_departure(), next_stats);
-    timespec timeout{};
-    timespec* timeout_pointer = nullptr;
-    if (busy || wake <= now) {
-      timeout_pointer = &timeout;  // only a look at the descriptors
-    } else if (wake != base::kNever) {
-      const base::Nanoseconds wait = wake - now;
-      timeout.tv_sec = static_cast<time_t>(wait / base::kSecond);
-      timeout.tv_nsec = static_cast<long>(wait % base::kSecond);
-      timeout_pointer = &timeout;
-    }
-    const int ready = ppoll(fds.data(), fds.size(), timeout_pointer, nullptr);
-    if (ready < 0 && errno != EINTR) {
-      std::fprintf(stderr, "strait wan: poll: %s\n", std::strerror(errno));
-      break;
-    }
-    if (ready > 0 && (fds.back().revents & POLLIN)) stop = signals.take();
-  }
-  if (stop != 0) std::printf("strait wan: %s, stopping\n", stop == SIGTERM ? "SIGTERM" : "SIGINT");
-  print_counters("final", emulator, if_a, if_b);
-  return stop != 0 ? 0 : 1;
+  return 0;
 }
 
 }  // namespace strait::cli

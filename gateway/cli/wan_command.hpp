@@ -6,6 +6,7 @@ namespace strait::cli {
 //            [--jitter MS] [--loss PERCENT] [--rate MBIT] [--mtu BYTES] [--backlog MS]
 //            [--a-to-b-... | --b-to-a-... VALUE] [--hold FRAMES] [--seed N]
 //            [--stats-interval S] [--af-packet | --xdp]
+// Parses the arguments into wan::LinkOptions and runs the link (wan/run_link.hpp).
 int wan_command(int argc, char** argv);
 
 }  // namespace strait::cli

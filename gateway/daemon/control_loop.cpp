@@ -93,7 +93,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   if (!document) return base::Error{document.error().message + " (fix the configuration file)"};
   if (auto loaded = config::apply_schema(*document, options.config_path); !loaded)
     return base::Error{loaded.error().message + " (fix the configuration file)"};
-  auto backend = make_backend(options.backend);
+  auto backend = backend::make_backend(options.backend);
   if (!backend) return backend.error();
 
   auto directory = InstanceDirectory::claim(run_root(), options.name);
@@ -114,8 +114,6 @@ base::Status run_gateway(const DaemonOptions& options) {
   gateway_options.threads.busywait = options.busywait;
   gateway_options.threads.realtime = options.realtime;
   gateway_options.config_path = options.config_path;
-  gateway_options.check_interfaces = true;
-  gateway_options.exclusive_device_queues = options.backend == BackendKind::kXdp;
   auto gateway = LiveGateway::create(std::move(gateway_options), **backend, clock);
   if (!gateway) return gateway.error();
   control::Controller controller(**gateway, config::Statements{});

@@ -14,15 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend_kind.hpp"
 #include "base/result.hpp"
-#include "daemon/backend.hpp"
 
 namespace strait::daemon {
 
 struct DaemonOptions {
   std::string name;
   std::string config_path;
-  BackendKind backend = BackendKind::kXdp;
+  backend::BackendKind backend = backend::BackendKind::kXdp;
   std::vector<int> cpus;  // worker i on cpus[i]; empty: not pinned
   bool busywait = false;
   bool realtime = false;

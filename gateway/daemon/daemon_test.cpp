@@ -9,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "daemon/backend.hpp"
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
 
@@ -100,14 +99,6 @@ BOOST_AUTO_TEST_CASE(stale_pid_file_of_a_killed_instance_is_taken_over) {
   auto claimed = InstanceDirectory::claim(root.path, "paris");
   BOOST_TEST_REQUIRE(claimed.ok());
   BOOST_TEST(read_file(root.path + "/paris/pid") == std::to_string(getpid()) + "\n");
-}
-
-BOOST_AUTO_TEST_CASE(unavailable_backend_is_explained) {
-  for (BackendKind kind : {BackendKind::kXdp, BackendKind::kAfPacket}) {
-    auto backend = make_backend(kind);
-    BOOST_TEST(backend.ok() == backend_available(kind));
-    if (!backend.ok()) BOOST_TEST(!backend.error().message.empty());
-  }
 }
 
 // What `strait ps` shows: a claimed instance runs; one killed without

@@ -70,7 +70,7 @@ class LiveGateway::PausedThreads {
 };
 
 base::Result<std::unique_ptr<LiveGateway>> LiveGateway::create(LiveGatewayOptions options,
-                                                               Backend& backend,
+                                                               backend::Backend& backend,
                                                                const base::Clock& clock) {
   if (!options.cpus.empty())
     if (auto allowed = check_cpus_allowed(options.cpus); !allowed) return allowed.error();
@@ -81,7 +81,8 @@ base::Result<std::unique_ptr<LiveGateway>> LiveGateway::create(LiveGatewayOption
   return gateway;
 }
 
-LiveGateway::LiveGateway(LiveGatewayOptions options, Backend& backend, const base::Clock& clock)
+LiveGateway::LiveGateway(LiveGatewayOptions options, backend::Backend& backend,
+                         const base::Clock& clock)
     : options_(std::move(options)),
       factory_(backend, clock, options_.threads),
       key_exchange_(std::vector<worker::Worker*>{}) {}
@@ -125,7 +126,7 @@ base::Result<LiveGateway::Plan> LiveGateway::plan(const config::GatewayConfig& c
   plan.new_private_interface =
       first || config::identity_change(*private_interface_, config.private_interface).has_value();
   plan.running_kept.assign(queues_.size(), false);
-  for (const QueueBinding& binding : *bindings) {
+  for (const backend::QueueBinding& binding : *bindings) {
     PlannedQueue planned{binding, std::nullopt, RebuildCause{}};
     for (std::size_t j = 0; j < queues_.size(); ++j) {
       if (queues_[j].binding.queue != binding.queue) continue;
@@ -145,7 +146,7 @@ base::Result<LiveGateway::Plan> LiveGateway::plan(const config::GatewayConfig& c
 // interfaces or its ports' binding changed. nullopt: it is reconfigured in
 // place.
 std::optional<RebuildCause> LiveGateway::rebuild_cause(const RunningQueue& running,
-                                                       const QueueBinding& binding,
+                                                       const backend::QueueBinding& binding,
                                                        const config::GatewayConfig& config) const {
   using Kind = RebuildCause::Kind;
   if (auto field = config::identity_change(*private_interface_, config.private_interface))
@@ -179,11 +180,15 @@ base::Result<LiveGateway::Prepared> LiveGateway::build_queues(const config::Gate
     const PlannedQueue& p = plan.queues[i];
     if (p.kept) continue;
     const std::string name = queue_name(p.binding.queue);
-    if (options_.check_interfaces)
-      for (const PortBinding* side : {&p.binding.private_side, &p.binding.public_side})
+    // Kernel interfaces are checked first, for errors that say how to fix
+    // what is missing; AF_XDP binds one socket per interface queue, so a
+    // port a running queue holds cannot be opened for its successor.
+    const backend::BackendKind kind = factory_.backend().kind();
+    if (kind != backend::BackendKind::kMemory)
+      for (const backend::PortBinding* side : {&p.binding.private_side, &p.binding.public_side})
         if (auto present = check_binding(config, origin, *side); !present)
           return base::Error{name + ": " + present.error().message};
-    if (options_.exclusive_device_queues)
+    if (kind == backend::BackendKind::kXdp)
       if (auto free = device_queues_free(p.binding); !free)
         return base::Error{name + ": " + free.error().message};
     const std::optional<int> cpu = cpu_for(i, cpus_taken);
@@ -307,10 +312,10 @@ std::vector<std::uint16_t> LiveGateway::queue_ids() const {
   return ids;
 }
 
-base::Status LiveGateway::device_queues_free(const QueueBinding& binding) const {
+base::Status LiveGateway::device_queues_free(const backend::QueueBinding& binding) const {
   for (const auto& q : queues_)
-    for (const PortBinding* held : {&q.binding.private_side, &q.binding.public_side})
-      for (const PortBinding* wanted : {&binding.private_side, &binding.public_side})
+    for (const backend::PortBinding* held : {&q.binding.private_side, &q.binding.public_side})
+      for (const backend::PortBinding* wanted : {&binding.private_side, &binding.public_side})
         if (held->ifname == wanted->ifname &&
             held->device_queue.value_or(0) == wanted->device_queue.value_or(0))
           return base::Error{"AF_XDP cannot open " + describe(*wanted) + " while queue " +

@@ -29,12 +29,12 @@
 #include <utility>
 #include <vector>
 
+#include "backend/backend.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "config/gateway_config.hpp"
 #include "config/interface_change.hpp"
 #include "control/controller.hpp"
-#include "daemon/backend.hpp"
 #include "daemon/key_exchange_thread.hpp"
 #include "daemon/queue_factory.hpp"
 #include "daemon/running_queue.hpp"
@@ -48,13 +48,6 @@ struct LiveGatewayOptions {
   ThreadSettings threads;  // busywait, realtime (the CPU is per queue)
   // Named in errors of the first transaction ("fix ifname in FILE").
   std::string config_path;
-  // Kernel backends: check that each port's interface (and receive queue)
-  // is in this network namespace before opening it, for errors that say
-  // how to fix it (check_binding). Off for in-memory test backends.
-  bool check_interfaces = true;
-  // AF_XDP binds one socket per interface queue: a port still held by a
-  // running queue cannot be opened for its successor beside it.
-  bool exclusive_device_queues = false;
 };
 
 // Why a queue of the new configuration is built anew rather than kept.
@@ -77,7 +70,7 @@ class LiveGateway final : public control::ManagedGateway {
   // An empty gateway (no queue) with its key-exchange thread running.
   // The backend and clock outlive it.
   static base::Result<std::unique_ptr<LiveGateway>> create(LiveGatewayOptions options,
-                                                           Backend& backend,
+                                                           backend::Backend& backend,
                                                            const base::Clock& clock);
   // Stops the key-exchange thread, then every queue (closing its ports).
   ~LiveGateway() override;
@@ -101,7 +94,7 @@ class LiveGateway final : public control::ManagedGateway {
  private:
   // One queue of the new configuration, in its order.
   struct PlannedQueue {
-    QueueBinding binding;
+    backend::QueueBinding binding;
     std::optional<std::size_t> kept;  // index into queues_; else built anew for `cause`
     RebuildCause cause;
   };
@@ -120,7 +113,7 @@ class LiveGateway final : public control::ManagedGateway {
   };
   class PausedThreads;
 
-  LiveGateway(LiveGatewayOptions options, Backend& backend, const base::Clock& clock);
+  LiveGateway(LiveGatewayOptions options, backend::Backend& backend, const base::Clock& clock);
 
   base::Result<Plan> plan(const config::GatewayConfig& config) const;
   base::Result<Prepared> build_queues(const config::GatewayConfig& config, const Plan& plan) const;
@@ -131,9 +124,9 @@ class LiveGateway final : public control::ManagedGateway {
   void log_new_queues(const Plan& plan) const;
 
   std::optional<RebuildCause> rebuild_cause(const RunningQueue& running,
-                                            const QueueBinding& binding,
+                                            const backend::QueueBinding& binding,
                                             const config::GatewayConfig& config) const;
-  base::Status device_queues_free(const QueueBinding& binding) const;
+  base::Status device_queues_free(const backend::QueueBinding& binding) const;
   std::optional<int> cpu_for(std::size_t position, const std::vector<int>& taken) const;
 
   LiveGatewayOptions options_;

@@ -7,13 +7,13 @@
 #define BOOST_TEST_MODULE live_gateway
 #include <boost/test/unit_test.hpp>
 #include <chrono>
-#include <deque>
+#include <optional>
 #include <thread>
 
+#include "backend/memory_backend.hpp"
 #include "base/clock.hpp"
 #include "config/load.hpp"
 #include "daemon/live_gateway.hpp"
-#include "io/memory_wire.hpp"
 #include "testing/frame_view.hpp"
 #include "testing/sample_sites.hpp"
 #include "testing/wire_frames.hpp"
@@ -23,66 +23,43 @@ using namespace strait::testing;
 
 namespace {
 
-// The ports of one queue: a private and a public MemoryWire over a pool of
-// their own; the gateway's ports are the b() ends, the test's the a() ends.
-struct MemoryQueue final : daemon::QueuePorts {
-  explicit MemoryQueue(bool* closed)
-      : pool(std::move(io::FramePool::create(2048, 1024)).value()),
-        private_wire(*pool),
-        public_wire(*pool),
-        closed_(closed) {}
-  ~MemoryQueue() override {
-    release_in_flight(private_wire);
-    release_in_flight(public_wire);
-    *closed_ = true;
-  }
-  io::Port& private_port() noexcept override { return private_wire.b(); }
-  io::Port& public_port() noexcept override { return public_wire.b(); }
-  std::vector<int> wait_fds() const override { return {}; }
-
-  std::unique_ptr<io::FramePool> pool;
-  io::MemoryWire private_wire;
-  io::MemoryWire public_wire;
-
- private:
-  bool* closed_;
-};
-
-class MemoryBackend final : public daemon::Backend {
+// The in-memory backend, refusing to open a chosen public interface; the
+// test plays the network at the far ends of the queues it opened.
+class TestBackend final : public backend::MemoryBackend {
  public:
-  struct Opened {
-    daemon::QueueBinding binding;
-    MemoryQueue* ports = nullptr;
-    bool closed = false;
-  };
-  std::string_view name() const noexcept override { return "memory"; }
-  base::Result<std::unique_ptr<daemon::QueuePorts>> open_queue(
-      const daemon::QueueBinding& binding) override {
-    if (binding.public_side.ifname == refused_ifname)
-      return base::Error{"public interface " + binding.public_side.ifname + ": refused"};
-    Opened& opened = opened_.emplace_back();
-    opened.binding = binding;
-    auto ports = std::make_unique<MemoryQueue>(&opened.closed);
-    opened.ports = ports.get();
-    return std::unique_ptr<daemon::QueuePorts>(std::move(ports));
-  }
-  const std::deque<Opened>& opened() const { return opened_; }
+  std::string refused_ifname;
+
   // The queues open now, by queue id, in the order opened.
   std::vector<std::uint16_t> open_queues() const {
     std::vector<std::uint16_t> ids;
-    for (const auto& o : opened_)
-      if (!o.closed) ids.push_back(o.binding.queue);
+    for (const auto& pair : open_pairs())
+      ids.push_back(queue_of(pair));
     return ids;
   }
-  MemoryQueue& open_queue_ports(std::uint16_t queue) {
-    for (auto& o : opened_)
-      if (!o.closed && o.binding.queue == queue) return *o.ports;
+  FarEnds open_queue_ends(std::uint16_t queue) const {
+    for (const auto& pair : open_pairs())
+      if (queue_of(pair) == queue) return pair;
     throw std::runtime_error("queue " + std::to_string(queue) + " is not open");
   }
-  std::string refused_ifname;
+  // The private side's receive queue of the open queue `queue`.
+  std::optional<std::uint16_t> private_device_queue(std::uint16_t queue) const {
+    return open_queue_ends(queue).spec.first.device_queue;
+  }
+
+ protected:
+  base::Result<std::unique_ptr<backend::PortPair>> do_open_pair(
+      const backend::PortPairSpec& spec) override {
+    if (spec.second.ifname == refused_ifname)
+      return base::Error{"public interface " + spec.second.ifname + ": refused"};
+    return MemoryBackend::do_open_pair(spec);
+  }
 
  private:
-  std::deque<Opened> opened_;  // stable addresses: the ports point at their record
+  // Queues are told apart by their public interface: wan0 is queue 1's,
+  // wan1 queue 2's (sample_sites.hpp).
+  static std::uint16_t queue_of(const FarEnds& pair) {
+    return static_cast<std::uint16_t>(std::stoi(pair.spec.second.ifname.substr(3)) + 1);
+  }
 };
 
 const Site kParis = paris(net::Family::kIpv4);
@@ -116,12 +93,12 @@ std::vector<Bytes> wait_for_frames(io::MemoryPort& port) {
 
 // The queue answers a ping to the gateway's private address and tunnels a
 // datagram to tokyo's LAN as ESP on its public port.
-void check_carries_traffic(MemoryBackend& backend, std::uint16_t queue) {
+void check_carries_traffic(const TestBackend& backend, std::uint16_t queue) {
   BOOST_TEST_CONTEXT("queue " << queue) {
-    MemoryQueue& ports = backend.open_queue_ports(queue);
-    inject(ports.private_wire.a(), *ports.pool,
+    const auto ends = backend.open_queue_ends(queue);
+    inject(*ends.first, *ends.pool,
            lan_frame(kParis, echo_request(kParis.host_ip, kParis.private_ip, 7, queue, {1, 2, 3})));
-    const auto replies = wait_for_frames(ports.private_wire.a());
+    const auto replies = wait_for_frames(*ends.first);
     BOOST_TEST_REQUIRE(replies.size() == 1u);
     const auto ip = parse_ip_frame(replies[0]);
     BOOST_TEST_REQUIRE(ip.has_value());
@@ -131,9 +108,8 @@ void check_carries_traffic(MemoryBackend& backend, std::uint16_t queue) {
     BOOST_TEST_REQUIRE(icmp.has_value());
     BOOST_TEST(icmp->type == 0);  // echo reply
 
-    inject(ports.private_wire.a(), *ports.pool,
-           lan_frame(kParis, host_datagram(kParis, kTokyo, 64)));
-    const auto tunnelled = wait_for_frames(ports.public_wire.a());
+    inject(*ends.first, *ends.pool, lan_frame(kParis, host_datagram(kParis, kTokyo, 64)));
+    const auto tunnelled = wait_for_frames(*ends.second);
     BOOST_TEST_REQUIRE(tunnelled.size() == 1u);
     const auto esp = parse_ip_frame(tunnelled[0]);
     BOOST_TEST_REQUIRE(esp.has_value());
@@ -146,12 +122,11 @@ struct Fixture {
   Fixture() {
     daemon::LiveGatewayOptions options;
     options.config_path = "test.conf";
-    options.check_interfaces = false;  // memory ports: no kernel interfaces
     auto created = daemon::LiveGateway::create(options, backend, clock);
     if (!created) throw std::runtime_error(created.error().message);
     gateway = std::move(created).value();
   }
-  MemoryBackend backend;
+  TestBackend backend;
   base::SystemClock clock;
   std::unique_ptr<daemon::LiveGateway> gateway;
 };
@@ -161,24 +136,23 @@ struct Fixture {
 BOOST_FIXTURE_TEST_CASE(start_up_and_reconfiguration_build_queues_the_same_way, Fixture) {
   // Empty until the first transaction.
   BOOST_TEST(gateway->queue_ids().empty());
-  BOOST_TEST(backend.opened().empty());
+  BOOST_TEST(backend.opened() == 0u);
 
   // Start-up: the configuration file as the first transaction.
   BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());
   BOOST_TEST((gateway->queue_ids() == std::vector<std::uint16_t>{1}));
   BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1}));
-  BOOST_TEST(!backend.opened()[0].binding.private_side.device_queue.has_value());  // whole iface
+  BOOST_TEST(!backend.private_device_queue(1).has_value());  // the whole private interface
   check_carries_traffic(backend, 1);
 
   // A second public interface: queue 2 is added, and queue 1 rebuilt, for
   // it now serves only the private interface's receive queue 0.
   BOOST_TEST_REQUIRE(gateway->apply(paris_config(2)).ok());
   BOOST_TEST((gateway->queue_ids() == std::vector<std::uint16_t>{1, 2}));
-  BOOST_TEST(backend.opened().size() == 3u);
-  BOOST_TEST(backend.opened()[0].closed);
+  BOOST_TEST(backend.opened() == 3u);
   BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1, 2}));
-  BOOST_TEST((backend.opened()[1].binding.private_side.device_queue == std::uint16_t{0}));
-  BOOST_TEST((backend.opened()[2].binding.private_side.device_queue == std::uint16_t{1}));
+  BOOST_TEST((backend.private_device_queue(1) == std::uint16_t{0}));
+  BOOST_TEST((backend.private_device_queue(2) == std::uint16_t{1}));
   check_carries_traffic(backend, 1);
   check_carries_traffic(backend, 2);
 
@@ -187,7 +161,7 @@ BOOST_FIXTURE_TEST_CASE(start_up_and_reconfiguration_build_queues_the_same_way, 
                            kTokyo.public_ip.to_string() + "; } preshared-key \"" +
                            std::string(64, '7') + "\"; spi 4321; }\n";
   BOOST_TEST_REQUIRE(gateway->apply(paris_config(2, more)).ok());
-  BOOST_TEST(backend.opened().size() == 3u);
+  BOOST_TEST(backend.opened() == 3u);
   BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1, 2}));
   check_carries_traffic(backend, 2);
 
@@ -195,8 +169,9 @@ BOOST_FIXTURE_TEST_CASE(start_up_and_reconfiguration_build_queues_the_same_way, 
   // private interface again.
   BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());
   BOOST_TEST((gateway->queue_ids() == std::vector<std::uint16_t>{1}));
-  BOOST_TEST(backend.opened().size() == 4u);
+  BOOST_TEST(backend.opened() == 4u);
   BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1}));
+  BOOST_TEST(!backend.private_device_queue(1).has_value());
   check_carries_traffic(backend, 1);
 }
 
@@ -215,9 +190,8 @@ BOOST_FIXTURE_TEST_CASE(a_failed_transaction_changes_nothing, Fixture) {
   backend.refused_ifname = "wan1";
   BOOST_TEST(!gateway->apply(paris_config(2)).ok());
   BOOST_TEST((backend.open_queues() == std::vector<std::uint16_t>{1}));
-  BOOST_TEST(backend.opened().size() == 2u);  // the rebuilt queue 1, opened and closed again
-  BOOST_TEST(backend.opened()[1].closed);
-  BOOST_TEST(!backend.opened()[0].closed);
+  BOOST_TEST(backend.opened() == 2u);  // the rebuilt queue 1, opened and closed again
+  BOOST_TEST(!backend.private_device_queue(1).has_value());  // the queue 1 that ran before
   check_carries_traffic(backend, 1);
 
   // What needs a restart is refused by name.
@@ -225,7 +199,7 @@ BOOST_FIXTURE_TEST_CASE(a_failed_transaction_changes_nothing, Fixture) {
   auto changed = gateway->apply(load(site_config(kParis, kTokyo, key_exchange)));
   BOOST_TEST_REQUIRE(!changed.ok());
   BOOST_TEST(changed.error().message == "changing data-plane needs a restart of the gateway");
-  BOOST_TEST(backend.opened().size() == 2u);
+  BOOST_TEST(backend.opened() == 2u);
 }
 
 BOOST_FIXTURE_TEST_CASE(rebuild_causes_are_typed_and_described, Fixture) {

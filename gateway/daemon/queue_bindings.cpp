@@ -9,10 +9,6 @@ namespace strait::daemon {
 
 namespace {
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
-
 std::string role_of(const config::GatewayConfig& config, const std::string& ifname) {
   if (config.private_interface.ifname == ifname) return "private-interface";
   return "public-interface";
@@ -20,25 +16,10 @@ std::string role_of(const config::GatewayConfig& config, const std::string& ifna
 
 }  // namespace
 
-// Says how to fix what the kernel refused.
-std::string with_hint(const std::string& message, BackendKind kind) {
-  if (contains(message, "not permitted") || contains(message, "ermission denied") ||
-      contains(message, "EPERM"))
-    return kind == BackendKind::kXdp
-               ? message +
-                     " (AF_XDP needs root, or CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and "
-                     "CAP_SYS_ADMIN, and enough locked memory: ulimit -l)"
-               : message + " (AF_PACKET needs root or CAP_NET_RAW)";
-  if (kind == BackendKind::kXdp &&
-      (contains(message, "not supported") || contains(message, "XDP") || contains(message, "xdp")))
-    return message + " (the driver or kernel refused AF_XDP; try --af-packet)";
-  return message;
-}
-
 // Interface present in this network namespace, and the receive queue
 // there if one is asked for.
 base::Status check_binding(const config::GatewayConfig& config, const std::string& config_path,
-                           const PortBinding& binding) {
+                           const backend::PortBinding& binding) {
   if (if_nametoindex(binding.ifname.c_str()) == 0)
     return base::Error{"no interface '" + binding.ifname + "' (" + role_of(config, binding.ifname) +
                        " ifname) in this network namespace: check `ip link`, run strait in the "
@@ -60,8 +41,8 @@ base::Status check_binding(const config::GatewayConfig& config, const std::strin
                      config_path};
 }
 
-base::Result<std::vector<QueueBinding>> bindings_of(const config::GatewayConfig& config,
-                                                    const std::string& config_path) {
+base::Result<std::vector<backend::QueueBinding>> bindings_of(const config::GatewayConfig& config,
+                                                             const std::string& config_path) {
   const auto ifname_of = [&](const config::Interface& interface,
                              std::string_view role) -> base::Result<std::string> {
     if (interface.ifname) return *interface.ifname;
@@ -73,40 +54,40 @@ base::Result<std::vector<QueueBinding>> bindings_of(const config::GatewayConfig&
   auto private_ifname = ifname_of(config.private_interface, "private-interface");
   if (!private_ifname) return private_ifname.error();
   const bool shared_private = config.public_interfaces.size() > 1;
-  std::vector<QueueBinding> bindings;
+  std::vector<backend::QueueBinding> bindings;
   for (const auto& public_interface : config.public_interfaces) {
     auto public_ifname =
         ifname_of(public_interface,
                   "public-interface (queue " + std::to_string(public_interface.queue) + ")");
     if (!public_ifname) return public_ifname.error();
-    QueueBinding binding;
+    backend::QueueBinding binding;
     binding.queue = public_interface.queue;
     binding.protocol_port = config.protocol_port;
     // Queue i serves the private interface's receive queue i-1 (RSS
     // spreads the private traffic); a lone queue takes the whole interface.
-    binding.private_side = PortBinding{
+    binding.private_side = backend::PortBinding{
         *private_ifname,
         shared_private
             ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(public_interface.queue - 1))
             : std::nullopt,
         config.private_interface.ip};
-    binding.public_side = PortBinding{*public_ifname,
-                                      public_interface.device_queue
-                                          ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(
-                                                *public_interface.device_queue - 1))
-                                          : std::nullopt,
-                                      public_interface.ip};
+    binding.public_side = backend::PortBinding{
+        *public_ifname,
+        public_interface.device_queue ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(
+                                            *public_interface.device_queue - 1))
+                                      : std::nullopt,
+        public_interface.ip};
     bindings.push_back(std::move(binding));
   }
   return bindings;
 }
 
-std::string describe(const PortBinding& binding) {
+std::string describe(const backend::PortBinding& binding) {
   return binding.ifname +
          (binding.device_queue ? " queue " + std::to_string(*binding.device_queue) : "");
 }
 
-std::string ports_of(const QueueBinding& b) {
+std::string ports_of(const backend::QueueBinding& b) {
   return "private " + describe(b.private_side) + ", public " + describe(b.public_side);
 }
 

@@ -6,7 +6,8 @@
 namespace strait::daemon {
 
 base::Result<RunningQueue> QueueFactory::build(const config::GatewayConfig& config,
-                                               const QueueBinding& binding, std::optional<int> cpu,
+                                               const backend::QueueBinding& binding,
+                                               std::optional<int> cpu,
                                                nexthop::SharedNeighbor* private_neighbor) const {
   const config::PublicInterface* public_interface = config.public_interface(binding.queue);
   if (public_interface == nullptr)

@@ -2,7 +2,7 @@
 // Builds the queues of a running gateway, the one way for every caller:
 // `strait run`'s start-up (its first transaction) and every later
 // reconfiguration (LiveGateway), on whichever Backend opens the ports
-// (AF_XDP, AF_PACKET, or a test's in-memory one). A queue is its ports, a
+// (AF_XDP, AF_PACKET, or in memory). A queue is its ports, a
 // worker whose key manager runs on the key-exchange thread
 // (KeyExchangeHosting::kSeparate), and the worker's thread, started
 // parked: it polls once the caller resumes it, after the transaction that
@@ -11,10 +11,10 @@
 #include <optional>
 #include <string>
 
+#include "backend/backend.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "config/gateway_config.hpp"
-#include "daemon/backend.hpp"
 #include "daemon/running_queue.hpp"
 #include "daemon/worker_thread.hpp"
 #include "nexthop/shared_neighbor.hpp"
@@ -25,21 +25,21 @@ class QueueFactory {
  public:
   // `threads`: busywait and realtime for every queue (the CPU is per
   // queue). The backend and clock outlive the factory and its queues.
-  QueueFactory(Backend& backend, const base::Clock& clock, ThreadSettings threads)
+  QueueFactory(backend::Backend& backend, const base::Clock& clock, ThreadSettings threads)
       : backend_(backend), clock_(clock), threads_(threads) {}
 
   // Queue `binding.queue` of `config` (public interface `public_interface`),
   // pinned to `cpu` if given. Workers of the same private interface share
   // `private_neighbor`. Errors say what could not be opened or created;
   // the caller names the queue.
-  base::Result<RunningQueue> build(const config::GatewayConfig& config, const QueueBinding& binding,
-                                   std::optional<int> cpu,
+  base::Result<RunningQueue> build(const config::GatewayConfig& config,
+                                   const backend::QueueBinding& binding, std::optional<int> cpu,
                                    nexthop::SharedNeighbor* private_neighbor) const;
 
-  const Backend& backend() const noexcept { return backend_; }
+  const backend::Backend& backend() const noexcept { return backend_; }
 
  private:
-  Backend& backend_;
+  backend::Backend& backend_;
   const base::Clock& clock_;
   ThreadSettings threads_;
 };

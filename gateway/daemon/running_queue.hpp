@@ -5,14 +5,14 @@
 #include <memory>
 #include <optional>
 
+#include "backend/queue_ports.hpp"
 #include "config/gateway_config.hpp"
-#include "daemon/backend.hpp"
 #include "daemon/worker_thread.hpp"
 
 namespace strait::daemon {
 
 struct RunningQueue {
-  QueueBinding binding;
+  backend::QueueBinding binding;
   config::PublicInterface public_interface;
   std::optional<int> cpu;
   std::unique_ptr<WorkerThread> thread;

@@ -37,7 +37,8 @@ base::Status apply(const ThreadSettings& settings) {
 
 }  // namespace
 
-WorkerThread::WorkerThread(std::unique_ptr<QueuePorts> ports, std::unique_ptr<base::Random> random,
+WorkerThread::WorkerThread(std::unique_ptr<backend::QueuePorts> ports,
+                           std::unique_ptr<base::Random> random,
                            std::unique_ptr<worker::Worker> worker)
     : ports_(std::move(ports)), random_(std::move(random)), worker_(std::move(worker)) {}
 

@@ -22,10 +22,10 @@
 #include <thread>
 #include <vector>
 
+#include "backend/queue_ports.hpp"
 #include "base/clock.hpp"
 #include "base/random.hpp"
 #include "base/result.hpp"
-#include "daemon/backend.hpp"
 #include "daemon/thread_parking.hpp"
 #include "worker/worker.hpp"
 
@@ -39,7 +39,7 @@ struct ThreadSettings {
 
 class WorkerThread {
  public:
-  WorkerThread(std::unique_ptr<QueuePorts> ports, std::unique_ptr<base::Random> random,
+  WorkerThread(std::unique_ptr<backend::QueuePorts> ports, std::unique_ptr<base::Random> random,
                std::unique_ptr<worker::Worker> worker);
   ~WorkerThread();  // stops and joins
   WorkerThread(const WorkerThread&) = delete;
@@ -68,7 +68,7 @@ class WorkerThread {
   void run(const ThreadSettings& settings, std::promise<base::Status>* started);
   void idle_wait(std::vector<pollfd>& fds) noexcept;
 
-  std::unique_ptr<QueuePorts> ports_;
+  std::unique_ptr<backend::QueuePorts> ports_;
   std::unique_ptr<base::Random> random_;
   std::unique_ptr<worker::Worker> worker_;
   std::thread thread_;

@@ -35,7 +35,8 @@ base::Status Umem::register_memory() {
                                    &first_fill_, &first_completion_, &config);
   if (err != 0) {
     umem_ = nullptr;
-    return base::Error{std::string("cannot register the AF_XDP UMEM: ") + std::strerror(-err)};
+    return base::Error{std::string("cannot register the AF_XDP UMEM: ") + std::strerror(-err),
+                       -err};
   }
   return base::Ok{};
 }

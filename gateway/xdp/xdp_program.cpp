@@ -66,7 +66,7 @@ base::Result<Attached> load_and_attach(int ifindex, Mode mode) {
   open_opts.object_name = XdpProgram::kName;
   bpf_object* object = bpf_object__open_mem(kObject, sizeof kObject, &open_opts);
   if (object == nullptr)
-    return base::Error{std::string("cannot open the XDP object: ") + std::strerror(errno)};
+    return base::Error{std::string("cannot open the XDP object: ") + std::strerror(errno), errno};
   xdp_program_opts opts{};
   opts.sz = sizeof opts;
   opts.obj = object;
@@ -74,13 +74,14 @@ base::Result<Attached> load_and_attach(int ifindex, Mode mode) {
   xdp_program* program = xdp_program__create(&opts);
   if (const int err = static_cast<int>(libxdp_get_error(program)); err != 0 || program == nullptr) {
     bpf_object__close(object);
-    return base::Error{"cannot open the XDP program: " + describe(err)};
+    return base::Error{"cannot open the XDP program: " + describe(err), -err};
   }
   if (int err = xdp_program__attach(program, ifindex, to_libxdp(mode), 0); err != 0) {
     xdp_program__close(program);
     bpf_object__close(object);
     return base::Error{std::string("cannot attach the XDP program in ") + mode_name(mode) +
-                       " mode: " + describe(err)};
+                           " mode: " + describe(err),
+                       -err};
   }
   return Attached{object, program};
 }
@@ -100,7 +101,8 @@ base::Result<int> XdpProgram::remove_stale(int ifindex) {
   if (const int err = static_cast<int>(libxdp_get_error(mp)); err != 0 || mp == nullptr) {
     if (err == -ENOENT || mp == nullptr) return 0;
     return base::Error{"cannot query the XDP programs of interface " + std::to_string(ifindex) +
-                       ": " + describe(err)};
+                           ": " + describe(err),
+                       -err};
   }
   int removed = 0;
   std::string failure;
@@ -143,7 +145,9 @@ base::Result<std::unique_ptr<XdpProgram>> XdpProgram::attach(int ifindex,
   if (!program && mode == Mode::kAuto) {
     attached = Mode::kGeneric;
     auto generic = load_and_attach(ifindex, attached);
-    if (!generic) return base::Error{program.error().message + "; " + generic.error().message};
+    if (!generic)
+      return base::Error{program.error().message + "; " + generic.error().message,
+                         generic.error().system_error};
     program = std::move(generic);
   }
   if (!program) return program.error();
@@ -163,7 +167,8 @@ base::Result<std::unique_ptr<XdpProgram>> XdpProgram::attach(int ifindex,
   }
   const std::uint32_t key = 0;
   if (bpf_map_update_elem(bpf_map__fd(settings), &key, &*encoded, BPF_ANY) != 0)
-    return base::Error{std::string("cannot configure the XDP program: ") + std::strerror(errno)};
+    return base::Error{std::string("cannot configure the XDP program: ") + std::strerror(errno),
+                       errno};
   return result;
 }
 

@@ -28,7 +28,7 @@ XskPort::XskPort(Umem& umem, std::shared_ptr<XdpProgram> program, int ifindex,
 base::Result<std::unique_ptr<XskPort>> XskPort::open(Umem& umem, const PortOptions& options) {
   const unsigned ifindex = if_nametoindex(options.ifname.c_str());
   if (ifindex == 0)
-    return base::Error{"no interface " + options.ifname + ": " + std::strerror(errno)};
+    return base::Error{"no interface " + options.ifname + ": " + std::strerror(errno), errno};
   if (options.queue_id >= STRAIT_XDP_MAX_QUEUES)
     return base::Error{"queue " + std::to_string(options.queue_id) + " of " + options.ifname +
                        " is beyond the " + std::to_string(STRAIT_XDP_MAX_QUEUES) +
@@ -41,7 +41,7 @@ base::Result<std::unique_ptr<XskPort>> XskPort::open(Umem& umem, const PortOptio
     filter.udp_port = options.protocol_port;
   }
   auto program = XdpProgram::acquire(static_cast<int>(ifindex), filter, options.mode);
-  if (!program) return base::Error{options.ifname + ": " + program.error().message};
+  if (!program) return base::in_context(options.ifname + ": ", program.error());
 
   if (!umem.claim_queue(static_cast<int>(ifindex), options.queue_id))
     return base::Error{options.ifname + " queue " + std::to_string(options.queue_id) +
@@ -83,7 +83,8 @@ base::Result<std::unique_ptr<XskPort>> XskPort::open(Umem& umem, const PortOptio
   if (err != 0) {
     port->socket_ = nullptr;
     return base::Error{"cannot bind an AF_XDP socket to " + options.ifname + " queue " +
-                       std::to_string(options.queue_id) + ": " + std::strerror(-err)};
+                           std::to_string(options.queue_id) + ": " + std::strerror(-err),
+                       -err};
   }
   if (first) umem.claim_first();
 
@@ -95,7 +96,8 @@ base::Result<std::unique_ptr<XskPort>> XskPort::open(Umem& umem, const PortOptio
   umem.refill(*port->fill_);
   if (xsk_socket__update_xskmap(port->socket_, port->program_->xsks_map_fd()) != 0)
     return base::Error{"cannot register the AF_XDP socket of " + options.ifname + " queue " +
-                       std::to_string(options.queue_id) + ": " + std::strerror(errno)};
+                           std::to_string(options.queue_id) + ": " + std::strerror(errno),
+                       errno};
   port->mapped_ = true;
   return port;
 }

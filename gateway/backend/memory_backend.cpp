@@ -1,0 +1,61 @@
+#include "backend/memory_backend.hpp"
+
+#include "io/packet.hpp"
+
+namespace strait::backend {
+
+namespace {
+
+// Releases what waits in either direction of `wire` (before its pool goes).
+void release_waiting(io::MemoryWire& wire) {
+  io::Packet* batch[64];
+  for (io::MemoryPort* end : {&wire.a(), &wire.b()})
+    while (const std::size_t n = end->receive(batch))
+      for (std::size_t i = 0; i < n; ++i)
+        end->release(batch[i]);
+}
+
+}  // namespace
+
+class MemoryBackend::Pair final : public PortPair {
+ public:
+  Pair(std::unique_ptr<io::FramePool> pool, std::size_t ring_size, std::list<FarEnds>& open,
+       const PortPairSpec& spec)
+      : pool_(std::move(pool)),
+        first_wire_(*pool_, ring_size),
+        second_wire_(*pool_, ring_size),
+        open_(open) {
+    entry_ =
+        open_.insert(open_.end(), FarEnds{spec, &first_wire_.a(), &second_wire_.a(), pool_.get()});
+  }
+  ~Pair() override {
+    open_.erase(entry_);
+    release_waiting(first_wire_);
+    release_waiting(second_wire_);
+  }
+  io::Port& first() noexcept override { return first_wire_.b(); }
+  io::Port& second() noexcept override { return second_wire_.b(); }
+  std::vector<int> wait_fds() const override { return {}; }
+  std::string description() const override { return "memory"; }
+
+ private:
+  std::unique_ptr<io::FramePool> pool_;
+  io::MemoryWire first_wire_;
+  io::MemoryWire second_wire_;
+  std::list<FarEnds>& open_;
+  std::list<FarEnds>::iterator entry_;
+};
+
+base::Result<std::unique_ptr<PortPair>> MemoryBackend::do_open_pair(const PortPairSpec& spec) {
+  auto pool = io::FramePool::create(spec.frame_size, spec.frame_count);
+  if (!pool) return pool.error();
+  ++opened_;
+  return std::unique_ptr<PortPair>(
+      std::make_unique<Pair>(std::move(*pool), spec.ring_size, open_, spec));
+}
+
+std::vector<MemoryBackend::FarEnds> MemoryBackend::open_pairs() const {
+  return {open_.begin(), open_.end()};
+}
+
+}  // namespace strait::backend
