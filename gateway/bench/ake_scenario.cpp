@@ -123,6 +123,7 @@ void fill_counters(const worker::Worker& w, AkeGatewayReport& report) {
   report.responded = c.keypairs_offered;
   report.expired = c.negotiations_expired;
   report.dropped = c.rxerrors;
+  report.inbound_sas = w.sas().inbound_count();
 }
 
 }  // namespace

@@ -35,6 +35,10 @@ struct AkeGatewayReport {
   std::uint32_t routes_keyed = 0;
   // Routes with at least one inbound SA.
   std::uint32_t routes_with_inbound = 0;
+  // Inbound SAs in the gateway's SA database at the end (every completed
+  // exchange, in either role, leaves one until it expires or a route's
+  // fifth replaces its oldest).
+  std::uint64_t inbound_sas = 0;
 };
 
 struct AkeReport {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -208,9 +210,147 @@ BOOST_AUTO_TEST_CASE(pcap_round_trip) {
   BOOST_TEST(got[0]->length == 14u);
   BOOST_TEST(got[0]->data[12] == 0x08);
   BOOST_TEST(got[1]->length == 8u);
-  BOOST_TEST((*reader)->input_exhausted());
+  BOOST_TEST((*reader)->input_state() == PcapPort::InputState::kEnded);
+  BOOST_TEST((*reader)->input_error().empty());
+  BOOST_TEST((*reader)->counters().rxerrors == 0u);
   BOOST_TEST((*reader)->counters().rxbcast == 1u);
   BOOST_TEST((*reader)->receive(got) == 0u);
+  for (Packet* p : {got[0], got[1]})
+    pool->release(p);
+  std::remove(path.c_str());
+}
+
+namespace {
+
+// A capture of two frames (14 and 8 bytes) at `path`; returns its size.
+std::uintmax_t write_two_frames(FramePool& pool, const std::string& path) {
+  base::ManualClock clock(base::kSecond);
+  auto writer = PcapPort::open(pool, "", path, clock);
+  BOOST_REQUIRE(writer.ok());
+  Packet* batch[] = {frame_with(pool, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00}),
+                     frame_with(pool, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2})};
+  (*writer)->transmit(batch);
+  const base::Status closed = (*writer)->close();
+  BOOST_REQUIRE_MESSAGE(closed.ok(), (closed.ok() ? std::string() : closed.error().message));
+  return std::filesystem::file_size(path);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(pcap_read_error_is_not_the_end_of_input) {
+  auto pool = make_pool();
+  base::ManualClock clock;
+  const std::string path = "io_test_truncated.pcap";
+  // pcap format: a 24-byte file header, then per frame a 16-byte record
+  // header and the frame.
+  const std::uintmax_t size = write_two_frames(*pool, path);
+  BOOST_REQUIRE(size == 24u + 16 + 14 + 16 + 8);
+  const std::uintmax_t first_ends = 24 + 16 + 14;
+  struct Cut {
+    std::uintmax_t size;
+    const char* what;
+  };
+  // The second frame cut short, its record header cut short: read errors.
+  for (const Cut cut : {Cut{size - 3, "frame"}, Cut{first_ends + 5, "record header"}}) {
+    BOOST_TEST_CONTEXT("second " << cut.what << " truncated") {
+      std::filesystem::resize_file(path, cut.size);
+      auto reader = PcapPort::open(*pool, path, "", clock);
+      BOOST_REQUIRE(reader.ok());
+      BOOST_TEST((*reader)->input_state() == PcapPort::InputState::kReading);
+      Packet* got[4];
+      BOOST_REQUIRE((*reader)->receive(got) == 1u);  // the first frame still arrives
+      BOOST_TEST(got[0]->length == 14u);
+      pool->release(got[0]);
+      BOOST_TEST((*reader)->input_state() == PcapPort::InputState::kFailed);
+      BOOST_TEST(std::string((*reader)->input_error()).find("truncated") != std::string::npos,
+                 (*reader)->input_error());
+      BOOST_TEST((*reader)->counters().rxerrors == 1u);
+      BOOST_TEST((*reader)->receive(got) == 0u);
+      BOOST_TEST((*reader)->counters().rxerrors == 1u);  // counted once
+    }
+  }
+  // Cut right after the first frame: a clean end of input.
+  std::filesystem::resize_file(path, first_ends);
+  auto reader = PcapPort::open(*pool, path, "", clock);
+  BOOST_REQUIRE(reader.ok());
+  Packet* got[4];
+  BOOST_REQUIRE((*reader)->receive(got) == 1u);
+  pool->release(got[0]);
+  BOOST_TEST((*reader)->input_state() == PcapPort::InputState::kEnded);
+  BOOST_TEST((*reader)->counters().rxerrors == 0u);
+  std::remove(path.c_str());
+  BOOST_TEST(pool->available() == pool->count());
+}
+
+BOOST_AUTO_TEST_CASE(pcap_failed_write_is_reported_and_counted) {
+  // /dev/full: opening succeeds, every write fails with ENOSPC.
+  BOOST_REQUIRE(std::filesystem::exists("/dev/full"));
+  auto pool = make_pool();
+  base::ManualClock clock;
+  {
+    auto port = PcapPort::open(*pool, "", "/dev/full", clock);
+    BOOST_REQUIRE(port.ok());
+    Packet* one[] = {frame_with(*pool, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00})};
+    (*port)->transmit(one);  // buffered: no failure yet
+    BOOST_TEST(!(*port)->output_failed());
+    const base::Status flushed = (*port)->flush();
+    BOOST_REQUIRE(!flushed.ok());
+    BOOST_TEST(flushed.error().message.find("/dev/full") != std::string::npos);
+    BOOST_TEST(flushed.error().message.find(std::strerror(ENOSPC)) != std::string::npos,
+               flushed.error().message);
+    BOOST_TEST((*port)->output_failed());
+    BOOST_TEST((*port)->counters().txerrors == 1u);  // the frame is not in the file
+    // Later frames are refused and counted, and every call says it failed.
+    Packet* two[] = {frame_with(*pool, {1, 2}), frame_with(*pool, {3, 4})};
+    (*port)->transmit(two);
+    BOOST_TEST((*port)->counters().txdrop == 2u);
+    BOOST_TEST((*port)->counters().txerrors == 1u);
+    BOOST_TEST(!(*port)->flush().ok());
+    BOOST_TEST(!(*port)->close().ok());
+    BOOST_TEST(!(*port)->close().ok());
+    BOOST_TEST(pool->available() == pool->count());
+  }
+  {
+    // More than the stdio buffer, no flush: transmit() notices the failed
+    // write itself. Every frame is counted, as txerrors (written to the
+    // buffer that could not be written out) or txdrop (refused after).
+    auto port = PcapPort::open(*pool, "", "/dev/full", clock);
+    BOOST_REQUIRE(port.ok());
+    constexpr std::size_t kFrames = 64;
+    for (std::size_t i = 0; i < kFrames; ++i) {
+      Packet* p = pool->allocate();
+      BOOST_REQUIRE(p != nullptr);
+      std::memset(p->data, static_cast<int>(i), 1500);
+      p->length = 1500;
+      Packet* batch[] = {p};
+      (*port)->transmit(batch);
+    }
+    BOOST_TEST((*port)->output_failed());
+    const auto& c = (*port)->counters();
+    BOOST_TEST(c.txerrors >= 1u);
+    BOOST_TEST(c.txerrors + c.txdrop == kFrames);
+    BOOST_TEST(!(*port)->close().ok());
+    BOOST_TEST(pool->available() == pool->count());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(pcap_close_reports_success_and_refuses_later_frames) {
+  auto pool = make_pool();
+  base::ManualClock clock;
+  const std::string path = "io_test_close.pcap";
+  auto port = PcapPort::open(*pool, "", path, clock);
+  BOOST_REQUIRE(port.ok());
+  Packet* one[] = {frame_with(*pool, {1, 2, 3})};
+  (*port)->transmit(one);
+  BOOST_TEST((*port)->flush().ok());
+  BOOST_TEST((*port)->close().ok());
+  BOOST_TEST(std::filesystem::file_size(path) == 24u + 16 + 3);
+  Packet* late[] = {frame_with(*pool, {4, 5, 6})};
+  (*port)->transmit(late);
+  BOOST_TEST((*port)->counters().txdrop == 1u);
+  BOOST_TEST((*port)->counters().txerrors == 0u);
+  BOOST_TEST(std::filesystem::file_size(path) == 24u + 16 + 3);
+  BOOST_TEST(pool->available() == pool->count());
   std::remove(path.c_str());
 }
 

@@ -2,8 +2,11 @@
 // A link joins two pipeline stages: a bounded batch of packets that one
 // stage fills and the next one drains within the same poll. Capacity is
 // fixed, so a stage never allocates; the worker sizes receive bursts so
-// links cannot overflow, and push() drops (releasing the frame) if one
-// ever would.
+// the links of its poll loop do not overflow, and push() drops (releasing
+// the frame) and counts in overflows() if one does. The key-exchange
+// thread's link (worker.hpp, kSeparate) holds datagrams across rounds and
+// can fill up; the worker reports the sum of its links' overflows as
+// link-drops (gateway-state `worker`).
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,11 @@
 #include "io/pcap_port.hpp"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ostream>
+
+#include "base/log.hpp"
 
 namespace strait::io {
 
@@ -32,29 +37,65 @@ base::Result<std::unique_ptr<PcapPort>> PcapPort::open(FramePool& pool,
       return base::Error{output_path + ": " + why};
     }
   }
-  return std::unique_ptr<PcapPort>(new PcapPort(pool, input, dead, output, clock));
+  return std::unique_ptr<PcapPort>(new PcapPort(pool, input, dead, output, output_path, clock));
 }
 
 PcapPort::~PcapPort() {
-  if (output_) pcap_dump_close(output_);
+  if (output_) {
+    if (auto closed = close(); !closed)
+      base::write_log_line(base::LogLevel::kError, closed.error().message);
+  }
   if (dead_) pcap_close(dead_);
   if (input_) pcap_close(input_);
 }
 
-void PcapPort::flush() noexcept {
-  if (output_) pcap_dump_flush(output_);
+void PcapPort::fail_output(int error) noexcept {
+  if (output_failed_) return;
+  output_failed_ = true;
+  output_errno_ = error != 0 ? error : EIO;
+  counters().txerrors += unflushed_;
+  unflushed_ = 0;
+}
+
+base::Status PcapPort::flush() {
+  if (output_ && !output_failed_) {
+    errno = 0;
+    if (pcap_dump_flush(output_) != 0 || std::ferror(pcap_dump_file(output_)))
+      fail_output(errno);
+    else
+      unflushed_ = 0;
+  }
+  if (output_failed_)
+    return base::Error{output_path_ + ": writing the capture failed (" +
+                       std::strerror(output_errno_) + ")"};
+  return base::Ok{};
+}
+
+base::Status PcapPort::close() {
+  if (output_ == nullptr) return flush();  // closed before (or none): how that went
+  base::Status status = flush();
+  // The flush wrote everything: fclose() (inside) has nothing left to write.
+  pcap_dump_close(output_);
+  output_ = nullptr;
+  return status;
 }
 
 std::size_t PcapPort::do_receive(std::span<Packet*> out) noexcept {
-  if (input_ == nullptr || exhausted_) return 0;
+  if (input_state_ != InputState::kReading) return 0;
   std::size_t n = 0;
   while (n < out.size()) {
     pcap_pkthdr* header;
     const u_char* bytes;
     const int rc = pcap_next_ex(input_, &header, &bytes);
-    if (rc != 1) {
-      exhausted_ = true;  // end of file or read error: nothing more to deliver
-      if (rc == PCAP_ERROR) ++counters().rxerrors;
+    if (rc == PCAP_ERROR_BREAK) {  // offline: the end of the file
+      input_state_ = InputState::kEnded;
+      break;
+    }
+    if (rc != 1) {  // PCAP_ERROR (read error, corrupt record), or anything unexpected
+      input_state_ = InputState::kFailed;
+      const char* why = rc == PCAP_ERROR ? pcap_geterr(input_) : "unexpected pcap_next_ex result";
+      std::snprintf(input_error_, sizeof input_error_, "%s", why);
+      ++counters().rxerrors;
       break;
     }
     if (header->caplen != header->len || header->caplen > pool_.max_frame_length()) {
@@ -74,19 +115,46 @@ std::size_t PcapPort::do_receive(std::span<Packet*> out) noexcept {
 }
 
 std::size_t PcapPort::do_transmit(std::span<Packet* const> packets) noexcept {
-  const base::Nanoseconds now = clock_.now();
-  for (Packet* p : packets) {
-    if (output_) {
-      pcap_pkthdr header{};
-      header.ts.tv_sec = static_cast<time_t>(now / base::kSecond);
-      // Nanosecond-precision dumper: tv_usec carries nanoseconds.
-      header.ts.tv_usec = static_cast<suseconds_t>(now % base::kSecond);
-      header.caplen = header.len = p->length;
-      pcap_dump(reinterpret_cast<u_char*>(output_), &header, p->data);
-    }
-    release(p);
+  if (output_path_.empty()) {  // no output capture: transmitted frames go nowhere
+    for (Packet* p : packets)
+      release(p);
+    return packets.size();
   }
-  return packets.size();
+  // Closed, or failed: the caller counts the frames as txdrop.
+  if (output_ == nullptr || output_failed_) return 0;
+  const base::Nanoseconds now = clock_.now();
+  std::size_t sent = 0;
+  for (Packet* p : packets) {
+    pcap_pkthdr header{};
+    header.ts.tv_sec = static_cast<time_t>(now / base::kSecond);
+    // Nanosecond-precision dumper: tv_usec carries nanoseconds.
+    header.ts.tv_usec = static_cast<suseconds_t>(now % base::kSecond);
+    header.caplen = header.len = p->length;
+    errno = 0;
+    pcap_dump(reinterpret_cast<u_char*>(output_), &header, p->data);
+    ++unflushed_;
+    release(p);
+    ++sent;
+    // A buffered write to the file failed: this frame and those before it
+    // since the last flush may be lost; the rest of the batch is dropped.
+    if (std::ferror(pcap_dump_file(output_))) {
+      fail_output(errno);
+      break;
+    }
+  }
+  return sent;
+}
+
+std::ostream& operator<<(std::ostream& os, PcapPort::InputState state) {
+  switch (state) {
+    case PcapPort::InputState::kReading:
+      return os << "kReading";
+    case PcapPort::InputState::kEnded:
+      return os << "kEnded";
+    case PcapPort::InputState::kFailed:
+      return os << "kFailed";
+  }
+  return os << "InputState(" << static_cast<int>(state) << ")";
 }
 
 }  // namespace strait::io

@@ -1,13 +1,42 @@
 #pragma once
 // pcap backend: receives the frames of an input capture (one per receive
 // slot, in file order) and appends transmitted frames to an output capture.
-// Either side may be absent. Used by conformance/run to drive a gateway with
-// recorded traffic and compare what it sends.
+// Either side may be absent. Used to drive a gateway with recorded traffic
+// and compare what it sends (pcap_replay_test, conformance).
+//
+// Errors are never taken for the end of the input or a successful write:
+// * Input: a read error (a truncated or corrupt capture) ends the input
+//   with input_state() kFailed (the end of the file is kEnded), libpcap's
+//   message in input_error(), and one rxerrors. Frames the capture
+//   truncated, or larger than a pool frame, are counted as rxdrop.
+// * Output: frames are buffered; flush() and close() return an error naming
+//   the file when the capture could not take them (disk full, I/O error),
+//   as does transmit() through output_failed() as soon as a buffered write
+//   fails. Every frame written since the last successful flush then counts
+//   as txerrors (it may not be in the file), and every frame transmitted
+//   after the failure or after close() as txdrop. The destructor closes an
+//   output still open and logs a failure; callers that need to know close()
+//   first.
+//
+// Order of the output: the capture holds the frames in the order the
+// gateway transmitted them on this port; timestamps are the clock's at the
+// transmit. What a worker guarantees about that order (worker.hpp, one
+// poll() at a time): the frames of one kind leave in the order of the input
+// frames that caused them (ARP/ND replies in the order of the requests,
+// echo replies in the order of the echo requests, forwarded packets of a
+// flow in their order), and the frames of one poll leave before those of
+// the next. Between kinds handled by different stages within one poll
+// there is no promised order (an ARP reply is sent as dispatch meets the
+// request, an echo reply with the rest of the poll's output): compare
+// outputs kind by kind, not by position across kinds.
 
 #include <pcap/pcap.h>
 
+#include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
@@ -30,11 +59,22 @@ class PcapPort final : public Port {
   void release(Packet* packet) noexcept override { packet->pool->release(packet); }
   std::size_t max_frame_length() const noexcept override { return pool_.max_frame_length(); }
 
-  // True once every frame of the input has been received.
-  bool input_exhausted() const noexcept { return input_ == nullptr || exhausted_; }
-  // Writes buffered output frames to the file. (Input frames larger than a
-  // pool frame, or truncated by the capture, are counted as rxdrop.)
-  void flush() noexcept;
+  enum class InputState : std::uint8_t {
+    kReading,  // frames may follow
+    kEnded,    // every frame of the input was received (or there is no input)
+    kFailed,   // reading the input failed: see input_error()
+  };
+  InputState input_state() const noexcept { return input_state_; }
+  // libpcap's message for the read error (empty unless kFailed).
+  std::string_view input_error() const noexcept { return input_error_; }
+
+  // True once writing the output failed (flush() and close() then say how).
+  bool output_failed() const noexcept { return output_failed_; }
+  // Writes buffered output frames to the file.
+  base::Status flush();
+  // Flushes and closes the output (transmitted frames then count as
+  // txdrop). Ok with no output; called again, says what the first said.
+  base::Status close();
 
  protected:
   std::size_t do_receive(std::span<Packet*> out) noexcept override;
@@ -42,15 +82,32 @@ class PcapPort final : public Port {
 
  private:
   PcapPort(FramePool& pool, pcap_t* input, pcap_t* dead, pcap_dumper_t* output,
-           const base::Clock& clock)
-      : pool_(pool), input_(input), dead_(dead), output_(output), clock_(clock) {}
+           std::string output_path, const base::Clock& clock)
+      : pool_(pool),
+        input_(input),
+        dead_(dead),
+        output_(output),
+        output_path_(std::move(output_path)),
+        clock_(clock),
+        input_state_(input ? InputState::kReading : InputState::kEnded) {}
+  // The output could not take what was written since the last successful
+  // flush: counts it as txerrors and refuses further frames.
+  void fail_output(int error) noexcept;
 
   FramePool& pool_;
   pcap_t* input_;
   pcap_t* dead_;
   pcap_dumper_t* output_;
+  std::string output_path_;
   const base::Clock& clock_;
-  bool exhausted_ = false;
+  InputState input_state_;
+  char input_error_[PCAP_ERRBUF_SIZE] = {};
+  bool output_failed_ = false;
+  int output_errno_ = 0;
+  std::uint64_t unflushed_ = 0;  // frames written since the last successful flush
 };
+
+// kReading, kEnded or kFailed (test and error messages).
+std::ostream& operator<<(std::ostream& os, PcapPort::InputState state);
 
 }  // namespace strait::io

@@ -206,4 +206,25 @@ struct KeyManagerCounters {
   }
 };
 
+// The worker's own losses, which no container of Vita's schema names
+// (rendered as `worker`, after key-manager):
+// * link-drops: packets dropped because a link between two pipeline stages
+//   was full (io::Link::overflows(), summed over the worker's links). A
+//   link of the poll loop holds what one poll's receive bursts can cause;
+//   the one the key-exchange thread fills (kSeparate) outgrows it when the
+//   worker does not take the datagrams for long enough.
+// * sa-install-errors: static SAs (outbound-sa, inbound-sa of a data-plane
+//   configuration) that a reconfiguration could not install, for want of
+//   locked memory (each also logged); the next reconfiguration retries
+//   them.
+struct WorkerCounters {
+  std::uint64_t link_drops = 0;
+  std::uint64_t sa_install_errors = 0;
+
+  template <class V>
+  void visit(V&& v) const {
+    v("link-drops", link_drops), v("sa-install-errors", sa_install_errors);
+  }
+};
+
 }  // namespace strait::state

@@ -55,7 +55,7 @@ void lifetime(std::string& out, base::Nanoseconds expires, base::Nanoseconds ttl
 std::string render_gateway_state(std::span<const Worker* const> workers) {
   Container private_interface, public_interface, private_next_hop, public_next_hop,
       private_dispatch, public_dispatch, private_router, public_router, private_icmp, public_icmp,
-      inbound_icmp, key_manager;
+      inbound_icmp, key_manager, worker_internal;
   const bool ipv6 = !workers.empty() && workers.front()->family() == net::Family::kIpv6;
   auto into = [](Container& c) {
     return [&c](std::string_view n, std::uint64_t v) { c.add(n, v); };
@@ -73,6 +73,7 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
     w->public_icmp().visit(into(public_icmp), ipv6);
     w->inbound_icmp().visit(into(inbound_icmp), ipv6);
     w->key_manager_counters().visit(into(key_manager));
+    w->worker_counters().visit(into(worker_internal));
   }
   std::string out = "gateway-state {\n";
   private_interface.render(out, "private-interface", 2);
@@ -88,6 +89,7 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
   public_icmp.render(out, std::string("public-icmp") + family, 2);
   inbound_icmp.render(out, std::string("inbound-icmp") + family, 2);
   key_manager.render(out, "key-manager", 2);
+  worker_internal.render(out, "worker", 2);  // not in Vita's schema: after its containers
   for (const Worker* w : workers) {
     const base::Nanoseconds now = w->clock().now();
     w->sas().for_each_inbound([&](std::uint32_t route, const esp::InboundSa& sa) {

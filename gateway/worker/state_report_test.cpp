@@ -11,6 +11,8 @@
 #include "config/load.hpp"
 #include "io/frame_pool.hpp"
 #include "io/memory_wire.hpp"
+#include "keymanager/datagram.hpp"
+#include "net/headers.hpp"
 #include "worker/state_report.hpp"
 
 using namespace strait;
@@ -52,15 +54,15 @@ BOOST_AUTO_TEST_CASE(names_follow_the_schema_and_secrets_stay_out) {
   for (const char* container :
        {"private-interface {", "public-interface {", "private-next-hop {", "public-next-hop {",
         "private-dispatch {", "public-dispatch {", "private-router {", "public-router {",
-        "private-icmp4 {", "public-icmp4 {", "inbound-icmp4 {", "key-manager {", "inbound-sa {",
-        "sa-state {"})
+        "private-icmp4 {", "public-icmp4 {", "inbound-icmp4 {", "key-manager {", "worker {",
+        "inbound-sa {", "sa-state {"})
     BOOST_TEST(state.find(container) != std::string::npos, container);
   for (const char* counter :
        {"rxbytes 0;", "txbcast 0;", "arp-requests 0;", "ethertype-errors 0;", "fragment-errors 0;",
         "checksum-errors 0;", "route-errors 0;", "mtu-errors 0;", "transit-ttl-exceeded 0;",
         "fragment-reassembly-time-exceeded 0;", "redirect-tos-host 0;", "echo-request 0;",
         "decrypt-errors 0;", "negotiations-initiated 0;", "outbound-sa-updated 0;",
-        "public-key-errors 0;"})
+        "public-key-errors 0;", "link-drops 0;", "sa-install-errors 0;"})
     BOOST_TEST(state.find(counter) != std::string::npos, counter);
   // No key or salt of any SA appears.
   const std::string text =
@@ -129,4 +131,107 @@ BOOST_AUTO_TEST_CASE(sas_report_their_packets) {
   BOOST_TEST(state.find("    packets 0;\n", outbound) != std::string::npos);
   // The configuration's static SAs have no negotiated lifetime.
   BOOST_TEST(state.find("    age ") == std::string::npos);
+}
+
+namespace {
+
+// The `worker` container of a gateway-state document.
+std::string worker_container(const std::string& state) {
+  const auto begin = state.find("\n  worker {\n");
+  if (begin == std::string::npos) return {};
+  return state.substr(begin + 1, state.find("  }\n", begin) + 4 - begin - 1);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(sa_install_failures_are_counted_and_reported) {
+  TwoQueues t;
+  auto w = worker::Worker::create(t.config, t.config.public_interfaces.front().queue,
+                                  t.private1.b(), t.public1.b(), t.clock, t.random);
+  BOOST_REQUIRE(w.ok());
+  const std::size_t inbound = (*w)->sas().inbound_count();
+  BOOST_REQUIRE(inbound == 2u);  // inbound-sa 2001 and 2002 (queue 1)
+  BOOST_REQUIRE(!t.config.inbound_sas.empty());
+  // A second inbound SA with the SPI of the first and another key: the SA
+  // database refuses it, as it refuses an SA when locked memory runs out
+  // (config::load would refuse this configuration; built by hand to reach
+  // the failure). Committing cannot fail: the SA is counted instead.
+  config::GatewayConfig clash = t.config;
+  config::SecurityAssociation twin = clash.inbound_sas.front();
+  twin.key[0] ^= 0xff;
+  clash.inbound_sas.push_back(twin);
+  BOOST_REQUIRE((*w)->reconfigure(clash).ok());
+  BOOST_TEST((*w)->worker_counters().sa_install_errors == 1u);
+  BOOST_TEST((*w)->sas().inbound_count() == inbound);
+  const worker::Worker* workers[] = {w->get()};
+  BOOST_TEST(worker_container(worker::render_gateway_state(workers)) ==
+             "  worker {\n    link-drops 0;\n    sa-install-errors 1;\n  }\n");
+  // The SA that failed is not taken for installed: a configuration with it
+  // alone in place of the first installs it.
+  config::GatewayConfig replaced = t.config;
+  replaced.inbound_sas.front() = twin;
+  BOOST_REQUIRE((*w)->reconfigure(replaced).ok());
+  BOOST_TEST((*w)->worker_counters().sa_install_errors == 1u);  // no new failure
+  BOOST_TEST((*w)->sas().inbound_count() == inbound);
+  BOOST_TEST((*w)->sas().inbound(twin.spi) != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(link_drops_are_counted_and_reported) {
+  // Key exchange on a thread of its own (kSeparate) whose datagrams the
+  // worker never takes (it does not poll): they fill the ring to the
+  // worker (kKeyExchangeOutSize), then the key-exchange thread's own link
+  // (io::Link::kCapacity); every datagram after that is a link drop.
+  auto pool = std::move(io::FramePool::create(2048, 2048)).value();
+  io::MemoryWire private_wire(*pool), public_wire(*pool);
+  base::ManualClock clock(base::kSecond);
+  base::SeededRandom random(1);
+  auto config = config::load(R"(
+private-interface4 { ifname priv0; ip 192.168.10.1; nexthop-ip 192.168.10.2;
+                     nexthop-mac 02:00:00:00:00:02; }
+public-interface4 { ifname pub0; ip 203.0.113.1; nexthop-ip 203.0.113.254;
+                    nexthop-mac 02:00:00:00:00:fe; }
+route4 { id far; gateway { ip 198.51.100.1; } net "10.99.0.0/16";
+         preshared-key "0000000000000000000000000000000000000000000000000000000000000001";
+         spi 1000; }
+)",
+                             "link_drops.conf");
+  BOOST_REQUIRE_MESSAGE(config.ok(), (config.ok() ? std::string() : config.error().message));
+  auto w = worker::Worker::create(*config, 1, private_wire.b(), public_wire.b(), clock, random,
+                                  nullptr, worker::KeyExchangeHosting::kSeparate);
+  BOOST_REQUIRE(w.ok());
+  // Knocks from the route's gateway (PROTOCOL.md 2.1): route SPI 1000,
+  // type 11, version 5. Each is answered with a challenge.
+  const auto peer = *net::Address::parse("198.51.100.1");
+  const auto self = *net::Address::parse("203.0.113.1");
+  std::uint8_t knock[12] = {};
+  net::store32(knock, 1000);
+  knock[4] = 11;
+  net::store32(knock + 8, 5);
+  constexpr int kRounds = 14;
+  for (int round = 0; round < kRounds; ++round) {
+    io::Packet* batch[64];
+    for (io::Packet*& p : batch) {
+      p = pool->allocate();
+      BOOST_REQUIRE(p != nullptr);
+      keymanager::write_datagram(p, peer, self, 303, knock);
+    }
+    BOOST_REQUIRE((*w)->control_queue()->push(batch, 64) == 64u);
+    (*w)->poll_key_exchange();
+    clock.advance(base::kSecond);  // under the 100 messages a second
+  }
+  const state::KeyManagerCounters km = (*w)->key_manager_counters();
+  BOOST_TEST(km.challenges_offered == 64u * kRounds);  // every knock answered
+  BOOST_TEST(km.rxerrors == 0u);
+  // Everything the key manager sent: challenges and its own knocks.
+  const std::uint64_t sent = km.challenges_offered + km.negotiations_initiated;
+  const std::uint64_t held = worker::Worker::kKeyExchangeOutSize + io::Link::kCapacity;
+  BOOST_REQUIRE(sent > held);
+  BOOST_TEST((*w)->worker_counters().link_drops == sent - held);
+  // The frames of the dropped datagrams went back to the pool: only the
+  // held ones are out.
+  BOOST_TEST(pool->count() - pool->available() == held);
+  const worker::Worker* workers[] = {w->get()};
+  BOOST_TEST(worker_container(worker::render_gateway_state(workers)) ==
+             "  worker {\n    link-drops " + std::to_string(sent - held) +
+                 ";\n    sa-install-errors 0;\n  }\n");
 }

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "base/log.hpp"
 #include "config/interface_change.hpp"
 
 namespace strait::worker {
@@ -89,7 +90,9 @@ base::Error needs_restart(const std::string& what) {
 // This queue's static SAs as `config` lists them, installed over what is
 // there: unchanged ones stay (sequence numbers, replay windows), the others
 // are replaced or removed. routes_ and the SA database's routes are
-// already those of `config`.
+// already those of `config`. An SA that cannot be installed is counted in
+// sa_install_errors_ and not recorded as installed, so the next call tries
+// it again.
 base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
   std::unordered_map<std::string_view, std::uint32_t> index_of;
   for (std::uint32_t i = 0; i < routes_.route_ids.size(); ++i)
@@ -102,11 +105,16 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
   base::Status status = base::Ok{};
   for (const auto& old : installed_inbound_)
     if (!contains_same(inbound, old)) sas_->remove_inbound(old.spi);
+  std::vector<config::SecurityAssociation> installed_inbound;
   for (const auto& sa : inbound) {
-    if (contains_same(installed_inbound_, sa)) continue;
-    if (!sas_->add_inbound(index_of[sa.route], parameters_of(sa)))
+    if (!contains_same(installed_inbound_, sa) &&
+        !sas_->add_inbound(index_of[sa.route], parameters_of(sa))) {
+      ++sa_install_errors_;
       status = base::Error{"inbound-sa spi " + std::to_string(sa.spi) +
                            ": installed twice, or out of memory"};
+      continue;
+    }
+    installed_inbound.push_back(sa);
   }
   for (std::uint32_t r = 0; r < routes_.route_ids.size(); ++r) {
     const config::SecurityAssociation* wanted = nullptr;
@@ -117,11 +125,13 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
       continue;
     }
     if (contains_same(installed_outbound_, *wanted) && sas_->outbound(r) != nullptr) continue;
-    if (!sas_->set_outbound(r, parameters_of(*wanted)))
+    if (!sas_->set_outbound(r, parameters_of(*wanted))) {
+      ++sa_install_errors_;
       status = base::Error{"outbound-sa spi " + std::to_string(wanted->spi) + ": out of memory"};
+    }
   }
   installed_outbound_ = std::move(outbound);
-  installed_inbound_ = std::move(inbound);
+  installed_inbound_ = std::move(installed_inbound);
   return status;
 }
 
@@ -173,7 +183,14 @@ void Worker::commit_reconfigure(const config::GatewayConfig& config, Reconfigura
   routes_ = std::move(prepared.routes);
   for (std::uint32_t i = 0; i < config.routes.size(); ++i)
     sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
-  if (!key_manager_) (void)install_static_sas(config);  // fails only for want of locked memory
+  // Fails only for want of locked memory: the SAs concerned are counted
+  // (worker sa-install-errors), logged, and tried again by the next
+  // reconfiguration; the rest of the configuration takes effect.
+  if (!key_manager_)
+    if (const base::Status installed = install_static_sas(config); !installed)
+      base::write_log_line(base::LogLevel::kError, "queue " + std::to_string(queue_) + ": " +
+                                                       installed.error().message +
+                                                       " (counted as sa-install-errors)");
   private_router_.set_mtu(config.mtu);
   encapsulator_.set_mtu(config.mtu, config.tfc);
   private_next_hop_.change_next_hop(config.private_interface.nexthop_ip,
@@ -236,6 +253,15 @@ state::KeyManagerCounters Worker::key_manager_counters() const noexcept {
   state::KeyManagerCounters c =
       key_manager_ ? key_manager_->counters() : state::KeyManagerCounters{};
   c.rxerrors += public_dispatch_.control_drops();
+  return c;
+}
+
+state::WorkerCounters Worker::worker_counters() const noexcept {
+  state::WorkerCounters c;
+  for (const io::Link* link : {&key_exchange_pending_, &to_router_, &to_tunnel_, &to_decapsulation_,
+                               &decapsulated_, &to_private_, &to_public_})
+    c.link_drops += link->overflows();
+  c.sa_install_errors = sa_install_errors_;
   return c;
 }
 

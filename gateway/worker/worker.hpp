@@ -154,6 +154,9 @@ class Worker {
   // added to rxerrors (with kSeparate: read with both the worker and the
   // key-exchange thread parked).
   state::KeyManagerCounters key_manager_counters() const noexcept;
+  // link-drops and sa-install-errors (state/counters.hpp); with kSeparate
+  // read with both threads parked, as above.
+  state::WorkerCounters worker_counters() const noexcept;
   const std::vector<std::string>& route_ids() const noexcept { return routes_.route_ids; }
   const base::Clock& clock() const noexcept { return clock_; }
 
@@ -221,6 +224,7 @@ class Worker {
   // replaced), to keep those a new configuration leaves unchanged.
   std::vector<config::SecurityAssociation> installed_outbound_;
   std::vector<config::SecurityAssociation> installed_inbound_;
+  std::uint64_t sa_install_errors_ = 0;  // static SAs a reconfiguration could not install
   RouteTables routes_;  // the private router looks routes up in its tables
 
   nexthop::NextHop private_next_hop_;
