@@ -7,8 +7,8 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test unit tsan bench bench-e2e lab-up lab-down lab-verify lab-status format \
-	format-check clean
+.PHONY: all build strait deps test unit tsan bench bench-e2e lab-up lab-down lab-verify lab-status \
+	format format-check clean
 
 all: build
 
@@ -21,13 +21,23 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)
 
+# Only build/strait: all that the lab scripts and bench-e2e run.
+strait: $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS) strait
+
+# CTest prints each test's time as it ends; cmake/TestSummary.cmake then
+# prints the ten slowest and repeats the verdict. The exit status is
+# CTest's.
+CTEST = ctest --output-on-failure -j $(JOBS) --output-junit ctest-junit.xml
+TEST_SUMMARY = cmake -DJUNIT=ctest-junit.xml -P $(CURDIR)/cmake/TestSummary.cmake
+
 test: deps
 	$(MAKE) build
 	$(MAKE) format-check
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && { $(CTEST); status=$$?; $(TEST_SUMMARY); exit $$status; }
 
 unit: build
-	cd $(BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
+	cd $(BUILD) && { $(CTEST) -L unit; status=$$?; $(TEST_SUMMARY); exit $$status; }
 
 # The tests of what crosses threads (the key-exchange thread and its
 # queues), built with -fsanitize=thread in build-tsan.
@@ -39,19 +49,19 @@ tsan:
 	ninja -C build-tsan -j $(JOBS) $(TSAN_TESTS)
 	cd build-tsan && ctest --output-on-failure -j 1 -R '^($(subst $(eval) ,|,$(strip $(TSAN_TESTS))))$$'
 
-bench: build
+bench: strait
 	$(BUILD)/strait bench
 
 # iperf3 through two strait gateways, wireguard-go and plain forwarding in
 # network namespaces (root; BACKEND=xdp|af-packet, MODE, SECONDS_RUN).
-bench-e2e: deps $(BUILD)/build.ninja
-	ninja -C $(BUILD) -j $(JOBS) strait
+bench-e2e: deps
+	$(MAKE) strait
 	netns-lab/bench-e2e.sh $(BUILD)/strait
 
 # The two-region lab (netns-lab/README.md). LAB_BACKEND=xdp|af-packet,
 # LAB_WAN=paris-tokyo|lan|lossy, LAB_PREFIX (namespace name prefix).
 lab-up: deps
-	$(MAKE) build
+	$(MAKE) strait
 	STRAIT=$(abspath $(BUILD))/strait netns-lab/lab-up.sh
 
 lab-down:
