@@ -51,7 +51,8 @@ BOOST_AUTO_TEST_CASE(lan_profile_every_check) {
 // strait always has `strait wan` (the link emulator): without it the test
 // fails rather than pass untested.
 BOOST_AUTO_TEST_CASE(paris_tokyo_profile_short) {
-  BOOST_TEST_REQUIRE(has_wan_emulator(), "strait wan --help fails: no link emulator in " STRAIT_BINARY);
+  BOOST_TEST_REQUIRE(has_wan_emulator(),
+                     "strait wan --help fails: no link emulator in " STRAIT_BINARY);
   BOOST_TEST(run_lab(200, "af-packet", "paris-tokyo", "ping traceroute pmtu ake pods kubectl") ==
              0);
 }

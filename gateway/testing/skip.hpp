@@ -40,11 +40,13 @@ inline bool has_tool(const std::string& name) {
 // skip_unless_lab TOOLS: skips unless the test runs as root (network
 // namespaces, raw sockets) with every tool of TOOLS on PATH.
 inline void skip_unless_lab(std::initializer_list<const char*> tools) {
-  if (geteuid() != 0) skip("needs root (network namespaces, raw sockets): run ctest -L lab as root");
+  if (geteuid() != 0)
+    skip("needs root (network namespaces, raw sockets): run ctest -L lab as root");
   std::string missing;
   for (const char* tool : tools)
     if (!has_tool(tool)) missing += std::string(missing.empty() ? "" : ", ") + tool;
-  if (!missing.empty()) skip("missing tool(s) on PATH: " + missing + " (ci/install-deps installs them)");
+  if (!missing.empty())
+    skip("missing tool(s) on PATH: " + missing + " (ci/install-deps installs them)");
 }
 
 }  // namespace strait::testing
