@@ -124,6 +124,7 @@ except Exception as error:
 # it for paris, then for tokyo).
 check_iperf() {
   local from to result bps loss lost packets mbps port
+  # shellcheck disable=SC2066  # (one direction per call)
   for from in "$1"; do
     to=$(lab_other $from)
     port=$([ $from = paris ] && echo 5212 || echo 5214)
