@@ -129,8 +129,16 @@ ip -n "$NS_NET" addr add "$(lab_router_ip paris)/24" dev wan-core
 ip -n "$NS_NET" addr add "$(lab_router_ip tokyo)/24" dev br-tokyo
 if lab_wan_available; then
   lab_start wan "$NS_NET" "$STRAIT" wan --between wan-paris-e wan-core-e --profile "$LAB_WAN"
-  sleep 0.5
-  lab_running wan || { lab_log_tail wan; die "strait wan exited at start-up"; }
+  # Up once it says so (its ports open); 10 s at most.
+  for ((i = 0; i < 100; i++)); do
+    grep -q "strait wan: wan-paris-e <-> wan-core-e" "$LAB_RUN_DIR/logs/wan.log" && break
+    lab_running wan || break
+    sleep 0.1
+  done
+  grep -q "strait wan: wan-paris-e <-> wan-core-e" "$LAB_RUN_DIR/logs/wan.log" || {
+    lab_log_tail wan
+    die "strait wan exited at start-up or did not open its ports within 10 s"
+  }
   echo "lab-up:       strait wan --between wan-paris-e wan-core-e --profile $LAB_WAN (pid $(lab_pid wan))"
 else
   # Stand-in while this strait has no link emulator: a plain bridge (lan).
@@ -211,13 +219,14 @@ for site in $LAB_SITES; do
 done
 
 step "key exchange on both queues, and kube-node-paris <-> kube-node-tokyo through the tunnel"
-for ((i = 0; i < 120; i++)); do
+deadline=$((SECONDS + 60))
+while ((SECONDS < deadline)); do
   ready=1
   for site in $LAB_SITES; do
     [ "$(lab_inbound_queues $site | tr '\n' ' ')" = "1 2 " ] || ready=0
   done
   [ $ready = 1 ] && break
-  sleep 0.5
+  sleep 0.1
 done
 for site in $LAB_SITES; do
   queues=$(lab_inbound_queues $site | tr '\n' ' ')

@@ -18,6 +18,7 @@
 #include "afpacket/afpacket_port.hpp"
 #include "io/frame_pool.hpp"
 #include "testing/netns_pair.hpp"
+#include "testing/skip.hpp"
 
 namespace {
 
@@ -127,6 +128,12 @@ std::vector<Bytes> receive(AfPacketPort& port, std::size_t count,
 struct Lab {
   Lab() { BOOST_REQUIRE_MESSAGE(geteuid() == 0, "lab tests need root"); }
 };
+
+// Skipped (exit 77) without root or the tools the namespaces need.
+struct Requirements {
+  Requirements() { strait::testing::skip_unless_lab({"ip", "ethtool"}); }
+};
+BOOST_TEST_GLOBAL_FIXTURE(Requirements);
 
 BOOST_AUTO_TEST_CASE(frames_cross_the_wire_exactly_once_with_counters) {
   Lab lab;

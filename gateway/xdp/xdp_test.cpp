@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "io/frame_pool.hpp"
+#include "testing/skip.hpp"
 #include "xdp/umem.hpp"
 #include "xdp/xdp_program.hpp"
 #include "xdp/xsk_port.hpp"
@@ -142,7 +143,11 @@ struct Lab {
 Lab* lab = nullptr;
 
 struct LabFixture {
-  LabFixture() { lab = new Lab; }
+  LabFixture() {
+    // Skipped (exit 77) without root or the tools the namespaces need.
+    strait::testing::skip_unless_lab({"ip", "ethtool"});
+    lab = new Lab;
+  }
   ~LabFixture() {
     delete lab;
     lab = nullptr;

@@ -20,7 +20,7 @@ kube_wait_nodes() {
   while ((SECONDS < deadline)); do
     [ "$(kube_node_status kube-node-tokyo)" = "$want" ] &&
       [ "$(kube_node_status kube-node-paris)" = "$want" ] && return 0
-    sleep 1
+    sleep 0.2
   done
   return 1
 }

@@ -4,8 +4,8 @@ every host gets the interfaces and addresses of the lab, the kube nodes
 their 1440-byte route to the other region, and the topology carries
 traffic (in the clear: Mininet's gateways are plain routers). Then the
 command line of the README, `mn --custom netns-lab/topo.py --topo
-paristokyo`, builds and tears it down. Exit status 77 (skipped) when
-Mininet is not installed, with the reason. Root only."""
+paristokyo`, builds and tears it down. Exit status 77 (CTest: Skipped)
+when Mininet is not installed or not run as root, with the reason."""
 import os
 import subprocess
 import sys
@@ -84,6 +84,6 @@ def main():
 
 if __name__ == "__main__":
     if os.geteuid() != 0:
-        print("FAIL: needs root")
-        sys.exit(1)
+        print("SKIP: needs root (Mininet builds network namespaces)")
+        sys.exit(77)
     sys.exit(main())
