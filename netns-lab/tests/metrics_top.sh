@@ -49,9 +49,19 @@ lab_ping "$P" paris tokyo 20 || fail "paris -> tokyo: no ping reply"
 lab_ping "$P" tokyo paris 10 || fail "tokyo -> paris: no ping reply"
 sleep 1.5  # a state (and so a snapshot) taken after the pings
 
-out=$(scrape /metrics)
-[ "$(head -n1 <<<"$out")" = 200 ] || fail "GET /metrics: $(head -n3 <<<"$out")"
-tail -n +2 <<<"$out" >"$TMP/metrics.txt"
+# keypairs-negotiated counts the key pairs paris initiated: when tokyo came
+# up after paris's first proposal, tokyo's proposal was the one agreed and
+# paris's own is agreed only once its negotiation-ttl has passed. Scrape
+# until that is counted (the state, and so the exposition, is refreshed
+# every second), for at most 8 s.
+for ((i = 0; i < 16; i++)); do
+  out=$(scrape /metrics)
+  [ "$(head -n1 <<<"$out")" = 200 ] || fail "GET /metrics: $(head -n3 <<<"$out")"
+  tail -n +2 <<<"$out" >"$TMP/metrics.txt"
+  grep -Eq "^strait_key_manager_keypairs_negotiated_total\{instance=\"$NAME_paris\"\} [1-9]" \
+    "$TMP/metrics.txt" && break
+  sleep 0.5
+done
 lint=$(promtool check metrics <"$TMP/metrics.txt" 2>&1) || fail "promtool check metrics: $lint"
 [ -z "$lint" ] || fail "promtool lint findings: $lint"
 grep -Eq "^strait_private_interface_rx_packets_total\{instance=\"$NAME_paris\"\} [1-9]" \
