@@ -13,23 +13,15 @@ class AfPacketPair final : public PortPair {
     auto pool = io::FramePool::create(spec.frame_size, spec.frame_count);
     if (!pool) return pool.error();
     std::unique_ptr<AfPacketPair> pair(new AfPacketPair(std::move(*pool)));
-    const auto open_one =
-        [&](const PortSpec& port) -> base::Result<std::unique_ptr<afpacket::AfPacketPort>> {
+    const auto open_port = [&](const PortSpec& port) {
       afpacket::Options options;
       options.ifname = port.ifname;
       options.device_queue = port.device_queue;
       options.ring_frames = spec.ring_size;
-      auto opened = afpacket::AfPacketPort::open(*pair->pool_, options);
-      if (!opened)
-        return base::in_context(port.role + " interface " + port.ifname + ": ", opened.error());
-      return std::move(*opened);
+      return afpacket::AfPacketPort::open(*pair->pool_, options);
     };
-    auto first = open_one(spec.first);
-    if (!first) return first.error();
-    pair->first_ = std::move(*first);
-    auto second = open_one(spec.second);
-    if (!second) return second.error();
-    pair->second_ = std::move(*second);
+    if (auto opened = open_ports(spec, open_port, pair->first_, pair->second_); !opened)
+      return opened.error();
     return std::unique_ptr<PortPair>(std::move(pair));
   }
 

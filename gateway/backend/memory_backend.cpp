@@ -1,21 +1,6 @@
 #include "backend/memory_backend.hpp"
 
-#include "io/packet.hpp"
-
 namespace strait::backend {
-
-namespace {
-
-// Releases what waits in either direction of `wire` (before its pool goes).
-void release_waiting(io::MemoryWire& wire) {
-  io::Packet* batch[64];
-  for (io::MemoryPort* end : {&wire.a(), &wire.b()})
-    while (const std::size_t n = end->receive(batch))
-      for (std::size_t i = 0; i < n; ++i)
-        end->release(batch[i]);
-}
-
-}  // namespace
 
 class MemoryBackend::Pair final : public PortPair {
  public:
@@ -30,8 +15,8 @@ class MemoryBackend::Pair final : public PortPair {
   }
   ~Pair() override {
     open_.erase(entry_);
-    release_waiting(first_wire_);
-    release_waiting(second_wire_);
+    first_wire_.release_waiting();
+    second_wire_.release_waiting();
   }
   io::Port& first() noexcept override { return first_wire_.b(); }
   io::Port& second() noexcept override { return second_wire_.b(); }

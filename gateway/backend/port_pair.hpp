@@ -8,10 +8,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "base/result.hpp"
 #include "io/port.hpp"
 #include "net/address.hpp"
 
@@ -65,5 +69,22 @@ class PortPair {
   // line: "AF_PACKET", "AF_XDP (A native zero-copy, B generic copy)".
   virtual std::string description() const = 0;
 };
+
+// Opens the two ports of `spec`, first then second, with
+// `open_port(const PortSpec&)` (a base::Result<std::unique_ptr<P>>), into
+// `first` and `second`; an error names its port ("private interface eth1:
+// ..."). Every kernel backend's pair opens its ports this way.
+template <class P, class OpenPort>
+base::Status open_ports(const PortPairSpec& spec, OpenPort open_port, std::unique_ptr<P>& first,
+                        std::unique_ptr<P>& second) {
+  for (const auto& [port, slot] :
+       {std::pair{&spec.first, &first}, std::pair{&spec.second, &second}}) {
+    auto opened = open_port(*port);
+    if (!opened)
+      return base::in_context(port->role + " interface " + port->ifname + ": ", opened.error());
+    *slot = std::move(*opened);
+  }
+  return base::Ok{};
+}
 
 }  // namespace strait::backend

@@ -18,7 +18,7 @@ class XdpPair final : public PortPair {
     auto umem = xdp::Umem::create(**pool, umem_options);
     if (!umem) return umem.error();
     std::unique_ptr<XdpPair> pair(new XdpPair(spec, std::move(*pool), std::move(*umem)));
-    const auto open_one = [&](const PortSpec& port) -> base::Result<std::unique_ptr<xdp::XskPort>> {
+    const auto open_port = [&](const PortSpec& port) {
       xdp::PortOptions options;
       options.ifname = port.ifname;
       options.queue_id = port.device_queue.value_or(0);
@@ -26,17 +26,10 @@ class XdpPair final : public PortPair {
       options.addresses = port.own_addresses;
       options.protocol_port = port.protocol_port;
       options.rx_size = options.tx_size = spec.ring_size;
-      auto opened = xdp::XskPort::open(*pair->umem_, options);
-      if (!opened)
-        return base::in_context(port.role + " interface " + port.ifname + ": ", opened.error());
-      return std::move(*opened);
+      return xdp::XskPort::open(*pair->umem_, options);
     };
-    auto first = open_one(spec.first);
-    if (!first) return first.error();
-    pair->first_ = std::move(*first);
-    auto second = open_one(spec.second);
-    if (!second) return second.error();
-    pair->second_ = std::move(*second);
+    if (auto opened = open_ports(spec, open_port, pair->first_, pair->second_); !opened)
+      return opened.error();
     return std::unique_ptr<PortPair>(std::move(pair));
   }
 

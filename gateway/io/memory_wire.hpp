@@ -3,6 +3,7 @@
 // drawn from one shared FramePool. Used by tests, the benchmark and the
 // simulator. A port may also be wired to itself (loopback).
 
+#include <initializer_list>
 #include <memory>
 #include <utility>
 
@@ -49,6 +50,14 @@ class MemoryWire {
         b_(pool, a_to_b_, b_to_a_) {}
   MemoryPort& a() { return a_; }
   MemoryPort& b() { return b_; }
+  // Releases whatever waits at either end (before the pool goes).
+  void release_waiting() noexcept {
+    Packet* batch[64];
+    for (MemoryPort* end : {&a_, &b_})
+      while (const std::size_t n = end->receive(batch))
+        for (std::size_t i = 0; i < n; ++i)
+          end->release(batch[i]);
+  }
 
  private:
   SpscRing a_to_b_;
