@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "base/clock.hpp"
+
 namespace strait::base {
 
 namespace {
@@ -37,9 +39,23 @@ void set_log_name(std::string_view name) {
   log_name = name.empty() ? std::string("strait") : "strait[" + std::string(name) + "]";
 }
 
+namespace {
+std::atomic<const Clock*> log_clock{nullptr};
+}  // namespace
+
+void set_log_clock(const Clock* clock) {
+  log_clock.store(clock);
+}
+
 std::string format_log_line(LogLevel level, std::string_view message) {
   timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
+  if (const Clock* clock = log_clock.load()) {
+    const Nanoseconds t = clock->now();
+    now.tv_sec = static_cast<time_t>(t / kSecond);
+    now.tv_nsec = static_cast<long>(t % kSecond);
+  } else {
+    clock_gettime(CLOCK_REALTIME, &now);
+  }
   tm utc{};
   gmtime_r(&now.tv_sec, &utc);
   char stamp[96];

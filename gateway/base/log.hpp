@@ -24,6 +24,12 @@ enum class LogLevel { kInfo, kWarning, kError };
 // The name shown as strait[NAME]; "" shows plain "strait".
 void set_log_name(std::string_view name);
 
+class Clock;
+// Timestamps from `clock` (nanoseconds since the epoch: virtual time, as
+// strait replay keeps it) instead of the system's; nullptr: the system's.
+// The clock must outlive its use.
+void set_log_clock(const Clock* clock);
+
 // "2026-11-26T01:02:03.456Z strait[NAME] level: message\n".
 std::string format_log_line(LogLevel level, std::string_view message);
 

@@ -34,6 +34,12 @@ class RateLimit {
     credit_ -= cost_;
     return true;
   }
+  // The earliest time at which allow() would grant an event (virtual-time
+  // drivers wait until then rather than poll).
+  Nanoseconds next_allowed() const noexcept {
+    if (!started_ || credit_ >= cost_) return last_;
+    return last_ + (cost_ - credit_);
+  }
   // Events refused since construction.
   std::uint64_t suppressed() const noexcept { return suppressed_; }
 

@@ -52,18 +52,6 @@ constexpr const char* kUsage =
     "  Prints one line when it starts and the counters of each direction when it\n"
     "  stops.\n";
 
-// A decimal number in [0, max] ("110", "0.5"); nullopt otherwise.
-std::optional<double> parse_decimal(std::string_view text, double max) {
-  if (text.empty() || text.size() > 32) return std::nullopt;
-  for (char c : text)
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.')) return std::nullopt;
-  const std::string s(text);
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(v) || v < 0 || v > max) return std::nullopt;
-  return v;
-}
-
 // One impairment setting, as given on the command line.
 struct Setting {
   std::string option;  // as given: --delay, --a-to-b-loss, ...

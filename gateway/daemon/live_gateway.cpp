@@ -84,7 +84,7 @@ base::Result<std::unique_ptr<LiveGateway>> LiveGateway::create(LiveGatewayOption
 LiveGateway::LiveGateway(LiveGatewayOptions options, backend::Backend& backend,
                          const base::Clock& clock)
     : options_(std::move(options)),
-      factory_(backend, clock, options_.threads),
+      factory_(backend, clock, QueueFactory::Options{options_.threads, {}, 1}),
       key_exchange_(std::vector<worker::Worker*>{}) {}
 
 LiveGateway::~LiveGateway() {

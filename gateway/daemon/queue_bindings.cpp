@@ -42,10 +42,15 @@ base::Status check_binding(const config::GatewayConfig& config, const std::strin
 }
 
 base::Result<std::vector<backend::QueueBinding>> bindings_of(const config::GatewayConfig& config,
-                                                             const std::string& config_path) {
+                                                             const std::string& config_path,
+                                                             InterfaceNames interfaces) {
   const auto ifname_of = [&](const config::Interface& interface,
                              std::string_view role) -> base::Result<std::string> {
     if (interface.ifname) return *interface.ifname;
+    if (interfaces == InterfaceNames::kInMemory)
+      return &interface == &config.private_interface
+                 ? std::string("private")
+                 : "public-" + std::to_string(static_cast<const config::PublicInterface&>(interface).queue);
     return base::Error{std::string(role) +
                        " has no ifname: strait run drives kernel interfaces (AF_XDP, "
                        "AF_PACKET), not PCI devices; set ifname in " +

@@ -5,6 +5,7 @@
 // What the kernel refuses once the ports are opened gets its hint from
 // backend::with_hint.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,13 @@ namespace strait::daemon {
 // One binding per public interface (queue): queue i serves the private
 // interface's receive queue i-1 when there are several (RSS), the whole
 // private interface when alone. Errors name the configuration file.
-base::Result<std::vector<backend::QueueBinding>> bindings_of(const config::GatewayConfig& config,
-                                                             const std::string& config_path);
+// Interfaces need an ifname (kernel interfaces) unless `interfaces` is
+// kInMemory (strait replay, the simulator: a `pci` or no device at all
+// names the port "private" / "public-N").
+enum class InterfaceNames : std::uint8_t { kKernel, kInMemory };
+base::Result<std::vector<backend::QueueBinding>> bindings_of(
+    const config::GatewayConfig& config, const std::string& config_path,
+    InterfaceNames interfaces = InterfaceNames::kKernel);
 
 // The binding's interface is present in this network namespace, with the
 // receive queue it asks for (when sysfs shows queues).

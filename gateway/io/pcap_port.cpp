@@ -12,11 +12,14 @@ namespace strait::io {
 base::Result<std::unique_ptr<PcapPort>> PcapPort::open(FramePool& pool,
                                                        const std::string& input_path,
                                                        const std::string& output_path,
-                                                       const base::Clock& clock) {
+                                                       const base::Clock& clock,
+                                                       Pacing pacing) {
   char error[PCAP_ERRBUF_SIZE] = {};
   pcap_t* input = nullptr;
   if (!input_path.empty()) {
-    input = pcap_open_offline(input_path.c_str(), error);
+    // Nanosecond timestamps whatever the file's precision.
+    input = pcap_open_offline_with_tstamp_precision(input_path.c_str(),
+                                                    PCAP_TSTAMP_PRECISION_NANO, error);
     if (input == nullptr) return base::Error{input_path + ": " + error};
     const int link_type = pcap_datalink(input);
     if (link_type != DLT_EN10MB) {
@@ -28,7 +31,7 @@ base::Result<std::unique_ptr<PcapPort>> PcapPort::open(FramePool& pool,
   pcap_t* dead = nullptr;
   pcap_dumper_t* output = nullptr;
   if (!output_path.empty()) {
-    dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+    dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_MICRO);
     output = dead ? pcap_dump_open(dead, output_path.c_str()) : nullptr;
     if (output == nullptr) {
       std::string why = dead ? pcap_geterr(dead) : "cannot create pcap handle";
@@ -37,7 +40,8 @@ base::Result<std::unique_ptr<PcapPort>> PcapPort::open(FramePool& pool,
       return base::Error{output_path + ": " + why};
     }
   }
-  return std::unique_ptr<PcapPort>(new PcapPort(pool, input, dead, output, output_path, clock));
+  return std::unique_ptr<PcapPort>(
+      new PcapPort(pool, input, dead, output, output_path, clock, pacing));
 }
 
 PcapPort::~PcapPort() {
@@ -45,6 +49,7 @@ PcapPort::~PcapPort() {
     if (auto closed = close(); !closed)
       base::write_log_line(base::LogLevel::kError, closed.error().message);
   }
+  if (held_) release(held_);
   if (dead_) pcap_close(dead_);
   if (input_) pcap_close(input_);
 }
@@ -80,10 +85,8 @@ base::Status PcapPort::close() {
   return status;
 }
 
-std::size_t PcapPort::do_receive(std::span<Packet*> out) noexcept {
-  if (input_state_ != InputState::kReading) return 0;
-  std::size_t n = 0;
-  while (n < out.size()) {
+bool PcapPort::read_ahead() noexcept {
+  while (input_state_ == InputState::kReading) {
     pcap_pkthdr* header;
     const u_char* bytes;
     const int rc = pcap_next_ex(input_, &header, &bytes);
@@ -109,7 +112,27 @@ std::size_t PcapPort::do_receive(std::span<Packet*> out) noexcept {
     }
     std::memcpy(p->data, bytes, header->caplen);
     p->length = header->caplen;
-    out[n++] = p;
+    held_ = p;
+    // Opened with nanosecond precision: tv_usec carries nanoseconds.
+    held_time_ = static_cast<base::Nanoseconds>(header->ts.tv_sec) * base::kSecond +
+                 static_cast<base::Nanoseconds>(header->ts.tv_usec);
+    return true;
+  }
+  return false;
+}
+
+base::Nanoseconds PcapPort::next_frame_time() noexcept {
+  if (held_ == nullptr && !read_ahead()) return base::kNever;
+  return held_time_;
+}
+
+std::size_t PcapPort::do_receive(std::span<Packet*> out) noexcept {
+  std::size_t n = 0;
+  while (n < out.size()) {
+    if (held_ == nullptr && !read_ahead()) break;
+    if (pacing_ == Pacing::kTimestamps && held_time_ > clock_.now()) break;
+    out[n++] = held_;
+    held_ = nullptr;
   }
   return n;
 }
@@ -127,8 +150,7 @@ std::size_t PcapPort::do_transmit(std::span<Packet* const> packets) noexcept {
   for (Packet* p : packets) {
     pcap_pkthdr header{};
     header.ts.tv_sec = static_cast<time_t>(now / base::kSecond);
-    // Nanosecond-precision dumper: tv_usec carries nanoseconds.
-    header.ts.tv_usec = static_cast<suseconds_t>(now % base::kSecond);
+    header.ts.tv_usec = static_cast<suseconds_t>(now % base::kSecond / 1000);
     header.caplen = header.len = p->length;
     errno = 0;
     pcap_dump(reinterpret_cast<u_char*>(output_), &header, p->data);

@@ -1,8 +1,14 @@
 #pragma once
 // pcap backend: receives the frames of an input capture (one per receive
-// slot, in file order) and appends transmitted frames to an output capture.
-// Either side may be absent. Used to drive a gateway with recorded traffic
-// and compare what it sends (pcap_replay_test, conformance).
+// slot, in file order) and appends transmitted frames to an output capture
+// (classic pcap, microsecond timestamps: what every tool reads). Either
+// side may be absent. Used to drive a gateway with recorded traffic and
+// compare what it sends (pcap_replay_test, `strait replay`, conformance).
+//
+// Pacing: kFileOrder hands out every frame as fast as receive() asks;
+// kTimestamps only the frames whose capture timestamp has come on the
+// clock (virtual time: `strait replay` sets its clock to
+// next_frame_time()).
 //
 // Errors are never taken for the end of the input or a successful write:
 // * Input: a read error (a truncated or corrupt capture) ends the input
@@ -47,12 +53,15 @@ namespace strait::io {
 
 class PcapPort final : public Port {
  public:
+  enum class Pacing : std::uint8_t { kFileOrder, kTimestamps };
+
   // input_path / output_path may be empty. Timestamps written to the output
   // come from `clock` (virtual time in tests).
   static base::Result<std::unique_ptr<PcapPort>> open(FramePool& pool,
                                                       const std::string& input_path,
                                                       const std::string& output_path,
-                                                      const base::Clock& clock);
+                                                      const base::Clock& clock,
+                                                      Pacing pacing = Pacing::kFileOrder);
   ~PcapPort() override;
 
   Packet* allocate() noexcept override { return pool_.allocate(); }
@@ -64,7 +73,13 @@ class PcapPort final : public Port {
     kEnded,    // every frame of the input was received (or there is no input)
     kFailed,   // reading the input failed: see input_error()
   };
-  InputState input_state() const noexcept { return input_state_; }
+  InputState input_state() const noexcept {
+    return held_ != nullptr ? InputState::kReading : input_state_;
+  }
+  // The capture timestamp (nanoseconds since the epoch) of the next input
+  // frame, reading it ahead; base::kNever at the end of the input or once
+  // reading failed.
+  base::Nanoseconds next_frame_time() noexcept;
   // libpcap's message for the read error (empty unless kFailed).
   std::string_view input_error() const noexcept { return input_error_; }
 
@@ -82,14 +97,19 @@ class PcapPort final : public Port {
 
  private:
   PcapPort(FramePool& pool, pcap_t* input, pcap_t* dead, pcap_dumper_t* output,
-           std::string output_path, const base::Clock& clock)
+           std::string output_path, const base::Clock& clock, Pacing pacing)
       : pool_(pool),
         input_(input),
         dead_(dead),
         output_(output),
         output_path_(std::move(output_path)),
         clock_(clock),
+        pacing_(pacing),
         input_state_(input ? InputState::kReading : InputState::kEnded) {}
+  // Reads the next frame the input holds into held_ (frames the capture
+  // truncated, or too large, are counted and skipped); false at the end or
+  // on a read error (input_state_ says which).
+  bool read_ahead() noexcept;
   // The output could not take what was written since the last successful
   // flush: counts it as txerrors and refuses further frames.
   void fail_output(int error) noexcept;
@@ -100,7 +120,10 @@ class PcapPort final : public Port {
   pcap_dumper_t* output_;
   std::string output_path_;
   const base::Clock& clock_;
+  Pacing pacing_;
   InputState input_state_;
+  Packet* held_ = nullptr;  // the next input frame, read ahead
+  base::Nanoseconds held_time_ = 0;
   char input_error_[PCAP_ERRBUF_SIZE] = {};
   bool output_failed_ = false;
   int output_errno_ = 0;

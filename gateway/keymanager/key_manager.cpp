@@ -116,6 +116,13 @@ void KeyManager::poll(io::SpscRing& control, io::Port& port, io::Link& out) noex
   start_waiting(port, out, now);
 }
 
+base::Nanoseconds KeyManager::next_due() const noexcept {
+  base::Nanoseconds due = timers_.empty() ? base::kNever : timers_.top().at;
+  if (!waiting_.empty() && in_flight_ < kConcurrentNegotiations)
+    due = std::min(due, initiation_limit_.next_allowed());
+  return due;
+}
+
 // Starts the negotiations of waiting routes while slots and the initiation
 // pace allow.
 void KeyManager::start_waiting(io::Port& port, io::Link& out, base::Nanoseconds now) {

@@ -88,6 +88,12 @@ class KeyManager {
   // time), kRemoved where there is no match.
   std::vector<std::uint32_t> route_mapping(const config::GatewayConfig& config) const;
 
+  // When poll() next has timer work: the earliest timer, or the next
+  // initiation a waiting route may start (base::kNever: none). It may be
+  // early (a superseded timer), never late. Messages on the control queue
+  // are the caller's to notice.
+  base::Nanoseconds next_due() const noexcept;
+
   const state::KeyManagerCounters& counters() const noexcept { return counters_; }
   // Routes whose outbound SA on this queue is installed (for tests, top):
   // the key manager's own record (a queued SaInstaller applies it at the

@@ -1,5 +1,6 @@
 #include "nexthop/next_hop.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "net/checksum.hpp"
@@ -228,6 +229,14 @@ void NextHop::tick(io::Port& port) noexcept {
   if (!resolved_ && (!solicited_ || now - last_solicit_ >= kRetryInterval)) solicit(port);
   if (resolved_ && now - learned_at_ >= kRefreshInterval && now - last_solicit_ >= kRefreshInterval)
     solicit(port);
+}
+
+base::Nanoseconds NextHop::next_due() const noexcept {
+  if (settings_.nexthop_mac) return base::kNever;
+  if (!solicited_ && !resolved_) return 0;
+  if (!resolved_) return last_solicit_ + kRetryInterval;
+  return std::max(learned_at_, solicited_ ? last_solicit_ : base::Nanoseconds{0}) +
+         kRefreshInterval;
 }
 
 void NextHop::solicit(io::Port& port) noexcept {

@@ -53,6 +53,9 @@ class NextHop {
 
   // Periodic work: (re)solicit the next hop when due.
   void tick(io::Port& port) noexcept;
+  // When tick() next has work (base::kNever: never, a static next hop; 0:
+  // now, never solicited).
+  base::Nanoseconds next_due() const noexcept;
 
   bool resolved() const noexcept { return resolved_; }
   const net::Mac& nexthop_mac() const noexcept { return mac_; }

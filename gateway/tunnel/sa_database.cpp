@@ -13,8 +13,9 @@ void SaDatabase::set_gateway(std::uint32_t route, const net::Address& gateway) {
   routes_.at(route).gateway = gateway;
 }
 
-bool SaDatabase::set_outbound(std::uint32_t route, const esp::SaParameters& parameters) {
-  auto sa = outbound_pool_.make(engine_, parameters);
+bool SaDatabase::set_outbound(std::uint32_t route, const esp::SaParameters& parameters,
+                              std::uint64_t initial_sequence) {
+  auto sa = outbound_pool_.make(engine_, parameters, initial_sequence);
   if (!sa) return false;
   routes_.at(route).outbound = std::move(sa);
   return true;

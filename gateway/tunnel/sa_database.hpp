@@ -27,9 +27,11 @@ class SaDatabase {
   // Control path. Routes are indexed 0..n-1 in configuration order.
   void set_route_count(std::size_t routes);
   void set_gateway(std::uint32_t route, const net::Address& gateway);
-  // Installs (replacing any previous) the outbound SA of a route. False if
-  // no memory could be mapped for it (nothing changes then).
-  bool set_outbound(std::uint32_t route, const esp::SaParameters& parameters);
+  // Installs (replacing any previous) the outbound SA of a route, its first
+  // packet numbered `initial_sequence`. False if no memory could be mapped
+  // for it (nothing changes then).
+  bool set_outbound(std::uint32_t route, const esp::SaParameters& parameters,
+                    std::uint64_t initial_sequence = 1);
   void remove_outbound(std::uint32_t route);
   // Adds an inbound SA; false if its SPI is already installed or no memory
   // could be mapped for it.

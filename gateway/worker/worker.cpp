@@ -23,7 +23,8 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
                                                      io::Port& public_port,
                                                      const base::Clock& clock, base::Random& random,
                                                      nexthop::SharedNeighbor* private_neighbor,
-                                                     KeyExchangeHosting hosting) {
+                                                     KeyExchangeHosting hosting,
+                                                     std::uint64_t static_sa_initial_sequence) {
   const config::PublicInterface* public_interface = config.public_interface(queue);
   if (public_interface == nullptr)
     return base::Error{"no public interface serves queue " + std::to_string(queue)};
@@ -32,6 +33,7 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
   std::unique_ptr<Worker> w(new Worker(config, *public_interface, private_port, public_port, clock,
                                        std::move(engine).value(), private_neighbor));
 
+  w->static_sa_initial_sequence_ = std::max<std::uint64_t>(static_sa_initial_sequence, 1);
   w->sas_->set_route_count(config.routes.size());
   if (auto loaded = w->load_routes(config); !loaded) return loaded.error();
 
@@ -125,7 +127,7 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
       continue;
     }
     if (contains_same(installed_outbound_, *wanted) && sas_->outbound(r) != nullptr) continue;
-    if (!sas_->set_outbound(r, parameters_of(*wanted))) {
+    if (!sas_->set_outbound(r, parameters_of(*wanted), static_sa_initial_sequence_)) {
       ++sa_install_errors_;
       status = base::Error{"outbound-sa spi " + std::to_string(wanted->spi) + ": out of memory"};
     }
@@ -334,9 +336,21 @@ std::size_t Worker::poll() noexcept {
 }
 
 void Worker::run_timers() noexcept {
-  const base::Nanoseconds now = clock_.now();
-  if (now < next_tick_) return;
-  next_tick_ = now + base::kMillisecond;
+  if (clock_.now() < next_tick_) return;
+  run_due_timers();
+}
+
+base::Nanoseconds Worker::next_timer_due() const noexcept {
+  base::Nanoseconds due = std::min(private_next_hop_.next_due(), public_next_hop_.next_due());
+  if (key_manager_ && hosting_ == KeyExchangeHosting::kInWorker) {
+    due = std::min(due, key_manager_->next_due());
+    if (control_->size() != 0) due = std::min(due, clock_.now());
+  }
+  return due;
+}
+
+void Worker::run_due_timers() noexcept {
+  next_tick_ = clock_.now() + base::kMillisecond;
   if (key_manager_ && hosting_ == KeyExchangeHosting::kInWorker)
     key_manager_->poll(*control_, public_port_, to_public_);
   private_next_hop_.tick(private_port_);

@@ -75,12 +75,15 @@ class Worker {
   // queues of the same private interface pass the same `private_neighbor`,
   // so the next hop any of them resolves is resolved for all. `hosting`
   // says where the key manager runs; with kSeparate, `clock` and `random`
-  // are used on the key-exchange thread.
+  // are used on the key-exchange thread. Static outbound SAs (data-plane)
+  // number their first packet `static_sa_initial_sequence` (`strait replay
+  // --initial-seq`), and so do those a reconfiguration installs.
   static base::Result<std::unique_ptr<Worker>> create(
       const config::GatewayConfig& config, std::uint16_t queue, io::Port& private_port,
       io::Port& public_port, const base::Clock& clock, base::Random& random,
       nexthop::SharedNeighbor* private_neighbor = nullptr,
-      KeyExchangeHosting hosting = KeyExchangeHosting::kInWorker);
+      KeyExchangeHosting hosting = KeyExchangeHosting::kInWorker,
+      std::uint64_t static_sa_initial_sequence = 1);
   // Releases the frames still queued between the worker and its key
   // manager (their pools must still exist).
   ~Worker();
@@ -120,6 +123,13 @@ class Worker {
   // idle and every 64th busy round, at most once per millisecond of clock
   // time.
   void run_timers() noexcept;
+  // Virtual time (strait replay, the simulator): when the worker next has
+  // timer work or key-exchange messages waiting (kInWorker), on its clock;
+  // base::kNever when nothing is scheduled. Never late, possibly early.
+  // run_due_timers() then does that work whatever the millisecond pacing
+  // of run_timers().
+  base::Nanoseconds next_timer_due() const noexcept;
+  void run_due_timers() noexcept;
 
   // kSeparate: one round of the key manager, on the key-exchange thread
   // (never concurrently with itself): takes key-exchange datagrams off the
@@ -225,6 +235,7 @@ class Worker {
   std::vector<config::SecurityAssociation> installed_outbound_;
   std::vector<config::SecurityAssociation> installed_inbound_;
   std::uint64_t sa_install_errors_ = 0;  // static SAs a reconfiguration could not install
+  std::uint64_t static_sa_initial_sequence_ = 1;
   RouteTables routes_;                   // the private router looks routes up in its tables
 
   nexthop::NextHop private_next_hop_;
