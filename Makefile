@@ -3,11 +3,13 @@
 #                 paris/tokyo lab (gateways, internet, Kubernetes nodes) in
 #                 network namespaces; lab-verify, lab-status, lab-down
 #   make test     installs what is missing, builds and runs every test
+#   make conformance  conformance/run: every case of conformance/cases
+#                 through strait replay, and the interoperability checks
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build strait deps test unit tsan bench bench-e2e lab-up lab-down lab-verify lab-status \
+.PHONY: all build strait deps test unit conformance tsan bench bench-e2e lab-up lab-down lab-verify lab-status \
 	format format-check clean
 
 all: build
@@ -38,6 +40,11 @@ test: deps
 
 unit: build
 	cd $(BUILD) && { $(CTEST) -L unit; status=$$?; $(TEST_SUMMARY); exit $$status; }
+
+# Every conformance case through build/strait replay (conformance/README.md);
+# CASES="name ..." runs some of them.
+conformance: strait
+	conformance/run --gateway $(BUILD)/strait $(foreach c,$(CASES),--case $(c))
 
 # The tests of what crosses threads (the key-exchange thread and its
 # queues), built with -fsanitize=thread in build-tsan.

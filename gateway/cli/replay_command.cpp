@@ -113,9 +113,8 @@ int replay_command(int argc, char** argv) {
       static_cast<unsigned long long>(s.private_in + s.public_in),
       static_cast<unsigned long long>(s.private_in), static_cast<unsigned long long>(s.public_in),
       static_cast<unsigned long long>(s.private_out + s.public_out),
-      static_cast<unsigned long long>(s.private_out),
-      static_cast<unsigned long long>(s.public_out), seconds(s.start).c_str(),
-      seconds(s.end).c_str(), options.out_dir.c_str());
+      static_cast<unsigned long long>(s.private_out), static_cast<unsigned long long>(s.public_out),
+      seconds(s.start).c_str(), seconds(s.end).c_str(), options.out_dir.c_str());
   if (s.too_large != 0)
     std::fprintf(stderr,
                  "strait replay: warning: %llu input frames were not handed to the gateway "

@@ -50,7 +50,8 @@ base::Result<std::vector<backend::QueueBinding>> bindings_of(const config::Gatew
     if (interfaces == InterfaceNames::kInMemory)
       return &interface == &config.private_interface
                  ? std::string("private")
-                 : "public-" + std::to_string(static_cast<const config::PublicInterface&>(interface).queue);
+                 : "public-" +
+                       std::to_string(static_cast<const config::PublicInterface&>(interface).queue);
     return base::Error{std::string(role) +
                        " has no ifname: strait run drives kernel interfaces (AF_XDP, "
                        "AF_PACKET), not PCI devices; set ifname in " +

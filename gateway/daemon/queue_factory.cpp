@@ -15,12 +15,11 @@ base::Result<SteppedQueue> QueueFactory::build_worker(const config::GatewayConfi
   auto ports = backend_.open_queue(binding);
   if (!ports) return ports.error();
   queue.ports = std::move(ports).value();
-  queue.random = options_.random ? options_.random(binding.queue)
-                                 : std::make_unique<base::SystemRandom>();
-  auto worker = worker::Worker::create(config, binding.queue, queue.ports->private_port(),
-                                       queue.ports->public_port(), clock_, *queue.random,
-                                       private_neighbor, hosting,
-                                       options_.static_sa_initial_sequence);
+  queue.random =
+      options_.random ? options_.random(binding.queue) : std::make_unique<base::SystemRandom>();
+  auto worker = worker::Worker::create(
+      config, binding.queue, queue.ports->private_port(), queue.ports->public_port(), clock_,
+      *queue.random, private_neighbor, hosting, options_.static_sa_initial_sequence);
   if (!worker) return worker.error();
   queue.worker = std::move(worker).value();
   return queue;

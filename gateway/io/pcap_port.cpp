@@ -12,14 +12,13 @@ namespace strait::io {
 base::Result<std::unique_ptr<PcapPort>> PcapPort::open(FramePool& pool,
                                                        const std::string& input_path,
                                                        const std::string& output_path,
-                                                       const base::Clock& clock,
-                                                       Pacing pacing) {
+                                                       const base::Clock& clock, Pacing pacing) {
   char error[PCAP_ERRBUF_SIZE] = {};
   pcap_t* input = nullptr;
   if (!input_path.empty()) {
     // Nanosecond timestamps whatever the file's precision.
-    input = pcap_open_offline_with_tstamp_precision(input_path.c_str(),
-                                                    PCAP_TSTAMP_PRECISION_NANO, error);
+    input = pcap_open_offline_with_tstamp_precision(input_path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
+                                                    error);
     if (input == nullptr) return base::Error{input_path + ": " + error};
     const int link_type = pcap_datalink(input);
     if (link_type != DLT_EN10MB) {

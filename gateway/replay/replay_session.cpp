@@ -52,7 +52,8 @@ base::Result<std::unique_ptr<ReplaySession>> ReplaySession::open(const ReplayOpt
   std::unique_ptr<ReplaySession> session(new ReplaySession(options));
   std::error_code error;
   std::filesystem::create_directories(options.out_dir, error);
-  if (error) return base::Error{options.out_dir + ": cannot create the directory: " + error.message()};
+  if (error)
+    return base::Error{options.out_dir + ": cannot create the directory: " + error.message()};
 
   // The captures first: the gateway is built at the first frame's time.
   auto pool = io::FramePool::create(kCaptureFrameSize, kCaptureFrames);
@@ -77,9 +78,9 @@ base::Result<std::unique_ptr<ReplaySession>> ReplaySession::open(const ReplayOpt
       std::min(next_time(session->private_in_.get()), next_time(session->public_in_.get()));
   for (io::PcapPort* input : {session->private_in_.get(), session->public_in_.get()})
     if (input && input->input_state() == io::PcapPort::InputState::kFailed)
-      return base::Error{(input == session->private_in_.get() ? options.private_in
-                                                               : options.public_in) +
-                         ": " + std::string(input->input_error())};
+      return base::Error{
+          (input == session->private_in_.get() ? options.private_in : options.public_in) + ": " +
+          std::string(input->input_error())};
   session->clock_.set(first == base::kNever ? 0 : first);
   // The gateway's log lines carry virtual time.
   base::set_log_clock(&session->clock_);
@@ -104,8 +105,8 @@ base::Status ReplaySession::build(const config::GatewayConfig& config) {
   const daemon::QueueFactory factory(backend_, clock_, std::move(factory_options));
   for (const auto& binding : *bindings) {
     auto queue = factory.build_stepped(config, binding, &private_neighbor_);
-    if (!queue) return base::Error{"queue " + std::to_string(binding.queue) + ": " +
-                                   queue.error().message};
+    if (!queue)
+      return base::Error{"queue " + std::to_string(binding.queue) + ": " + queue.error().message};
     queues_.push_back(std::move(queue).value());
   }
   far_ends_ = backend_.open_pairs();
@@ -120,18 +121,16 @@ base::Status ReplaySession::build(const config::GatewayConfig& config) {
 
 base::Result<ReplaySummary> ReplaySession::run() {
   summary_.start = clock_.now();
-  const base::Nanoseconds end =
-      options_.until ? summary_.start + *options_.until : base::kNever;
+  const base::Nanoseconds end = options_.until ? summary_.start + *options_.until : base::kNever;
   for (;;) {
     if (!settle())
-      return base::Error{"frames kept circulating at virtual time " +
-                         std::to_string(clock_.now()) +
+      return base::Error{"frames kept circulating at virtual time " + std::to_string(clock_.now()) +
                          " ns: the replay does not settle (a loop through --loopback-esp?)"};
-    for (const auto& [input, path] :
-         {std::pair{private_in_.get(), &options_.private_in}, {public_in_.get(), &options_.public_in}})
+    for (const auto& [input, path] : {std::pair{private_in_.get(), &options_.private_in},
+                                      {public_in_.get(), &options_.public_in}})
       if (input && input->input_state() == io::PcapPort::InputState::kFailed)
-        return base::Error{*path + ": reading the capture failed: " +
-                           std::string(input->input_error())};
+        return base::Error{*path +
+                           ": reading the capture failed: " + std::string(input->input_error())};
     for (io::PcapPort* output : {private_out_.get(), public_out_.get()})
       if (output->output_failed()) {
         if (auto flushed = output->flush(); !flushed) return flushed.error();
@@ -198,9 +197,8 @@ std::size_t ReplaySession::deliver_from(io::PcapPort& input, Side side) {
   const std::size_t n = input.receive(burst);
   for (std::size_t i = 0; i < n; ++i) {
     const std::span<const std::uint8_t> frame(burst[i]->data, burst[i]->length);
-    const std::size_t queue = side == Side::kPrivate
-                                  ? private_queue_index(frame, queues_.size())
-                                  : public_queue_index(frame, public_sides_);
+    const std::size_t queue = side == Side::kPrivate ? private_queue_index(frame, queues_.size())
+                                                     : public_queue_index(frame, public_sides_);
     if (deliver(side, queue, frame.data(), frame.size()))
       ++(side == Side::kPrivate ? summary_.private_in : summary_.public_in);
     input.release(burst[i]);
@@ -210,8 +208,7 @@ std::size_t ReplaySession::deliver_from(io::PcapPort& input, Side side) {
 
 bool ReplaySession::deliver(Side side, std::size_t queue, const std::uint8_t* data,
                             std::size_t length) {
-  io::MemoryPort* end =
-      side == Side::kPrivate ? far_ends_[queue].first : far_ends_[queue].second;
+  io::MemoryPort* end = side == Side::kPrivate ? far_ends_[queue].first : far_ends_[queue].second;
   if (length > end->max_frame_length()) {
     ++summary_.too_large;
     return false;

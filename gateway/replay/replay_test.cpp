@@ -141,7 +141,8 @@ BOOST_AUTO_TEST_CASE(esp_from_one_gateway_is_decapsulated_by_the_other) {
       BOOST_REQUIRE_EQUAL(esp.size(), 3u);
       const std::uint32_t expected_low[] = {0xfffffffe, 0xffffffff, 0};
       for (std::size_t i = 0; i < 3; ++i) {
-        BOOST_TEST(esp[i].time == datagrams[i].time);  // sent when received: stamped in virtual time
+        BOOST_TEST(esp[i].time ==
+                   datagrams[i].time);  // sent when received: stamped in virtual time
         BOOST_TEST(esp_sequence(esp[i].bytes) == expected_low[i]);
       }
 

@@ -41,8 +41,8 @@ std::vector<std::uint8_t> SimulatedNeighbor::answer(std::span<const std::uint8_t
   if (type == net::kEthertypeIpv6 && ip_.family == net::Family::kIpv6 &&
       sent.size() >= kEthernet + 40 + 24 && l3[6] == net::kProtocolIcmp6 &&
       l3[40] == kNeighborSolicitation && std::memcmp(l3 + 48, ip_.data(), 16) == 0) {
-    const auto advertisement = testing::neighbor_advertisement(
-        ip_, net::Address::ipv6(l3 + 8), ip_, kSolicitedOverride, mac_);
+    const auto advertisement = testing::neighbor_advertisement(ip_, net::Address::ipv6(l3 + 8), ip_,
+                                                               kSolicitedOverride, mac_);
     return testing::ip_frame(requester, mac_, advertisement);
   }
   return {};

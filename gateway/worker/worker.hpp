@@ -236,7 +236,7 @@ class Worker {
   std::vector<config::SecurityAssociation> installed_inbound_;
   std::uint64_t sa_install_errors_ = 0;  // static SAs a reconfiguration could not install
   std::uint64_t static_sa_initial_sequence_ = 1;
-  RouteTables routes_;                   // the private router looks routes up in its tables
+  RouteTables routes_;  // the private router looks routes up in its tables
 
   nexthop::NextHop private_next_hop_;
   nexthop::NextHop public_next_hop_;
