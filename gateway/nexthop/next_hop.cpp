@@ -197,17 +197,27 @@ void NextHop::receive_nd(io::Packet* p, std::size_t ip_length, io::Port& port) n
     const bool from_unspecified = std::memcmp(h->source, kUnspecified, 16) == 0;
     if (!malformed && mac && std::memcmp(h->source, settings_.nexthop_ip.data(), 16) == 0)
       learn(mac);
-    if (!malformed && !from_unspecified && std::memcmp(target, settings_.own_ip.data(), 16) == 0) {
+    // RFC 4861 7.1.1: a solicitation from the unspecified address (a
+    // duplicate address probe) carries no source link-layer option.
+    if (from_unspecified && mac) malformed = true;
+    if (!malformed && std::memcmp(target, settings_.own_ip.data(), 16) == 0) {
       ++counters_.arp_requests;
-      const std::uint8_t* reply_mac =
-          mac ? mac : reinterpret_cast<EthernetHeader*>(p->data)->source;
+      // RFC 4861 7.2.4: the answer goes back to the soliciting node, or,
+      // to a duplicate address probe, to all nodes (ff02::1) unsolicited.
+      static constexpr std::uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0,
+                                                     0,    0,    0, 0, 0, 0, 0, 1};
+      static constexpr std::uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
+      const std::uint8_t* reply_mac = from_unspecified ? kAllNodesMac
+                                      : mac            ? mac
+                                            : reinterpret_cast<EthernetHeader*>(p->data)->source;
       std::uint8_t destination_mac[6];
       std::memcpy(destination_mac, reply_mac, 6);
       std::uint8_t destination[16];
-      std::memcpy(destination, h->source, 16);
-      // Router | Solicited | Override.
+      std::memcpy(destination, from_unspecified ? kAllNodes : h->source, 16);
+      // Router | Solicited | Override (Router | Override to all nodes).
+      const std::uint32_t flags = from_unspecified ? 0xa0000000u : 0xe0000000u;
       const std::size_t length =
-          write_nd(ip, settings_.own_ip.data(), destination, kNeighborAdvertisement, 0xe0000000u,
+          write_nd(ip, settings_.own_ip.data(), destination, kNeighborAdvertisement, flags,
                    settings_.own_ip.data(), kOptionTargetLinkAddress, settings_.own_mac);
       write_ethernet(p, destination_mac);
       p->length = static_cast<std::uint32_t>(kEthernetHeaderSize + length);

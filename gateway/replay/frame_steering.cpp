@@ -9,6 +9,7 @@ namespace strait::replay {
 namespace {
 
 constexpr std::size_t kEthernet = net::kEthernetHeaderSize;
+constexpr std::uint8_t kNeighborSolicitation = 135;
 
 std::uint16_t ethertype_of(std::span<const std::uint8_t> frame) noexcept {
   return net::load16(frame.data() + 12);
@@ -25,7 +26,13 @@ const std::uint8_t* destination_of(std::span<const std::uint8_t> frame,
   }
   if (type == net::kEthertypeIpv6 && frame.size() >= kEthernet + 40) {
     length = 16;
-    return frame.data() + kEthernet + 24;
+    const std::uint8_t* ip = frame.data() + kEthernet;
+    // A neighbor solicitation goes to a multicast group: the address
+    // asked for is its target.
+    if (ip[6] == net::kProtocolIcmp6 && frame.size() >= kEthernet + 40 + 24 &&
+        ip[40] == kNeighborSolicitation)
+      return ip + 40 + 8;
+    return ip + 24;
   }
   if (type == net::kEthertypeArp && frame.size() >= kEthernet + 28) {
     length = 4;

@@ -7,8 +7,9 @@
 //   queue; other frames (ARP, unknown ethertypes) to the first queue;
 // * public side, as separate interfaces would: the queue whose public MAC
 //   is the destination MAC; otherwise (broadcast, multicast, another
-//   station) the queue whose public address is the ARP target or IP
-//   destination; otherwise the first queue.
+//   station) the queue whose public address is the ARP target, the
+//   neighbor solicitation's target or the IP destination; otherwise the
+//   first queue.
 //
 // Indexes count queues in order of their id, from 0.
 

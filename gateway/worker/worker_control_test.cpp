@@ -193,21 +193,31 @@ BOOST_AUTO_TEST_CASE(neighbor_solicitation_for_own_address_is_answered) {
   BOOST_TEST(na2 ==
              neighbor_advertisement(p.public_ip, asker_ip, p.public_ip, 0xe0000000u, p.public_mac));
 
-  // Not answered: hop limit below 255 and a bad checksum (nd-errors), a
-  // duplicate address probe from :: (no error), another target (no error).
+  // A duplicate address probe from :: for the gateway's address: answered
+  // to all nodes, not solicited (RFC 4861 7.2.4).
+  h.send_private(ip_frame(multicast_mac(group), asker,
+                          neighbor_solicitation(ip("::"), group, p.private_ip, std::nullopt)));
+  h.run();
+  const net::Address all_nodes = ip("ff02::1");
+  BOOST_TEST(
+      only_ip(h.take_private(), multicast_mac(all_nodes), p.private_mac) ==
+      neighbor_advertisement(p.private_ip, all_nodes, p.private_ip, 0xa0000000u, p.private_mac));
+
+  // Not answered: hop limit below 255, a bad checksum and a probe from ::
+  // with a source link-layer option (nd-errors), another target (no error).
   h.send_private(ip_frame(multicast_mac(group), asker,
                           neighbor_solicitation(asker_ip, group, p.private_ip, asker, 64)));
   Bytes bad = neighbor_solicitation(asker_ip, group, p.private_ip, asker);
   bad[42] ^= 0x40;
   h.send_private(ip_frame(multicast_mac(group), asker, bad));
   h.send_private(ip_frame(multicast_mac(group), asker,
-                          neighbor_solicitation(ip("::"), group, p.private_ip, std::nullopt)));
+                          neighbor_solicitation(ip("::"), group, p.private_ip, asker)));
   h.send_private(ip_frame(multicast_mac(group), asker,
                           neighbor_solicitation(asker_ip, group, ip("2001:db8:1::99"), asker)));
   h.run();
   BOOST_TEST(h.take_private().empty());
-  BOOST_TEST(h.worker().private_next_hop().arp_requests == 1u);
-  BOOST_TEST(h.worker().private_next_hop().arp_errors == 2u);
+  BOOST_TEST(h.worker().private_next_hop().arp_requests == 2u);
+  BOOST_TEST(h.worker().private_next_hop().arp_errors == 3u);
   BOOST_TEST(h.pool().available() == h.pool().count());
 }
 
