@@ -414,14 +414,20 @@ def _(ctx):
 
 @case("ske-proposal-unexpected")
 def _(ctx):
-    # PROTOCOL.md 2.2: the knock/challenge step changes no responder state,
-    # so the responder is always ready for a proposal (against its current
-    # nonce); one made up without a challenge fails authentication.
+    # PROTOCOL.md 2.2: "messages that arrive in a state that does not
+    # expect them are protocol errors and change nothing". The spec also
+    # says the knock/challenge step changes no responder state, which could
+    # be read as a responder always ready for a proposal against a
+    # persistent nonce (then this would fail authentication instead). The
+    # gateway holds a nonce only between a knock and the end of that
+    # exchange (no state without a knock), so a proposal with no knock
+    # before it is unexpected: a protocol error. On the wire both readings
+    # are the same: no agreement.
     return responder_malformed(
-        "a proposal without a knock (made up, no challenge seen): the responder reads it "
-        "against its current nonce and it fails authentication; no agreement",
+        "a proposal without a knock (made up, no challenge seen): unexpected in the "
+        "responder's state, a protocol error; no agreement",
         [(0.0, opaque(sx.PROPOSAL, 80), {})],
-        errors(authentication_errors=1) + km(challenges_offered=0, keypairs_offered=0)
+        errors(protocol_errors=1) + km(challenges_offered=0, keypairs_offered=0)
         + frames(1))
 
 
@@ -501,13 +507,14 @@ def _(ctx):
     for t, f in ex.public_in:
         rec.send(t, f)
     rec.send(1.0, sx.ske_frame(V4, ex.proposal))
-    # After the exchange the responder's nonce changed (2.2): the replayed
-    # proposal no longer authenticates.
+    # After the exchange the responder's handshake is gone (its nonce with
+    # it, 2.2): the replayed proposal arrives in a state that does not
+    # expect one (see ske-proposal-unexpected): a protocol error.
     return finish(rec, description=(
         "a complete exchange (the gateway responds), then the peer's proposal replayed: the "
-        "nonce changed when the exchange completed, so it fails authentication; no second "
-        "agreement"),
-        counters=errors(authentication_errors=1) + km(challenges_offered=1, keypairs_offered=1)
+        "exchange and its nonce are gone, so the proposal is unexpected (a protocol error); "
+        "no second agreement"),
+        counters=errors(protocol_errors=1) + km(challenges_offered=1, keypairs_offered=1)
         + [f"outbound-sa[route=peer]/spi {ex.peer_sas.inbound.spi}"] + frames(3))
 
 

@@ -197,18 +197,9 @@ void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nan
     return;
   }
   const MessageType type = message->type;
-  if (type == MessageType::kProposal && route.responder == nullptr) {
-    // PROTOCOL.md 2.2: a Vita responder's nonce persists between knocks, so
-    // it reads any proposal, and one made for a nonce it no longer holds
-    // (no knock since the last exchange completed, or a replayed proposal)
-    // fails authentication. This responder holds a nonce only from a knock
-    // until the exchange ends or expires (no state without a knock); it
-    // counts such a proposal as Vita would, without the cryptography.
-    ++counters_.authentication_errors;
-    return;
-  }
   const bool expected =
-      type == MessageType::kKnock || type == MessageType::kProposal ||
+      type == MessageType::kKnock ||
+      (type == MessageType::kProposal && route.responder != nullptr) ||
       (type == MessageType::kChallenge && route.initiator != nullptr &&
        route.initiator->state() == exchange::Initiator::State::kAwaitingChallenge) ||
       (type == MessageType::kAgreement && route.initiator != nullptr &&
