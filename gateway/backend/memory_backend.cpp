@@ -1,5 +1,7 @@
 #include "backend/memory_backend.hpp"
 
+#include <algorithm>
+
 namespace strait::backend {
 
 class MemoryBackend::Pair final : public PortPair {
@@ -32,7 +34,9 @@ class MemoryBackend::Pair final : public PortPair {
 };
 
 base::Result<std::unique_ptr<PortPair>> MemoryBackend::do_open_pair(const PortPairSpec& spec) {
-  auto pool = io::FramePool::create(spec.frame_size, spec.frame_count);
+  const std::size_t frames =
+      max_frames_ != 0 ? std::min(spec.frame_count, max_frames_) : spec.frame_count;
+  auto pool = io::FramePool::create(spec.frame_size, frames);
   if (!pool) return pool.error();
   ++opened_;
   return std::unique_ptr<PortPair>(

@@ -27,6 +27,12 @@ class MemoryBackend : public Backend {
     io::FramePool* pool = nullptr;
   };
 
+  // Frames of each pair's pool: as the pair's spec asks (sized for a
+  // kernel backend's rings), or at most `max_frames` (the simulator runs
+  // many gateways at low rates and builds them often).
+  MemoryBackend() = default;
+  explicit MemoryBackend(std::size_t max_frames) : max_frames_(max_frames) {}
+
   BackendKind kind() const noexcept override { return BackendKind::kMemory; }
   // The pairs open now, oldest first.
   std::vector<FarEnds> open_pairs() const;
@@ -38,6 +44,7 @@ class MemoryBackend : public Backend {
 
  private:
   class Pair;
+  std::size_t max_frames_ = 0;  // 0: as the spec asks
   std::size_t opened_ = 0;
   std::list<FarEnds> open_;  // stable addresses: each Pair removes its own entry
 };

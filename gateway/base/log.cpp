@@ -41,7 +41,12 @@ void set_log_name(std::string_view name) {
 
 namespace {
 std::atomic<const Clock*> log_clock{nullptr};
+std::atomic<bool> log_muted{false};
 }  // namespace
+
+void set_log_muted(bool muted) {
+  log_muted.store(muted);
+}
 
 void set_log_clock(const Clock* clock) {
   log_clock.store(clock);
@@ -79,6 +84,7 @@ std::string format_log_line(LogLevel level, std::string_view message) {
 }
 
 void write_log_line(LogLevel level, std::string_view message) {
+  if (log_muted.load()) return;
   const std::string line = format_log_line(level, message);
   static std::mutex write_mutex;
   std::lock_guard lock(write_mutex);

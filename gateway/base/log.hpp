@@ -29,6 +29,8 @@ class Clock;
 // strait replay keeps it) instead of the system's; nullptr: the system's.
 // The clock must outlive its use.
 void set_log_clock(const Clock* clock);
+// No log lines at all while muted (strait sim --quiet, --explore).
+void set_log_muted(bool muted);
 
 // "2026-11-26T01:02:03.456Z strait[NAME] level: message\n".
 std::string format_log_line(LogLevel level, std::string_view message);

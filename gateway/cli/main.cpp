@@ -8,6 +8,7 @@
 #include "cli/config_command.hpp"
 #include "cli/replay_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/sim_command.hpp"
 #include "cli/top_command.hpp"
 #include "cli/wan_command.hpp"
 
@@ -20,6 +21,8 @@ constexpr const char* kUsage =
     "           exchanges between two gateways)\n"
     "  run      the gateway on kernel interfaces (AF_XDP or AF_PACKET), until SIGTERM\n"
     "  replay   the gateway on a virtual clock over captures: pcaps in, pcaps out\n"
+    "  sim      regions of gateways on simulated links and virtual time: scenarios,\n"
+    "           invariants, --explore for random faults\n"
     "  wan      a WAN link emulator between two interfaces (delay, jitter, loss,\n"
     "           rate, MTU), until SIGTERM\n"
     "  top      live view of a running gateway: rates, drops and errors, SAs\n"
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "bench") return strait::cli::bench_command(argc - 2, argv + 2);
   if (command == "run") return strait::cli::run_command(argc - 2, argv + 2);
+  if (command == "sim") return strait::cli::sim_command(argc - 2, argv + 2);
   if (command == "replay") return strait::cli::replay_command(argc - 2, argv + 2);
   if (command == "wan") return strait::cli::wan_command(argc - 2, argv + 2);
   if (command == "top") return strait::cli::top_command(argc - 2, argv + 2);

@@ -23,19 +23,34 @@ namespace {
 constexpr const char* kUsage =
     "usage: strait wan --between IF_A IF_B [--profile NAME] [--delay MS] [--jitter MS]\n"
     "                  [--loss PERCENT] [--rate MBIT] [--mtu BYTES] [--backlog MS]\n"
+    "                  [--burst-enter PERCENT] [--burst-leave PERCENT]\n"
+    "                  [--burst-loss PERCENT] [--reorder PERCENT --reorder-ms MS]\n"
+    "                  [--duplicate PERCENT] [--corrupt PERCENT]\n"
     "                  [--a-to-b-OPTION VALUE] [--b-to-a-OPTION VALUE] [--hold FRAMES]\n"
     "                  [--seed N] [--stats-interval S] [--af-packet | --xdp]\n"
     "  Emulates a WAN link between two interfaces, until SIGTERM or SIGINT: every\n"
     "  frame received on one is sent out of the other (a layer-2 wire: ARP and\n"
-    "  all), delayed, jittered, lost, rate-limited and MTU-limited per direction.\n"
+    "  all), delayed, jittered, lost, reordered, duplicated, corrupted,\n"
+    "  rate-limited and MTU-limited per direction.\n"
     "  --between IF_A IF_B  the two interfaces (required)\n"
     "  --profile NAME   lan (no impairment), paris-tokyo (the default: 110 ms one\n"
     "                   way, 1 ms jitter, 10 Gbit/s) or lossy (20 ms, 2 % loss);\n"
     "                   all with a 1500-byte MTU\n"
     "  --delay MS       one-way delay (decimals allowed)\n"
-    "  --jitter MS      each frame's delay varies by up to +-MS (uniformly); frames\n"
-    "                   are never reordered\n"
-    "  --loss PERCENT   random loss, 0 to 100\n"
+    "  --jitter MS      each frame's delay varies by up to +-MS (uniformly); jitter\n"
+    "                   alone never reorders frames\n"
+    "  --loss PERCENT   random loss, 0 to 100 (in the good state of the bursty\n"
+    "                   loss below)\n"
+    "  --burst-enter PERCENT  bursty loss (Gilbert-Elliott): each frame, the\n"
+    "                   chance to go from the good state to the bad one (0: no\n"
+    "                   bursty loss)\n"
+    "  --burst-leave PERCENT  each frame, the chance to go from bad back to good\n"
+    "  --burst-loss PERCENT   loss while bad (default 100)\n"
+    "  --reorder PERCENT  the share of frames held --reorder-ms longer, overtaken\n"
+    "                   by those behind them (both needed)\n"
+    "  --reorder-ms MS  how much longer a reordered frame is held\n"
+    "  --duplicate PERCENT  frames sent twice\n"
+    "  --corrupt PERCENT  frames with one byte past the Ethernet header flipped\n"
     "  --rate MBIT      link rate in Mbit/s (0: unlimited)\n"
     "  --mtu BYTES      largest IP packet carried; larger frames are dropped\n"
     "                   without ICMP (0: no limit)\n"
@@ -45,7 +60,7 @@ constexpr const char* kUsage =
     "                   the profile and the two-way options)\n"
     "  --hold FRAMES    frames held per direction at most (default 8192: 110 ms of\n"
     "                   about 900 Mbit/s of full-size frames); more are dropped\n"
-    "  --seed N         deterministic loss and jitter (default: system randomness)\n"
+    "  --seed N         deterministic impairments (default: system randomness)\n"
     "  --stats-interval S  print the counters every S seconds\n"
     "  --af-packet      AF_PACKET ports (the default)\n"
     "  --xdp            AF_XDP ports\n"
@@ -55,7 +70,7 @@ constexpr const char* kUsage =
 // One impairment setting, as given on the command line.
 struct Setting {
   std::string option;  // as given: --delay, --a-to-b-loss, ...
-  std::string name;    // delay, jitter, loss, rate, mtu, backlog
+  std::string name;    // delay, jitter, loss, rate, mtu, backlog, reorder-ms, ...
   std::string value;
 };
 
@@ -70,15 +85,23 @@ std::optional<std::string> apply(const Setting& setting, wan::LinkProfile& profi
     into = static_cast<base::Nanoseconds>(std::llround(*v * 1e6));
     return std::nullopt;
   };
+  const auto percent = [&](double& into) -> std::optional<std::string> {
+    const auto v = parse_decimal(setting.value, 100);
+    if (!v) return bad("expected a percentage from 0 to 100");
+    into = *v / 100;
+    return std::nullopt;
+  };
   if (setting.name == "delay") return milliseconds(profile.delay);
   if (setting.name == "jitter") return milliseconds(profile.jitter);
   if (setting.name == "backlog") return milliseconds(profile.max_backlog);
-  if (setting.name == "loss") {
-    const auto v = parse_decimal(setting.value, 100);
-    if (!v) return bad("expected a percentage from 0 to 100");
-    profile.loss = *v / 100;
-    return std::nullopt;
-  }
+  if (setting.name == "reorder-ms") return milliseconds(profile.reorder_delay);
+  if (setting.name == "loss") return percent(profile.loss);
+  if (setting.name == "burst-enter") return percent(profile.burst_enter);
+  if (setting.name == "burst-leave") return percent(profile.burst_leave);
+  if (setting.name == "burst-loss") return percent(profile.burst_loss);
+  if (setting.name == "reorder") return percent(profile.reorder);
+  if (setting.name == "duplicate") return percent(profile.duplicate);
+  if (setting.name == "corrupt") return percent(profile.corrupt);
   if (setting.name == "rate") {
     const auto v = parse_decimal(setting.value, 1e6);
     if (!v) return bad("expected Mbit/s from 0 (unlimited) to 1000000");
@@ -145,7 +168,9 @@ int wan_command(int argc, char** argv) {
   // The impairment settings: both ways (--delay), or one direction
   // (--a-to-b-delay, --b-to-a-delay), each kept in order.
   const auto settings = [&](const std::string& prefix, std::vector<Setting>& into) {
-    for (const char* name : {"delay", "jitter", "loss", "rate", "mtu", "backlog"}) {
+    for (const char* name :
+         {"delay", "jitter", "loss", "rate", "mtu", "backlog", "burst-enter", "burst-leave",
+          "burst-loss", "reorder", "reorder-ms", "duplicate", "corrupt"}) {
       const std::string option = prefix + name;
       reader.option(option, "a value", [&into, option, name](std::string_view value) {
         into.push_back({option, name, std::string(value)});
@@ -175,6 +200,9 @@ int wan_command(int argc, char** argv) {
     if (auto error = apply(setting, profiles.a_to_b)) return reader.usage_error(*error);
   for (const Setting& setting : b_to_a)
     if (auto error = apply(setting, profiles.b_to_a)) return reader.usage_error(*error);
+  for (const wan::LinkProfile* profile : {&profiles.a_to_b, &profiles.b_to_a})
+    if ((profile->reorder > 0) != (profile->reorder_delay > 0))
+      return reader.usage_error("--reorder and --reorder-ms go together (both above 0)");
 
   options.backend = xdp ? backend::BackendKind::kXdp : backend::BackendKind::kAfPacket;
   if (!backend::backend_available(options.backend))

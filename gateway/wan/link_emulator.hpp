@@ -35,6 +35,9 @@ class LinkEmulator {
 
   const DelayLine& a_to_b() const noexcept { return a_to_b_; }
   const DelayLine& b_to_a() const noexcept { return b_to_a_; }
+  // For DelayLine::set_down (a partition).
+  DelayLine& a_to_b() noexcept { return a_to_b_; }
+  DelayLine& b_to_a() noexcept { return b_to_a_; }
   io::Port& a() noexcept { return a_; }
   io::Port& b() noexcept { return b_; }
 

@@ -19,6 +19,13 @@ std::string milliseconds(base::Nanoseconds ns) {
   return s;
 }
 
+// A probability as a percentage: "2", "0.1".
+std::string percent(double probability) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", probability * 100);
+  return text;
+}
+
 }  // namespace
 
 std::optional<LinkProfile> named_profile(std::string_view name) {
@@ -44,10 +51,9 @@ std::string_view profile_names() noexcept {
 }
 
 std::string describe(const LinkProfile& profile) {
-  char loss[32];
-  std::snprintf(loss, sizeof loss, "%g", profile.loss * 100);
   std::string text = "delay " + milliseconds(profile.delay) + " ms, jitter " +
-                     milliseconds(profile.jitter) + " ms, loss " + loss + " %, rate ";
+                     milliseconds(profile.jitter) + " ms, loss " + percent(profile.loss) +
+                     " %, rate ";
   if (profile.rate == 0) {
     text += "unlimited";
   } else {
@@ -57,6 +63,15 @@ std::string describe(const LinkProfile& profile) {
     text += ", backlog " + milliseconds(profile.max_backlog) + " ms";
   }
   text += ", mtu " + (profile.mtu == 0 ? std::string("any") : std::to_string(profile.mtu));
+  // The newer impairments only when set: the text above stays as it was.
+  if (profile.burst_enter > 0)
+    text += ", burst enter " + percent(profile.burst_enter) + " % leave " +
+            percent(profile.burst_leave) + " % loss " + percent(profile.burst_loss) + " %";
+  if (profile.reorder > 0 && profile.reorder_delay > 0)
+    text += ", reorder " + percent(profile.reorder) + " % by " +
+            milliseconds(profile.reorder_delay) + " ms";
+  if (profile.duplicate > 0) text += ", duplicate " + percent(profile.duplicate) + " %";
+  if (profile.corrupt > 0) text += ", corrupt " + percent(profile.corrupt) + " %";
   return text;
 }
 

@@ -55,7 +55,26 @@ std::string direction_counters(const DelayLine& line, const io::Port& from, cons
                 static_cast<unsigned long long>(c.dropped_backlog),
                 static_cast<unsigned long long>(from.counters().rxdrop),
                 static_cast<unsigned long long>(to.counters().txdrop), line.held());
-  return text;
+  std::string line_text = text;
+  // The newer impairments' counters when their settings are on (or they
+  // counted something): the line stays as it was otherwise.
+  const LinkProfile& p = line.profile();
+  const char* separator = "; ";
+  const auto add = [&](bool shown, const char* name, std::uint64_t value) {
+    if (!shown && value == 0) return;
+    line_text += separator;
+    separator = ", ";
+    line_text += name;
+    line_text += ' ';
+    line_text += std::to_string(value);
+  };
+  add(p.burst_enter > 0, "burst-dropped", c.dropped_burst);
+  add(false, "down-dropped", c.dropped_down);
+  add(p.reorder > 0 && p.reorder_delay > 0, "reordered", c.reordered);
+  add(p.duplicate > 0, "duplicated", c.duplicated);
+  add(p.duplicate > 0, "duplicates-skipped", c.duplicates_skipped);
+  add(p.corrupt > 0, "corrupted", c.corrupted);
+  return line_text;
 }
 
 void print_counters(const char* label, LinkEmulator& emulator, const LinkOptions& options) {

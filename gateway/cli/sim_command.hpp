@@ -1,0 +1,9 @@
+#pragma once
+
+namespace strait::cli {
+
+// strait sim SCENARIO [--seed N] [--until SECONDS] [--out DIR] [--pcap LINK...] [--quiet]
+// Loads the scenario (sim/scenario.hpp) and runs it (sim/world.hpp).
+int sim_command(int argc, char** argv);
+
+}  // namespace strait::cli
