@@ -1,19 +1,21 @@
 #include "cli/sim_command.hpp"
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/log.hpp"
 #include "base/result.hpp"
 #include "cli/argument_reader.hpp"
 #include "cli/arguments.hpp"
-#include "base/log.hpp"
 #include "sim/explore.hpp"
 #include "sim/scenario.hpp"
 #include "sim/world.hpp"
@@ -45,6 +47,42 @@ constexpr const char* kUsage =
     "                  written to DIR (default sim-explore/)\n"
     "  Exit status: 0 when every expectation and invariant held, 1 when not, 2 on a\n"
     "  usage error. sim/README.md describes scenarios.\n";
+
+// sim/plot.py: $STRAIT_SIM_PLOT, or beside the source tree the binary was
+// built in (build/strait -> sim/plot.py); empty when there is none.
+std::string plot_script() {
+  if (const char* path = std::getenv("STRAIT_SIM_PLOT")) return path;
+  std::error_code error;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "";
+  for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path();
+       dir = dir.parent_path()) {
+    const auto candidate = dir / "sim" / "plot.py";
+    if (std::filesystem::exists(candidate, error)) return candidate.string();
+  }
+  return "";
+}
+
+// Draws DIR/plot.svg with sim/plot.py and Debian's python3-matplotlib; a
+// note on stderr when it cannot.
+void plot(const std::string& dir) {
+  const std::string script = plot_script();
+  if (script.empty()) {
+    std::fprintf(stderr, "strait sim: no plot (sim/plot.py not found; set STRAIT_SIM_PLOT)\n");
+    return;
+  }
+  const auto quoted = [](const std::string& s) {
+    std::string q = "'";
+    for (char c : s)
+      q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+  };
+  const std::string command =
+      "/usr/bin/python3 " + quoted(script) + " " + quoted(dir) + " >/dev/null 2>&1";
+  if (std::system(command.c_str()) != 0)
+    std::fprintf(stderr, "strait sim: no plot (%s failed: is python3-matplotlib installed?)\n",
+                 script.c_str());
+}
 
 }  // namespace
 
@@ -125,6 +163,7 @@ int sim_command(int argc, char** argv) {
   const double real =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!quiet) std::fputs(result->summary.c_str(), stdout);
+  if (!options.out_dir.empty()) plot(options.out_dir);
   // Real time stays out of the outputs (they are the same on every run).
   std::fprintf(stderr, "strait sim: %.0f simulated seconds in %.2f s of real time (%.0fx)\n",
                static_cast<double>(result->simulated) / 1e9, real,

@@ -40,8 +40,8 @@ std::string hex_key(std::size_t a, std::size_t b, std::uint32_t generation) {
 std::string region_config(std::size_t self, std::size_t regions, std::uint32_t queues,
                           std::uint32_t negotiation_ttl, std::uint32_t sa_ttl) {
   const std::string n = std::to_string(self + 1);
-  std::string t = "private-interface4 { ifname lan0; ip 10." + n + ".0.1; nexthop-ip 10." + n +
-                  ".0.2; }\n";
+  std::string t =
+      "private-interface4 { ifname lan0; ip 10." + n + ".0.1; nexthop-ip 10." + n + ".0.2; }\n";
   t += "public-interface4 { ifname wan0; ip 198.18." + n + ".1; nexthop-ip 198.18." + n +
        ".254; }\n";
   if (queues == 2)
@@ -61,8 +61,12 @@ std::string region_config(std::size_t self, std::size_t regions, std::uint32_t q
   return t;
 }
 
-base::Nanoseconds ms(std::uint32_t v) { return v * base::kMillisecond; }
-base::Nanoseconds s(std::uint32_t v) { return v * base::kSecond; }
+base::Nanoseconds ms(std::uint32_t v) {
+  return v * base::kMillisecond;
+}
+base::Nanoseconds s(std::uint32_t v) {
+  return v * base::kSecond;
+}
 
 std::string seconds_text(base::Nanoseconds t) {
   std::ostringstream out;
@@ -87,8 +91,8 @@ bool holds(const Scenario& scenario, std::string* first_violation) {
     std::istringstream lines(result->summary);
     std::string line;
     while (std::getline(lines, line))
-      if (line.rfind("  ", 0) == 0 && (line.find(" s: ") != std::string::npos ||
-                                       line.find("FAIL") != std::string::npos)) {
+      if (line.rfind("  ", 0) == 0 &&
+          (line.find(" s: ") != std::string::npos || line.find("FAIL") != std::string::npos)) {
         *first_violation = line.substr(2);
         break;
       }
@@ -99,9 +103,9 @@ bool holds(const Scenario& scenario, std::string* first_violation) {
 // What kind of failure a summary line reports: a shrunk run must fail the
 // same way.
 std::string failure_kind(const std::string& line) {
-  for (const char* kind : {"nonce", "plaintext", "delivered twice", "never sent", "altered",
-                           "sa-ttl", "no outbound SA", "not installed", "refused", "settled",
-                           "ran out"})
+  for (const char* kind :
+       {"nonce", "plaintext", "delivered twice", "never sent", "altered", "sa-ttl",
+        "no outbound SA", "not installed", "refused", "settled", "ran out"})
     if (line.find(kind) != std::string::npos) return kind;
   return line.empty() ? "error" : "other";
 }
@@ -235,6 +239,10 @@ Scenario random_scenario(std::uint64_t seed) {
                    [](const EventSpec& x, const EventSpec& y) { return x.at < y.at; });
   // Convergence after the last fault: generous, the links lose packets.
   sc.converged_within = s(std::max<std::uint32_t>(30, 8 * negotiation_ttl));
+  ExpectSpec converged;
+  converged.kind = ExpectSpec::Kind::kConverged;
+  converged.within = *sc.converged_within;
+  sc.expects.push_back(converged);
   return sc;
 }
 
@@ -267,7 +275,9 @@ base::Result<std::string> write_scenario(const Scenario& sc, const std::string& 
   }
   for (const FlowSpec& f : sc.flows) {
     t << "flow { name " << f.name << "; kind "
-      << (f.kind == FlowKind::kUdp ? "udp" : f.kind == FlowKind::kTcp ? "tcp" : "ping")
+      << (f.kind == FlowKind::kUdp   ? "udp"
+          : f.kind == FlowKind::kTcp ? "tcp"
+                                     : "ping")
       << "; from " << f.from << "; to " << f.to << "; rate-pps " << f.rate_pps << "; size "
       << f.size << "; interval-ms " << seconds_text(f.interval * 1000) << "; start "
       << seconds_text(f.start) << "; }\n";
@@ -285,8 +295,8 @@ base::Result<std::string> write_scenario(const Scenario& sc, const std::string& 
         t << "restart " << e.region << ";";
         break;
       case EventKind::kConfig:
-        t << "config { region " << e.region << "; " << e.verb << " \"" << e.path
-          << "\"; value \"" << e.value << "\"; }";
+        t << "config { region " << e.region << "; " << e.verb << " \"" << e.path << "\"; value \""
+          << e.value << "\"; }";
         break;
       case EventKind::kClockJump:
         t << "clock-jump { region " << e.region << "; seconds "
@@ -295,8 +305,9 @@ base::Result<std::string> write_scenario(const Scenario& sc, const std::string& 
     }
     t << " }\n";
   }
-  if (sc.converged_within)
-    t << "expect { converged-within " << seconds_text(*sc.converged_within) << "; }\n";
+  for (const ExpectSpec& e : sc.expects)
+    if (e.kind == ExpectSpec::Kind::kConverged)
+      t << "expect { converged-within " << seconds_text(e.within) << "; }\n";
   const std::string path = (dir / (name + ".sim")).string();
   std::ofstream out(path);
   out << t.str();
@@ -312,9 +323,9 @@ base::Result<std::uint64_t> explore(const ExploreOptions& options, std::ostream&
     Scenario sc = random_scenario(seed);
     std::string violation;
     const bool ok = holds(sc, &violation);
-    out << "explore: seed " << seed << ": " << sc.regions.size() << " regions, "
-        << sc.events.size() << " events, " << sc.flows.size() << " flows, "
-        << seconds_text(sc.duration) << " s: " << (ok ? "PASS" : "FAIL: " + violation) << "\n";
+    out << "explore: seed " << seed << ": " << sc.regions.size() << " regions, " << sc.events.size()
+        << " events, " << sc.flows.size() << " flows, " << seconds_text(sc.duration)
+        << " s: " << (ok ? "PASS" : "FAIL: " + violation) << "\n";
     out.flush();
     if (ok) continue;
     ++failing;
@@ -355,8 +366,8 @@ base::Result<std::uint64_t> explore(const ExploreOptions& options, std::ostream&
       candidate.duration = sc.duration / 2;
       bool events_fit = true;
       for (const auto& e : candidate.events)
-        events_fit = events_fit && e.at + (sc.converged_within ? *sc.converged_within : 0) <
-                                       candidate.duration;
+        events_fit = events_fit &&
+                     e.at + (sc.converged_within ? *sc.converged_within : 0) < candidate.duration;
       if (!events_fit || !still_fails(candidate)) break;
       sc = candidate;
     }

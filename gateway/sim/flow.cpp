@@ -61,15 +61,16 @@ bool holds_marker(std::span<const std::uint8_t> bytes) noexcept {
   if (bytes.size() < 8) return false;
   const auto* end = bytes.data() + bytes.size() - 8;
   for (const auto* p = bytes.data(); p <= end; ++p) {
-    p = static_cast<const std::uint8_t*>(std::memchr(p, 'S', static_cast<std::size_t>(end - p) + 1));
+    p = static_cast<const std::uint8_t*>(
+        std::memchr(p, 'S', static_cast<std::size_t>(end - p) + 1));
     if (p == nullptr) return false;
     if (std::memcmp(p, Marker::kMagic, 8) == 0) return true;
   }
   return false;
 }
 
-Flow::Flow(const FlowSpec& spec, std::uint32_t index, net::Address source,
-           net::Address destination, base::Nanoseconds start, base::Nanoseconds stop)
+Flow::Flow(const FlowSpec& spec, std::uint32_t index, net::Address source, net::Address destination,
+           base::Nanoseconds start, base::Nanoseconds stop)
     : spec_(spec),
       index_(index),
       source_(source),
@@ -81,7 +82,8 @@ Flow::Flow(const FlowSpec& spec, std::uint32_t index, net::Address source,
 
 HostPacket Flow::udp(const net::Address& from, const net::Address& to, const Marker& m) const {
   const std::size_t header = (from.family == net::Family::kIpv4 ? 20 : 40) + 8;
-  const std::size_t size = spec_.size > header + Marker::kSize ? spec_.size - header : Marker::kSize;
+  const std::size_t size =
+      spec_.size > header + Marker::kSize ? spec_.size - header : Marker::kSize;
   return {testing::udp_packet(from, to, kUdpPort, kUdpPort, m.payload(size))};
 }
 
@@ -117,8 +119,8 @@ void Flow::send_due(base::Nanoseconds now, std::vector<HostPacket>& out) {
         out.push_back(data_packet(sent_));
         if (spec_.kind == FlowKind::kUdp) {
           // Evenly spaced, without drift: the n-th packet at start + n / rate.
-          next_send_ = start_ + static_cast<base::Nanoseconds>(
-                                    std::llround(static_cast<double>(sent_) * 1e9 / spec_.rate_pps));
+          next_send_ = start_ + static_cast<base::Nanoseconds>(std::llround(
+                                    static_cast<double>(sent_) * 1e9 / spec_.rate_pps));
         } else {
           next_send_ = start_ + sent_ * spec_.interval;
         }
@@ -181,9 +183,10 @@ std::optional<std::string> Flow::arrived(const Marker& marker, bool at_destinati
   if (spec_.kind == FlowKind::kPing && at_destination) {
     // The pinged host answers; the reply counts when it is back.
     const bool v4 = destination_.family == net::Family::kIpv4;
-    out.push_back({testing::icmp_packet(destination_, source_, v4 ? kEchoReply4 : kEchoReply6, 0,
-                                        static_cast<std::uint32_t>(index_ << 16 | (marker.id & 0xffff)),
-                                        marker.payload(Marker::kSize + 24))});
+    out.push_back(
+        {testing::icmp_packet(destination_, source_, v4 ? kEchoReply4 : kEchoReply6, 0,
+                              static_cast<std::uint32_t>(index_ << 16 | (marker.id & 0xffff)),
+                              marker.payload(Marker::kSize + 24))});
     return std::nullopt;
   }
   if (received_.size() <= marker.id) received_.resize(marker.id + 1 + received_.size() / 2);

@@ -69,7 +69,7 @@ class Flow {
   std::uint64_t duplicates() const noexcept { return duplicates_; }
   // Transmissions that never arrived (at the end of the run).
   std::uint64_t lost() const noexcept { return sent_ - delivered_; }
-  std::uint64_t timeouts() const noexcept { return timeouts_; }  // tcp
+  std::uint64_t timeouts() const noexcept { return timeouts_; }        // tcp
   std::uint64_t data_delivered() const noexcept { return expected_; }  // tcp, in order
 
  private:

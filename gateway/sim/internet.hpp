@@ -46,15 +46,15 @@ class Internet {
   using Tap = std::function<void(std::size_t from, std::size_t to, std::size_t queue,
                                  std::span<const std::uint8_t> frame)>;
   struct Counters {
-    std::uint64_t routed = 0;     // frames put on a link
-    std::uint64_t no_route = 0;   // for an address no gateway owns
-    std::uint64_t answered = 0;   // ARP / ND answers
-    std::uint64_t no_frame = 0;   // the internet's pool was empty
-    std::uint64_t ignored = 0;    // neither IP nor a question for a router
+    std::uint64_t routed = 0;    // frames put on a link
+    std::uint64_t no_route = 0;  // for an address no gateway owns
+    std::uint64_t answered = 0;  // ARP / ND answers
+    std::uint64_t no_frame = 0;  // the internet's pool was empty
+    std::uint64_t ignored = 0;   // neither IP nor a question for a router
   };
 
-  Internet(std::vector<std::unique_ptr<SimGateway>>& gateways,
-           const std::vector<LinkSpec>& links, std::uint64_t seed);
+  Internet(std::vector<std::unique_ptr<SimGateway>>& gateways, const std::vector<LinkSpec>& links,
+           std::uint64_t seed);
   ~Internet();
 
   // The gateways' public interfaces, again (after a restart or a change).

@@ -110,8 +110,8 @@ void Invariants::sa_lifetimes(SimGateway& gateway, base::Nanoseconds at) {
     });
 }
 
-void Invariants::converged(std::vector<std::unique_ptr<SimGateway>>& gateways,
-                           base::Nanoseconds at, const std::string& when) {
+void Invariants::converged(std::vector<std::unique_ptr<SimGateway>>& gateways, base::Nanoseconds at,
+                           const std::string& when) {
   for (auto& g : gateways) {
     if (g->config().data_plane) continue;
     for (std::size_t q = 0; q < g->queue_count(); ++q) {
@@ -119,8 +119,8 @@ void Invariants::converged(std::vector<std::unique_ptr<SimGateway>>& gateways,
       for (std::uint32_t r = 0; r < w.sas().route_count(); ++r) {
         const std::string route = w.route_ids()[r];
         const esp::OutboundSa* sa = w.sas().outbound(r);
-        const std::string where = g->name() + " queue " + std::to_string(w.queue()) + " route " +
-                                  route + " " + when;
+        const std::string where =
+            g->name() + " queue " + std::to_string(w.queue()) + " route " + route + " " + when;
         if (sa == nullptr) {
           report(at, where + ": no outbound SA");
           continue;

@@ -37,8 +37,8 @@ class Invariants {
   };
 
   // A frame between two gateways' public interfaces, as it enters the link.
-  void public_frame(const SimGateway& sender, std::size_t queue, std::span<const std::uint8_t> frame,
-                    base::Nanoseconds at);
+  void public_frame(const SimGateway& sender, std::size_t queue,
+                    std::span<const std::uint8_t> frame, base::Nanoseconds at);
   // The SAs of `gateway` against their lifetime (`sa-ttl`).
   void sa_lifetimes(SimGateway& gateway, base::Nanoseconds at);
   // Every route of every queue has a working SA (key-exchange gateways).

@@ -248,10 +248,14 @@ base::Status Reader::read_flow(const Statement& s) {
       if (c.keyword == "from") flow.from = *t;
       if (c.keyword == "to") flow.to = *t;
       if (c.keyword == "kind") {
-        if (*t == "udp") flow.kind = FlowKind::kUdp;
-        else if (*t == "tcp") flow.kind = FlowKind::kTcp;
-        else if (*t == "ping") flow.kind = FlowKind::kPing;
-        else return error(c, "'kind' is udp, tcp or ping");
+        if (*t == "udp")
+          flow.kind = FlowKind::kUdp;
+        else if (*t == "tcp")
+          flow.kind = FlowKind::kTcp;
+        else if (*t == "ping")
+          flow.kind = FlowKind::kPing;
+        else
+          return error(c, "'kind' is udp, tcp or ping");
       }
       if ((c.keyword == "from" || c.keyword == "to") && !(status = known_region(c, *t)))
         return status;
@@ -491,8 +495,7 @@ base::Result<Scenario> load_scenario(const std::string& path) {
   std::stringstream content;
   content << in.rdbuf();
   if (!in) return base::Error{path + ": cannot read the scenario"};
-  return parse_scenario(content.str(), path,
-                        std::filesystem::path(path).parent_path().string());
+  return parse_scenario(content.str(), path, std::filesystem::path(path).parent_path().string());
 }
 
 }  // namespace strait::sim

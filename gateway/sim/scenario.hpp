@@ -31,9 +31,9 @@ enum class FlowKind : std::uint8_t { kUdp, kTcp, kPing };
 struct FlowSpec {
   std::string name;
   FlowKind kind = FlowKind::kUdp;
-  std::string from, to;  // region names
-  double rate_pps = 10;  // udp
-  std::uint32_t size = 200;  // IP packet bytes (udp, tcp data)
+  std::string from, to;                        // region names
+  double rate_pps = 10;                        // udp
+  std::uint32_t size = 200;                    // IP packet bytes (udp, tcp data)
   base::Nanoseconds interval = base::kSecond;  // ping
   base::Nanoseconds start = 0;
   std::optional<base::Nanoseconds> stop;  // default: the run's end minus 5 s
@@ -44,7 +44,7 @@ enum class EventKind : std::uint8_t { kLinkDown, kLinkUp, kRestart, kConfig, kCl
 struct EventSpec {
   base::Nanoseconds at = 0;
   EventKind kind = EventKind::kRestart;
-  std::string region;         // restart, config, clock-jump
+  std::string region;          // restart, config, clock-jump
   std::string link_a, link_b;  // link-down / link-up
   // config: one transaction, as `strait config` sends it.
   std::string verb;  // set, add, remove

@@ -72,8 +72,7 @@ base::Status SimGateway::apply(const config::GatewayConfig& config) {
     for (const auto& binding : *bindings) {
       auto queue = factory.build_stepped(config, binding, private_neighbor_.get());
       if (!queue)
-        return base::Error{"queue " + std::to_string(binding.queue) + ": " +
-                           queue.error().message};
+        return base::Error{"queue " + std::to_string(binding.queue) + ": " + queue.error().message};
       built.push_back(std::move(queue).value());
     }
     queues_ = std::move(built);
@@ -90,8 +89,8 @@ base::Status SimGateway::apply(const config::GatewayConfig& config) {
       return base::Error{"queue " + std::to_string(queue.binding.queue) +
                          " is gone: adding or removing queues needs a restart"};
     auto p = queue.worker->prepare_reconfigure(config);
-    if (!p) return base::Error{"queue " + std::to_string(queue.binding.queue) + ": " +
-                               p.error().message};
+    if (!p)
+      return base::Error{"queue " + std::to_string(queue.binding.queue) + ": " + p.error().message};
     prepared.push_back(std::move(p).value());
   }
   for (std::size_t i = 0; i < queues_.size(); ++i)
@@ -120,8 +119,8 @@ base::Status SimGateway::configure(const std::string& verb, const std::string& p
   request.path = path;
   request.body = value;
   const control::Response response = controller_->handle(request);
-  if (!response.ok) return base::Error{name_ + ": config " + verb + " " + path + ": " +
-                                       response.body};
+  if (!response.ok)
+    return base::Error{name_ + ": config " + verb + " " + path + ": " + response.body};
   return base::Ok{};
 }
 

@@ -108,7 +108,8 @@ base::Status World::build() {
     for (const auto& [a, b] : tapped_) {
       auto tap = io::PcapPort::open(
           *lan_pool_, "",
-          (std::filesystem::path(options_.out_dir) / (internet_->link_name(a, b) + ".pcap")).string(),
+          (std::filesystem::path(options_.out_dir) / (internet_->link_name(a, b) + ".pcap"))
+              .string(),
           clock_);
       if (!tap) return tap.error();
       taps_.push_back(std::move(tap).value());
@@ -137,8 +138,8 @@ base::Status World::build() {
     const base::Nanoseconds stop =
         spec.stop ? *spec.stop
                   : (duration > 5 * base::kSecond ? duration - 5 * base::kSecond : duration);
-    flows_.emplace_back(spec, static_cast<std::uint32_t>(i), regions_[from].host,
-                        regions_[to].host, start_ + spec.start, start_ + std::max(stop, spec.start));
+    flows_.emplace_back(spec, static_cast<std::uint32_t>(i), regions_[from].host, regions_[to].host,
+                        start_ + spec.start, start_ + std::max(stop, spec.start));
     flow_from_.push_back(from);
     flow_to_.push_back(to);
   }
@@ -210,14 +211,12 @@ void World::host_receive(std::size_t region, std::span<const std::uint8_t> frame
   }
   if (altered) {
     invariants_.report(since_start(), "flow " + flows_[marker->flow].spec().name + " packet " +
-                                          std::to_string(marker->id) +
-                                          " was delivered altered");
+                                          std::to_string(marker->id) + " was delivered altered");
     return;
   }
   std::vector<HostPacket> answers;
   const bool at_destination = region == flow_to_[marker->flow];
-  if (auto violation =
-          flows_[marker->flow].arrived(*marker, at_destination, clock_.now(), answers))
+  if (auto violation = flows_[marker->flow].arrived(*marker, at_destination, clock_.now(), answers))
     invariants_.report(since_start(), *violation);
   for (auto& answer : answers)
     host_send(region, std::move(answer.ip));
@@ -313,17 +312,20 @@ void World::run_event(const EventSpec& event) {
       event_line("restart", event.region);
       break;
     case EventKind::kConfig:
-      status = gateways_[region_index(event.region)]->configure(event.verb, event.path, event.value);
+      status =
+          gateways_[region_index(event.region)]->configure(event.verb, event.path, event.value);
       internet_->attach();
       event_line("config", event.region + " " + event.verb + " " + event.path);
       break;
     case EventKind::kClockJump:
       gateways_[region_index(event.region)]->jump_clock(event.jump);
-      event_line("clock-jump", event.region + " " + seconds(static_cast<base::Nanoseconds>(event.jump)) + " s");
+      event_line("clock-jump",
+                 event.region + " " + seconds(static_cast<base::Nanoseconds>(event.jump)) + " s");
       break;
   }
   if (!status) {
-    failures_.push_back(seconds(event.at) + " s: " + event.describe() + ": " + status.error().message);
+    failures_.push_back(seconds(event.at) + " s: " + event.describe() + ": " +
+                        status.error().message);
     event_line("refused", event.describe());
   }
 }
@@ -372,8 +374,10 @@ void World::sample() {
   }
   for (const LinkSpec& link : scenario_.links) {
     const std::size_t a = region_index(link.a), b = region_index(link.b);
-    samples_.push_back({at, "link/" + internet_->link_name(a, b) + "/dropped", internet_->dropped(a, b)});
-    samples_.push_back({at, "link/" + internet_->link_name(b, a) + "/dropped", internet_->dropped(b, a)});
+    samples_.push_back(
+        {at, "link/" + internet_->link_name(a, b) + "/dropped", internet_->dropped(a, b)});
+    samples_.push_back(
+        {at, "link/" + internet_->link_name(b, a) + "/dropped", internet_->dropped(b, a)});
   }
 }
 
@@ -401,7 +405,8 @@ base::Result<RunResult> World::run() {
     bound = *scenario_.converged_within;
   } else {
     for (const auto& g : gateways_)
-      bound = std::max<base::Nanoseconds>(bound, 3ull * g->config().negotiation_ttl * base::kSecond);
+      bound =
+          std::max<base::Nanoseconds>(bound, 3ull * g->config().negotiation_ttl * base::kSecond);
   }
   bool converge_ok = bound != 0;
   // Checked once, after the last event of the run.
@@ -413,9 +418,9 @@ base::Result<RunResult> World::run() {
       run_event(scenario_.events[next_event_++]);
     settle();
     if (converge_ok && !convergence_checked_ && since_start() >= last_fault_ + bound) {
-      invariants_.converged(gateways_, since_start(),
-                            seconds(bound) + " s after the last fault (" + seconds(last_fault_) +
-                                " s)");
+      invariants_.converged(
+          gateways_, since_start(),
+          seconds(bound) + " s after the last fault (" + seconds(last_fault_) + " s)");
       convergence_checked_ = true;
     }
     if (clock_.now() >= next_sample_) {
@@ -424,8 +429,7 @@ base::Result<RunResult> World::run() {
     }
     if (clock_.now() >= end_) break;
     base::Nanoseconds next = next_due();
-    if (converge_ok && !convergence_checked_)
-      next = std::min(next, start_ + last_fault_ + bound);
+    if (converge_ok && !convergence_checked_) next = std::min(next, start_ + last_fault_ + bound);
     clock_.set(std::min(end_, std::max(next, clock_.now() + 1000)));
   }
   if (converge_ok && !convergence_checked_)
@@ -437,8 +441,8 @@ base::Result<RunResult> World::run() {
   result.simulated = end_ - start_;
   result.summary = summarize(result.failed_expectations);
   result.invariant_violations = invariants_.count();
-  result.passed = result.failed_expectations == 0 && result.invariant_violations == 0 &&
-                  failures_.empty();
+  result.passed =
+      result.failed_expectations == 0 && result.invariant_violations == 0 && failures_.empty();
   if (!options_.out_dir.empty())
     if (auto written = write_outputs(result.summary); !written) return written.error();
   return result;
@@ -451,7 +455,9 @@ std::string World::summarize(std::uint64_t& failed) {
   out << "flows:\n";
   for (std::size_t i = 0; i < flows_.size(); ++i) {
     const Flow& f = flows_[i];
-    const char* kind = f.spec().kind == FlowKind::kUdp ? "udp" : f.spec().kind == FlowKind::kTcp ? "tcp" : "ping";
+    const char* kind = f.spec().kind == FlowKind::kUdp   ? "udp"
+                       : f.spec().kind == FlowKind::kTcp ? "tcp"
+                                                         : "ping";
     out << "  " << f.spec().name << " (" << kind << " " << f.spec().from << " -> " << f.spec().to
         << "): sent " << f.sent() << ", delivered " << f.delivered() << ", lost " << f.lost()
         << ", duplicates " << f.duplicates();
@@ -513,8 +519,7 @@ std::string World::summarize(std::uint64_t& failed) {
   }
   out << "invariants: " << (invariants_.count() == 0 ? "PASS" : "FAIL") << " ("
       << invariants_.esp_frames() << " ESP frames under " << invariants_.keys_seen()
-      << " keys checked for nonce reuse and plaintext; " << invariants_.count()
-      << " violations)\n";
+      << " keys checked for nonce reuse and plaintext; " << invariants_.count() << " violations)\n";
   for (const auto& v : invariants_.violations())
     out << "  " << seconds(v.at) << " s: " << v.what << "\n";
   for (const auto& f : failures_)

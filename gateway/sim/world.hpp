@@ -100,8 +100,8 @@ class World {
   bool convergence_checked_ = false;
   Invariants invariants_;
   std::vector<Sample> samples_;
-  std::vector<std::string> events_;  // events.csv lines
-  std::vector<std::string> failures_;  // events the gateways refused
+  std::vector<std::string> events_;                          // events.csv lines
+  std::vector<std::string> failures_;                        // events the gateways refused
   std::vector<std::pair<std::size_t, std::size_t>> tapped_;  // --pcap links (region pairs)
   std::vector<std::unique_ptr<io::PcapPort>> taps_;
   std::uint64_t host_icmp_errors_ = 0;  // ICMP errors the hosts received
