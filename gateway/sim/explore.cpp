@@ -26,11 +26,15 @@ class Dice {
 };
 
 std::string hex_key(std::size_t a, std::size_t b, std::uint32_t generation) {
-  // A deterministic pre-shared key for a pair of regions (test data).
+  // A pre-shared key for a pair of regions (test data), different for
+  // every pair and generation: the schema wants each route's key unique.
+  const std::uint8_t head[4] = {static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b),
+                                static_cast<std::uint8_t>(generation),
+                                static_cast<std::uint8_t>(generation >> 8)};
   std::string key;
-  for (int i = 0; i < 32; ++i) {
-    const unsigned v = static_cast<unsigned>((a * 37 + b * 11 + generation * 101 + i * 7) & 0xff);
-    const char digits[] = "0123456789abcdef";
+  const char digits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < 32; ++i) {
+    const unsigned v = i < 4 ? head[i] : static_cast<unsigned>((a * 37 + b * 11 + i * 7) & 0xff);
     key += digits[v >> 4];
     key += digits[v & 15];
   }
@@ -116,6 +120,11 @@ std::vector<std::size_t> with_partner(const Scenario& sc, std::size_t i) {
   std::vector<std::size_t> remove{i};
   const EventSpec& e = sc.events[i];
   if (e.kind == EventKind::kLinkUp) return {};  // only with its link-down
+  if (e.kind == EventKind::kConfig)             // a key change is made on both ends at once
+    for (std::size_t j = 0; j < sc.events.size(); ++j)
+      if (j != i && sc.events[j].kind == EventKind::kConfig && sc.events[j].at == e.at &&
+          sc.events[j].value == e.value)
+        remove.push_back(j);
   if (e.kind == EventKind::kLinkDown)
     for (std::size_t j = i + 1; j < sc.events.size(); ++j)
       if (sc.events[j].kind == EventKind::kLinkUp && sc.events[j].link_a == e.link_a &&
@@ -329,7 +338,11 @@ base::Result<std::uint64_t> explore(const ExploreOptions& options, std::ostream&
     out.flush();
     if (ok) continue;
     ++failing;
-    out << "explore: replay it with: strait sim --explore 1 --seed " << seed << "\n";
+    auto original =
+        write_scenario(sc, options.out_dir, "seed-" + std::to_string(seed) + "-original");
+    if (!original) return original.error();
+    out << "explore: replay it with: strait sim --explore 1 --seed " << seed << " (or: strait sim "
+        << *original << ")\n";
     // Shrink: fewer events, flows, impairments, a shorter run, while it
     // fails the same way.
     const std::string kind = failure_kind(violation);
@@ -345,6 +358,7 @@ base::Result<std::uint64_t> explore(const ExploreOptions& options, std::ostream&
       if (remove.empty()) continue;
       Scenario candidate = sc;
       std::sort(remove.rbegin(), remove.rend());
+      remove.erase(std::unique(remove.begin(), remove.end()), remove.end());
       for (const std::size_t r : remove)
         candidate.events.erase(candidate.events.begin() + static_cast<std::ptrdiff_t>(r));
       if (still_fails(candidate)) sc = candidate;
