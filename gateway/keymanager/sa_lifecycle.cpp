@@ -42,9 +42,18 @@ base::Nanoseconds SaLifecycle::run(base::Nanoseconds now) {
     pending_.reset();
   }
   if (active_expires_ != 0 && now >= active_expires_) {
-    sas_.remove_outbound(route_);
-    active_expires_ = 0;
     ++counters_.outbound_sa_expired;
+    // A newer SA waiting out its activation delay takes over at once: the
+    // route is never left without one (the peer installed its inbound half
+    // when it agreed; at worst a few packets meet it before it does).
+    if (pending_ && sas_.set_outbound(route_, *pending_)) {
+      ++counters_.outbound_sa_updated;
+      active_expires_ = pending_expires_;
+      pending_.reset();
+    } else {
+      sas_.remove_outbound(route_);
+      active_expires_ = 0;
+    }
   }
   while (!inbound_.empty() && now >= inbound_.back().expires) {
     sas_.remove_inbound(inbound_.back().spi);

@@ -122,21 +122,30 @@ void Invariants::converged(std::vector<std::unique_ptr<SimGateway>>& gateways, b
         const std::string where =
             g->name() + " queue " + std::to_string(w.queue()) + " route " + route + " " + when;
         if (sa == nullptr) {
+          ++unconverged_;
           report(at, where + ": no outbound SA");
           continue;
         }
-        // The peer's queue that owns the route's gateway address holds it inbound.
+        // The peer's queue that owns the route's gateway address holds it
+        // inbound: the same SPI with the same key (a restarted peer may
+        // have drawn the SPI again for another key).
         const net::Address& peer = w.sas().gateway(r);
         bool found = false, installed = false;
         for (auto& other : gateways)
           for (std::size_t p = 0; p < other->queue_count(); ++p)
             if (other->config().public_interfaces.at(p).ip == peer) {
               found = true;
-              installed = installed || other->worker(p).sas().inbound(sa->spi()) != nullptr;
+              const esp::InboundSa* in = other->worker(p).sas().inbound(sa->spi());
+              installed =
+                  installed ||
+                  (in != nullptr && std::memcmp(&in->key(), &sa->key(), sizeof(sa->key())) == 0 &&
+                   std::memcmp(in->salt(), sa->salt(), 4) == 0);
             }
-        if (found && !installed)
+        if (found && !installed) {
+          ++unconverged_;
           report(at, where + ": outbound SA spi " + std::to_string(sa->spi()) +
                          " not installed at the peer");
+        }
       }
     }
   }

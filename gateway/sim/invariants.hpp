@@ -13,8 +13,8 @@
 //   unaltered (the flows report these);
 // * every SA gone by its lifetime (ages in gateway-state, at each sample);
 // * after the last fault heals, every route of every queue has a working
-//   SA within the scenario's bound (an outbound SA whose SPI the peer's
-//   queue has inbound).
+//   SA within the scenario's bound (an outbound SA that the peer's queue
+//   holds inbound: same SPI, same key and salt).
 
 #include <cstdint>
 #include <map>
@@ -48,6 +48,8 @@ class Invariants {
 
   const std::vector<Violation>& violations() const noexcept { return violations_; }
   std::uint64_t count() const noexcept { return count_; }
+  // Of them, routes found without a working SA by converged().
+  std::uint64_t unconverged() const noexcept { return unconverged_; }
   std::uint64_t esp_frames() const noexcept { return esp_frames_; }
   std::size_t keys_seen() const noexcept { return last_iv_.size(); }
 
@@ -55,6 +57,7 @@ class Invariants {
   static constexpr std::size_t kKept = 50;  // violations kept in detail
   std::vector<Violation> violations_;
   std::uint64_t count_ = 0;
+  std::uint64_t unconverged_ = 0;
   std::uint64_t esp_frames_ = 0;
   std::map<std::uint64_t, std::uint64_t> last_iv_;  // key hash -> last IV
 };
