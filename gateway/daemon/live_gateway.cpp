@@ -250,6 +250,12 @@ void LiveGateway::commit(const config::GatewayConfig& config, const Plan& plan, 
   for (std::size_t j = 0; j < queues_.size(); ++j) {
     if (plan.running_kept[j]) continue;
     RunningQueue& old = queues_[j];
+    // Its static SAs' sequence numbers outlive it: a queue built again with
+    // the same keys and salts goes on above them (never a nonce twice).
+    for (const auto& [fingerprint, sequence] : old.thread->worker().static_sequence_marks()) {
+      std::uint64_t& mark = retired_sequence_marks_[old.binding.queue][fingerprint];
+      mark = std::max(mark, sequence);
+    }
     const bool replaced = std::ranges::any_of(
         plan.queues, [&](const PlannedQueue& p) { return p.binding.queue == old.binding.queue; });
     LOG_INFO(queue_name(old.binding.queue) + (replaced ? " stopped to be rebuilt" : " removed") +
@@ -262,8 +268,13 @@ void LiveGateway::commit(const config::GatewayConfig& config, const Plan& plan, 
   if (prepared.private_neighbor) private_neighbor_ = std::move(prepared.private_neighbor);
   if (!fixed_) fixed_ = Fixed{config.family, config.data_plane};
   private_interface_ = config.private_interface;
-  for (std::size_t i = 0; i < plan.queues.size(); ++i)
-    if (!plan.queues[i].kept) queues_[i].thread->resume();
+  for (std::size_t i = 0; i < plan.queues.size(); ++i) {
+    if (plan.queues[i].kept) continue;
+    const auto marks = retired_sequence_marks_.find(plan.queues[i].binding.queue);
+    if (marks != retired_sequence_marks_.end())
+      queues_[i].thread->worker().continue_static_sequences(marks->second);
+    queues_[i].thread->resume();
+  }
 }
 
 // Log: a line per queue built by the transaction.

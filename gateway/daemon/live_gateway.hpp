@@ -23,6 +23,7 @@
 // running changes: a failed transaction leaves the gateway as it was.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -143,6 +144,10 @@ class LiveGateway final : public control::ManagedGateway {
   // a new one. Declared before the queues whose workers use it.
   std::unique_ptr<nexthop::SharedNeighbor> private_neighbor_;
   std::vector<RunningQueue> queues_;
+  // Data-plane: the sequence marks (Worker::static_sequence_marks) of the
+  // workers of queues stopped (removed or rebuilt), by queue id, handed to
+  // the next worker built for that queue.
+  std::map<std::uint16_t, worker::Worker::SequenceMarks> retired_sequence_marks_;
   // Declared after the queues: stopped and destroyed before them.
   KeyExchangeThread key_exchange_;
 };

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "esp/replay_window.hpp"
 
@@ -18,6 +19,13 @@ struct SaParameters {
 };
 
 class Engine;
+
+// Names the nonce space of an SA, its key and salt, without holding them:
+// a BLAKE2b hash (libsodium generic hash, personalised) of key || salt. Two
+// SAs with the same fingerprint must never send the same sequence number.
+using KeyFingerprint = std::array<std::uint8_t, 32>;
+KeyFingerprint key_fingerprint(std::span<const std::uint8_t, 16> key,
+                               std::span<const std::uint8_t, 4> salt) noexcept;
 
 // Brings the parts of a GCM key schedule that a short packet needs (the AES
 // round keys and the first hash-key powers) towards the core ahead of use:
@@ -42,6 +50,11 @@ class OutboundSa {
   std::uint32_t spi() const noexcept { return spi_; }
   std::uint64_t last_sequence() const noexcept { return sequence_; }
   std::uint64_t next_sequence() noexcept { return ++sequence_; }
+  // Control path: the next packet is numbered at least `sequence` (never
+  // lower than it would have been).
+  void skip_to(std::uint64_t sequence) noexcept {
+    if (sequence - 1 > sequence_) sequence_ = sequence - 1;
+  }
 
   const gcm_key_data& key() const noexcept { return key_; }
   const std::uint8_t* salt() const noexcept { return salt_.data(); }

@@ -118,6 +118,7 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
     }
     installed_inbound.push_back(sa);
   }
+  std::vector<config::SecurityAssociation> installed_outbound;
   for (std::uint32_t r = 0; r < routes_.route_ids.size(); ++r) {
     const config::SecurityAssociation* wanted = nullptr;
     for (const auto& sa : outbound)
@@ -126,15 +127,64 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
       sas_->remove_outbound(r);
       continue;
     }
-    if (contains_same(installed_outbound_, *wanted) && sas_->outbound(r) != nullptr) continue;
-    if (!sas_->set_outbound(r, parameters_of(*wanted), static_sa_initial_sequence_)) {
-      ++sa_install_errors_;
-      status = base::Error{"outbound-sa spi " + std::to_string(wanted->spi) + ": out of memory"};
+    if (contains_same(installed_outbound_, *wanted) && sas_->outbound(r) != nullptr) {
+      installed_outbound.push_back(*wanted);
+      continue;
     }
+    // Above everything this queue sent under the same key and salt.
+    std::uint64_t initial = static_sa_initial_sequence_;
+    if (const auto mark = sequence_marks_.find(esp::key_fingerprint(wanted->key, wanted->salt));
+        mark != sequence_marks_.end())
+      initial = std::max(initial, mark->second + 1);
+    if (sas_->set_outbound(r, parameters_of(*wanted), initial)) {
+      installed_outbound.push_back(*wanted);
+      continue;
+    }
+    ++sa_install_errors_;
+    status = base::Error{"outbound-sa spi " + std::to_string(wanted->spi) + ": out of memory"};
+    // Nothing changed on the route: what it had stays installed.
+    if (sas_->outbound(r) != nullptr)
+      for (const auto& old : installed_outbound_)
+        if (old.route == routes_.route_ids[r]) installed_outbound.push_back(old);
   }
-  installed_outbound_ = std::move(outbound);
+  installed_outbound_ = std::move(installed_outbound);
   installed_inbound_ = std::move(installed_inbound);
   return status;
+}
+
+void Worker::note_static_sequences() {
+  for (std::uint32_t r = 0; r < routes_.route_ids.size() && r < sas_->route_count(); ++r) {
+    const esp::OutboundSa* sa = sas_->outbound(r);
+    if (sa == nullptr) continue;
+    for (const auto& installed : installed_outbound_) {
+      if (installed.route != routes_.route_ids[r]) continue;
+      std::uint64_t& mark = sequence_marks_[esp::key_fingerprint(installed.key, installed.salt)];
+      mark = std::max(mark, sa->last_sequence());
+      break;
+    }
+  }
+}
+
+const Worker::SequenceMarks& Worker::static_sequence_marks() {
+  note_static_sequences();
+  return sequence_marks_;
+}
+
+void Worker::continue_static_sequences(const SequenceMarks& marks) {
+  for (const auto& [fingerprint, sequence] : marks) {
+    std::uint64_t& mark = sequence_marks_[fingerprint];
+    mark = std::max(mark, sequence);
+  }
+  for (std::uint32_t r = 0; r < routes_.route_ids.size() && r < sas_->route_count(); ++r) {
+    esp::OutboundSa* sa = sas_->outbound(r);
+    if (sa == nullptr) continue;
+    for (const auto& installed : installed_outbound_) {
+      if (installed.route != routes_.route_ids[r]) continue;
+      const auto mark = marks.find(esp::key_fingerprint(installed.key, installed.salt));
+      if (mark != marks.end()) sa->skip_to(mark->second + 1);
+      break;
+    }
+  }
 }
 
 base::Result<Worker::Reconfiguration> Worker::prepare_reconfigure(
@@ -180,6 +230,8 @@ void Worker::commit_reconfigure(const config::GatewayConfig& config, Reconfigura
     key_manager_->reconfigure(config, prepared.new_index);
     if (sa_updates_ != nullptr) sa_updates_->apply_all();
   } else {
+    // Before any static outbound SA is replaced or removed (with its route).
+    note_static_sequences();
     sas_->remap_routes(prepared.new_index, config.routes.size());
   }
   routes_ = std::move(prepared.routes);

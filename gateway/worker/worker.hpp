@@ -27,6 +27,7 @@
 // poll() applies to the SaDatabase between batches after one size check.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -77,7 +78,9 @@ class Worker {
   // says where the key manager runs; with kSeparate, `clock` and `random`
   // are used on the key-exchange thread. Static outbound SAs (data-plane)
   // number their first packet `static_sa_initial_sequence` (`strait replay
-  // --initial-seq`), and so do those a reconfiguration installs.
+  // --initial-seq`), and so do those a reconfiguration installs, unless
+  // the worker has already sent under their key and salt: they then go on
+  // above the highest sequence number sent under it (never a nonce twice).
   static base::Result<std::unique_ptr<Worker>> create(
       const config::GatewayConfig& config, std::uint16_t queue, io::Port& private_port,
       io::Port& public_port, const base::Clock& clock, base::Random& random,
@@ -149,6 +152,17 @@ class Worker {
   KeyExchangeHosting key_exchange_hosting() const noexcept { return hosting_; }
   // kSeparate: the queue of SA changes (its counters), else null.
   const keymanager::SaUpdateQueue* sa_updates() const noexcept { return sa_updates_; }
+
+  // Data-plane: the highest sequence number sent (or skipped) under each
+  // key and salt this worker's static outbound SAs have had, by
+  // fingerprint. Call from the worker's thread or while it is paused.
+  using SequenceMarks = std::map<esp::KeyFingerprint, std::uint64_t>;
+  const SequenceMarks& static_sequence_marks();
+  // Takes the marks of a worker this one replaces on the same queue (a
+  // rebuilt queue, strait run): its static outbound SAs with those keys and
+  // salts, now and later, number their packets above them. Call before it
+  // sends, or while it is paused.
+  void continue_static_sequences(const SequenceMarks& marks);
 
   std::uint16_t queue() const noexcept { return queue_; }
   tunnel::SaDatabase& sas() noexcept { return *sas_; }
@@ -236,6 +250,15 @@ class Worker {
   std::vector<config::SecurityAssociation> installed_inbound_;
   std::uint64_t sa_install_errors_ = 0;  // static SAs a reconfiguration could not install
   std::uint64_t static_sa_initial_sequence_ = 1;
+  // Data-plane mode: the highest sequence number this queue has sent (or
+  // skipped) under each key and salt it has installed, by fingerprint (no
+  // copy of the key). A static outbound SA installed again with the same
+  // key and salt, under any spi or route, starts above it: the GCM nonce
+  // is salt || sequence number (PROTOCOL.md 1).
+  SequenceMarks sequence_marks_;
+  // Records the last sequence number of every installed static outbound SA
+  // in sequence_marks_ (before a reconfiguration replaces or removes them).
+  void note_static_sequences();
   RouteTables routes_;  // the private router looks routes up in its tables
 
   nexthop::NextHop private_next_hop_;
