@@ -114,6 +114,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   gateway_options.threads.busywait = options.busywait;
   gateway_options.threads.realtime = options.realtime;
   gateway_options.config_path = options.config_path;
+  gateway_options.sequence_file = (*directory)->sequence_path();
   auto gateway = LiveGateway::create(std::move(gateway_options), **backend, clock);
   if (!gateway) return gateway.error();
   control::Controller controller(**gateway, config::Statements{});
@@ -131,6 +132,11 @@ base::Status run_gateway(const DaemonOptions& options) {
 
   write_state(**directory, **gateway, metrics_server.get(), options.name);
   std::int64_t next_state = now_ms() + options.state_interval_ms;
+  // Static SAs near the end of their reserved sequence numbers get the
+  // next block reserved (SequenceFile) well before they reach it.
+  constexpr std::int64_t kSequenceCheckMs = 250;
+  std::int64_t next_sequence_check = now_ms() + kSequenceCheckMs;
+  bool sequence_error_logged = false;
   std::vector<pollfd> fds;
   bool running = true;
   while (running) {
@@ -138,7 +144,8 @@ base::Status run_gateway(const DaemonOptions& options) {
     fds.push_back(pollfd{signals.fd(), POLLIN, 0});
     (*server)->append_pollfds(fds);
     // Wake at least every second: the server drops late clients.
-    const std::int64_t wait = std::clamp<std::int64_t>(next_state - now_ms(), 0, 1000);
+    const std::int64_t wait =
+        std::clamp<std::int64_t>(std::min(next_state, next_sequence_check) - now_ms(), 0, 1000);
     if (::poll(fds.data(), fds.size(), static_cast<int>(wait)) < 0 && errno != EINTR) {
       LOG_ERROR(std::string("poll: ") + std::strerror(errno));
       break;
@@ -161,6 +168,17 @@ base::Status run_gateway(const DaemonOptions& options) {
       }
     }
     (*server)->handle(std::span<const pollfd>(fds).subspan(1));
+    if (now_ms() >= next_sequence_check) {
+      // Logged once per failing stretch: it is retried every check.
+      if (auto extended = (*gateway)->extend_sequence_reservations(); !extended) {
+        if (!sequence_error_logged) LOG_ERROR(extended.error().message);
+        sequence_error_logged = true;
+      } else if (sequence_error_logged) {
+        LOG_INFO("static SA sequence numbers reserved again in " + (*directory)->sequence_path());
+        sequence_error_logged = false;
+      }
+      next_sequence_check = now_ms() + kSequenceCheckMs;
+    }
     if (now_ms() >= next_state) {
       write_state(**directory, **gateway, metrics_server.get(), options.name);
       next_state = now_ms() + options.state_interval_ms;

@@ -2,7 +2,9 @@
 // The files of one named gateway under /run/strait/NAME/ (or
 // $STRAIT_RUN_DIR/NAME/): `pid`, locked for as long as the instance lives,
 // and `gateway-state`, rewritten atomically (write, then rename) so readers
-// such as `strait config get-state` never see half a file.
+// such as `strait config get-state` never see half a file; and
+// `static-sa-sequences` (daemon/sequence_file.hpp), which outlives the
+// instance.
 //
 // The pid file is held with flock(): a second instance with the same name
 // finds it locked and is refused; the file of an instance that was killed
@@ -53,6 +55,9 @@ class InstanceDirectory {
   const std::string& path() const noexcept { return path_; }
   std::string pid_path() const { return path_ + "/pid"; }
   std::string state_path() const { return path_ + "/gateway-state"; }
+  // Static SAs' sequence numbers (SequenceFile): kept when the instance
+  // stops, read by its next run.
+  std::string sequence_path() const { return path_ + "/static-sa-sequences"; }
 
   base::Status write_state(std::string_view text) const;
 

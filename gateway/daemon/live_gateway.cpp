@@ -74,7 +74,14 @@ base::Result<std::unique_ptr<LiveGateway>> LiveGateway::create(LiveGatewayOption
                                                                const base::Clock& clock) {
   if (!options.cpus.empty())
     if (auto allowed = check_cpus_allowed(options.cpus); !allowed) return allowed.error();
-  std::unique_ptr<LiveGateway> gateway(new LiveGateway(std::move(options), backend, clock));
+  std::unique_ptr<SequenceFile> sequences;
+  if (!options.sequence_file.empty()) {
+    auto opened = SequenceFile::open(options.sequence_file, options.sequence_block);
+    if (!opened) return opened.error();
+    sequences = std::move(opened).value();
+  }
+  std::unique_ptr<LiveGateway> gateway(
+      new LiveGateway(std::move(options), backend, clock, std::move(sequences)));
   if (auto started = gateway->key_exchange_.start(); !started) return started.error();
   LOG_INFO(std::string("key exchange on its own thread (not on the workers' ") +
            (gateway->options_.cpus.empty() ? "threads" : "CPUs") + ")");
@@ -82,9 +89,10 @@ base::Result<std::unique_ptr<LiveGateway>> LiveGateway::create(LiveGatewayOption
 }
 
 LiveGateway::LiveGateway(LiveGatewayOptions options, backend::Backend& backend,
-                         const base::Clock& clock)
+                         const base::Clock& clock, std::unique_ptr<SequenceFile> sequences)
     : options_(std::move(options)),
-      factory_(backend, clock, QueueFactory::Options{options_.threads, {}, 1}),
+      sequences_(std::move(sequences)),
+      factory_(backend, clock, QueueFactory::Options{options_.threads, {}, 1, sequences_.get()}),
       key_exchange_(std::vector<worker::Worker*>{}) {}
 
 LiveGateway::~LiveGateway() {
@@ -97,6 +105,19 @@ LiveGateway::~LiveGateway() {
 base::Status LiveGateway::apply(const config::GatewayConfig& config) {
   auto planned = plan(config);
   if (!planned) return planned.error();
+  // Static SAs send only what the sequence file has reserved: a first
+  // block for every key and salt new to this run, on disk before any
+  // worker installs it.
+  if (sequences_ && config.data_plane) {
+    std::vector<esp::KeyFingerprint> fingerprints;
+    for (const auto& sa : config.outbound_sas)
+      fingerprints.push_back(esp::key_fingerprint(sa.key, sa.salt));
+    if (auto reserved = sequences_->reserve(fingerprints); !reserved)
+      return base::Error{
+          "cannot reserve sequence numbers for the static SAs (outbound-sa), "
+          "which must never reuse one after a restart: " +
+          reserved.error().message};
+  }
   auto prepared = build_queues(config, *planned);
   if (!prepared) return prepared.error();
   PausedThreads paused(queues_, key_exchange_);
@@ -105,6 +126,48 @@ base::Status LiveGateway::apply(const config::GatewayConfig& config) {
   commit(config, *planned, std::move(*prepared), paused);
   log_new_queues(*planned);
   return base::Ok{};
+}
+
+base::Status LiveGateway::extend_sequence_reservations() {
+  if (!sequences_) return base::Ok{};
+  // What each static SA will have sent by the next check, at worst, is
+  // unknown: reserve when it is within half a block of its limit.
+  const std::uint64_t margin = sequences_->block() / 2;
+  std::vector<std::pair<esp::KeyFingerprint, std::uint64_t>> needed;
+  for (auto& q : queues_)
+    q.thread->worker().for_each_static_outbound(
+        [&](const esp::KeyFingerprint& fingerprint, esp::OutboundSa& sa) {
+          const std::uint64_t next = sa.last_sequence() + 1;
+          if (next < sa.limit() && sa.limit() - next > margin) return;
+          for (auto& [known, sequence] : needed)
+            if (known == fingerprint) {
+              sequence = std::max(sequence, next);
+              return;
+            }
+          needed.emplace_back(fingerprint, next);
+        });
+  if (needed.empty()) return base::Ok{};
+  if (auto extended = sequences_->extend(needed); !extended)
+    return base::Error{
+        "cannot reserve more sequence numbers for the static SAs (they stop "
+        "sending at their limit rather than reuse a nonce): " +
+        extended.error().message};
+  // On disk: the SAs may go on.
+  for (auto& q : queues_)
+    q.thread->worker().for_each_static_outbound(
+        [&](const esp::KeyFingerprint& fingerprint, esp::OutboundSa& sa) {
+          sa.set_limit(std::max(sa.limit(), sequences_->limit(fingerprint)));
+        });
+  return base::Ok{};
+}
+
+base::Result<std::uint64_t> LiveGateway::sequence_exhausted_drops() {
+  PausedThreads paused(queues_, key_exchange_);
+  if (!paused.all()) return base::Error{"a worker did not pause in time"};
+  std::uint64_t drops = 0;
+  for (const auto& q : queues_)
+    drops += q.thread->worker().sequence_exhausted_drops();
+  return drops;
 }
 
 // Plan: the queues of `config`, in its order, each kept or built anew (and

@@ -39,6 +39,7 @@
 #include "daemon/key_exchange_thread.hpp"
 #include "daemon/queue_factory.hpp"
 #include "daemon/running_queue.hpp"
+#include "daemon/sequence_file.hpp"
 #include "nexthop/shared_neighbor.hpp"
 #include "worker/worker.hpp"
 
@@ -49,6 +50,11 @@ struct LiveGatewayOptions {
   ThreadSettings threads;  // busywait, realtime (the CPU is per queue)
   // Named in errors of the first transaction ("fix ifname in FILE").
   std::string config_path;
+  // Data-plane: where static SAs' sequence numbers are reserved across
+  // restarts (SequenceFile; strait run: <run root>/NAME/static-sa-sequences);
+  // empty: not kept (each run starts them at 1).
+  std::string sequence_file;
+  std::uint64_t sequence_block = SequenceFile::kDefaultBlock;  // reserved at a time
 };
 
 // Why a queue of the new configuration is built anew rather than kept.
@@ -92,6 +98,18 @@ class LiveGateway final : public control::ManagedGateway {
   // The running queues' ids, in configuration order (for tests and logs).
   std::vector<std::uint16_t> queue_ids() const;
 
+  // With a sequence file, on the thread that applies transactions, while
+  // the workers run: reserves the next block for every static SA within
+  // half a block of its limit, then raises their limits (strait run's
+  // control thread, several times a second). Errors: the file could not be
+  // written (the SAs stop at their limits rather than reuse a nonce).
+  base::Status extend_sequence_reservations();
+  // The SequenceFile, if any (tests).
+  const SequenceFile* sequence_file() const noexcept { return sequences_.get(); }
+  // Packets static SAs at their limit did not send, over the running
+  // queues (read with the workers paused).
+  base::Result<std::uint64_t> sequence_exhausted_drops();
+
  private:
   // One queue of the new configuration, in its order.
   struct PlannedQueue {
@@ -114,7 +132,8 @@ class LiveGateway final : public control::ManagedGateway {
   };
   class PausedThreads;
 
-  LiveGateway(LiveGatewayOptions options, backend::Backend& backend, const base::Clock& clock);
+  LiveGateway(LiveGatewayOptions options, backend::Backend& backend, const base::Clock& clock,
+              std::unique_ptr<SequenceFile> sequences);
 
   base::Result<Plan> plan(const config::GatewayConfig& config) const;
   base::Result<Prepared> build_queues(const config::GatewayConfig& config, const Plan& plan) const;
@@ -131,6 +150,7 @@ class LiveGateway final : public control::ManagedGateway {
   std::optional<int> cpu_for(std::size_t position, const std::vector<int>& taken) const;
 
   LiveGatewayOptions options_;
+  std::unique_ptr<SequenceFile> sequences_;  // before the factory that hands it to workers
   QueueFactory factory_;
   // What the first transaction fixed (changing it needs a restart).
   struct Fixed {

@@ -5,8 +5,11 @@
 // backend records every queue it opens and closes, so the test sees which
 // queues a transaction kept, rebuilt, added or removed.
 #define BOOST_TEST_MODULE live_gateway
+#include <stdlib.h>
 #include <boost/test/unit_test.hpp>
+
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -249,4 +252,101 @@ BOOST_FIXTURE_TEST_CASE(a_rebuilt_queue_goes_on_above_its_static_sas_sequence_nu
   BOOST_TEST_REQUIRE(gateway->apply(paris_config(2)).ok());
   BOOST_TEST(tunnelled_sequence(backend, 1) == 5u);
   BOOST_TEST(tunnelled_sequence(backend, 2) == 2u);
+}
+
+namespace {
+
+struct TempDir {
+  TempDir() {
+    char name[] = "/tmp/strait-live-gateway-XXXXXX";
+    if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path = name;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+// A gateway of `backend` that keeps its static SAs' sequence numbers in
+// `file`, reserving `block` at a time.
+std::unique_ptr<daemon::LiveGateway> gateway_with_sequences(TestBackend& backend,
+                                                            const base::Clock& clock,
+                                                            const std::string& file,
+                                                            std::uint64_t block) {
+  daemon::LiveGatewayOptions options;
+  options.config_path = "test.conf";
+  options.sequence_file = file;
+  options.sequence_block = block;
+  auto created = daemon::LiveGateway::create(options, backend, clock);
+  if (!created) throw std::runtime_error(created.error().message);
+  return std::move(created).value();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_restarted_gateway_numbers_its_static_sas_above_the_last_run) {
+  TempDir dir;
+  const std::string file = dir.path + "/static-sa-sequences";
+  base::SystemClock clock;
+  for (int run = 0; run < 3; ++run) {
+    BOOST_TEST_CONTEXT("run " << run) {
+      TestBackend backend;
+      auto gateway = gateway_with_sequences(backend, clock, file, 1000);
+      BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());
+      // Every run starts where the last one's reservation ended.
+      const std::uint32_t first = 1 + 1000 * run;
+      BOOST_TEST(tunnelled_sequence(backend, 1) == first);
+      BOOST_TEST(tunnelled_sequence(backend, 1) == first + 1);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(static_sas_get_the_next_block_before_their_limit_and_stop_at_it) {
+  TempDir dir;
+  const std::string file = dir.path + "/static-sa-sequences";
+  base::SystemClock clock;
+  TestBackend backend;
+  auto gateway = gateway_with_sequences(backend, clock, file, 8);
+  BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());  // 1 .. 8 reserved
+  for (std::uint32_t s = 1; s <= 3; ++s)
+    BOOST_TEST(tunnelled_sequence(backend, 1) == s);
+  // Next 4, limit 9: more than half a block left, nothing to do.
+  BOOST_TEST_REQUIRE(gateway->extend_sequence_reservations().ok());
+  const esp::KeyFingerprint fingerprint =
+      esp::key_fingerprint(kParis.outbound.key, kParis.outbound.salt);
+  BOOST_TEST(gateway->sequence_file()->limit(fingerprint) == 9u);
+  BOOST_TEST(tunnelled_sequence(backend, 1) == 4u);
+  // Next 5: within half a block, the next one is reserved.
+  BOOST_TEST_REQUIRE(gateway->extend_sequence_reservations().ok());
+  BOOST_TEST(gateway->sequence_file()->limit(fingerprint) == 17u);
+  for (std::uint32_t s = 5; s <= 16; ++s)
+    BOOST_TEST(tunnelled_sequence(backend, 1) == s);
+  // Nothing reserved the next block: at the limit the SA stops, and counts.
+  const auto ends = backend.open_queue_ends(1);
+  inject(*ends.first, *ends.pool, lan_frame(kParis, host_datagram(kParis, kTokyo, 64)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  BOOST_TEST(drain(*ends.second).empty());
+  BOOST_TEST(gateway->sequence_exhausted_drops().value() == 1u);
+  // Reserved at last: it goes on where it stopped.
+  BOOST_TEST_REQUIRE(gateway->extend_sequence_reservations().ok());
+  BOOST_TEST(gateway->sequence_file()->limit(fingerprint) == 25u);
+  BOOST_TEST(tunnelled_sequence(backend, 1) == 17u);
+  // The next run starts above everything reserved.
+  gateway.reset();
+  TestBackend next_backend;
+  auto next = gateway_with_sequences(next_backend, clock, file, 8);
+  BOOST_TEST_REQUIRE(next->apply(paris_config(1)).ok());
+  BOOST_TEST(tunnelled_sequence(next_backend, 1) == 25u);
+}
+
+BOOST_AUTO_TEST_CASE(a_gateway_that_cannot_reserve_sequence_numbers_does_not_start) {
+  TempDir dir;
+  base::SystemClock clock;
+  TestBackend backend;
+  auto gateway = gateway_with_sequences(backend, clock, dir.path + "/gone/static-sa-sequences", 8);
+  const base::Status applied = gateway->apply(paris_config(1));
+  BOOST_TEST_REQUIRE(!applied.ok());
+  BOOST_TEST(applied.error().message.starts_with(
+      "cannot reserve sequence numbers for the static SAs (outbound-sa)"));
+  BOOST_TEST(gateway->queue_ids().empty());
+  BOOST_TEST(backend.opened() == 0u);
 }

@@ -19,7 +19,8 @@ base::Result<SteppedQueue> QueueFactory::build_worker(const config::GatewayConfi
       options_.random ? options_.random(binding.queue) : std::make_unique<base::SystemRandom>();
   auto worker = worker::Worker::create(
       config, binding.queue, queue.ports->private_port(), queue.ports->public_port(), clock_,
-      *queue.random, private_neighbor, hosting, options_.static_sa_initial_sequence);
+      *queue.random, private_neighbor, hosting, options_.static_sa_initial_sequence,
+      options_.static_sequences);
   if (!worker) return worker.error();
   queue.worker = std::move(worker).value();
   return queue;

@@ -48,6 +48,8 @@ class QueueFactory {
     RandomSource random;     // empty: the kernel's (base::SystemRandom)
     // The first sequence number of static outbound SAs (data-plane).
     std::uint64_t static_sa_initial_sequence = 1;
+    // Their floors and limits across restarts (strait run); null: none.
+    const worker::StaticSequenceSource* static_sequences = nullptr;
   };
 
   // The backend and clock outlive the factory and its queues.

@@ -5,6 +5,7 @@
 #include <intel-ipsec-mb.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <span>
 
@@ -48,13 +49,26 @@ class OutboundSa {
   OutboundSa& operator=(const OutboundSa&) = delete;
 
   std::uint32_t spi() const noexcept { return spi_; }
-  std::uint64_t last_sequence() const noexcept { return sequence_; }
-  std::uint64_t next_sequence() noexcept { return ++sequence_; }
-  // Control path: the next packet is numbered at least `sequence` (never
-  // lower than it would have been).
-  void skip_to(std::uint64_t sequence) noexcept {
-    if (sequence - 1 > sequence_) sequence_ = sequence - 1;
+  // The sending thread alone advances the counter; another thread may read
+  // it (relaxed: a recent value) and set the limit below.
+  std::uint64_t last_sequence() const noexcept { return sequence_.load(std::memory_order_relaxed); }
+  std::uint64_t next_sequence() noexcept {
+    const std::uint64_t next = sequence_.load(std::memory_order_relaxed) + 1;
+    sequence_.store(next, std::memory_order_relaxed);
+    return next;
   }
+  // Control path (the sending thread paused): the next packet is numbered
+  // at least `sequence` (never lower than it would have been).
+  void skip_to(std::uint64_t sequence) noexcept {
+    if (sequence - 1 > last_sequence()) sequence_.store(sequence - 1, std::memory_order_relaxed);
+  }
+  // The first sequence number this SA may not send (static SAs of strait
+  // run: what the sequence file has reserved; unlimited otherwise). The
+  // sender checks exhausted() before each packet; any thread may raise the
+  // limit, once what it covers is on disk.
+  std::uint64_t limit() const noexcept { return limit_.load(std::memory_order_relaxed); }
+  void set_limit(std::uint64_t limit) noexcept { limit_.store(limit, std::memory_order_relaxed); }
+  bool exhausted() const noexcept { return last_sequence() + 1 >= limit(); }
 
   const gcm_key_data& key() const noexcept { return key_; }
   const std::uint8_t* salt() const noexcept { return salt_.data(); }
@@ -68,7 +82,8 @@ class OutboundSa {
   alignas(64) gcm_key_data key_;
   std::array<std::uint8_t, 4> salt_;
   std::uint32_t spi_;
-  std::uint64_t sequence_ = 0;
+  std::atomic<std::uint64_t> sequence_ = 0;
+  std::atomic<std::uint64_t> limit_ = ~std::uint64_t{0};
 };
 
 // Receiver side, with its anti-replay window and its own counters

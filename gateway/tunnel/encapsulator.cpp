@@ -33,6 +33,13 @@ void Encapsulator::process(io::Link& in, io::Link& out, io::Port& public_port) n
       continue;
     }
     esp::OutboundSa* sa = sas_.outbound(p->route);
+    // A static SA at the end of what its sequence file reserved stops
+    // rather than risk a nonce used before a restart.
+    if (sa->exhausted()) [[unlikely]] {
+      ++sequence_exhausted_;
+      public_port.release(p);
+      continue;
+    }
     std::uint8_t* esp_header = inner - esp::kHeaderSize;
     const std::size_t esp_length = esp::encrypt(engine_, *sa, esp_header, inner_length, next_header,
                                                 settings_.tfc ? padded : 0);

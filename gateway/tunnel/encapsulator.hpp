@@ -30,8 +30,13 @@ class Encapsulator {
         ipv6_(settings.public_ip.family == net::Family::kIpv6) {}
 
   // Moves every packet of `in` to `out`, encapsulated, or drops it
-  // (frame too small for the result: counted txerrors of the public port).
+  // (frame too small for the result: counted txerrors of the public port;
+  // its SA exhausted: counted sequence_exhausted()).
   void process(io::Link& in, io::Link& out, io::Port& public_port) noexcept;
+
+  // Packets dropped because their SA had reached its limit
+  // (esp::OutboundSa::exhausted; read on the worker's thread or paused).
+  std::uint64_t sequence_exhausted() const noexcept { return sequence_exhausted_; }
 
   // Reconfiguration, between two process() calls.
   void set_mtu(std::uint16_t mtu, bool tfc) noexcept {
@@ -46,6 +51,7 @@ class Encapsulator {
   const SaDatabase& sas_;
   EncapsulatorSettings settings_;
   bool ipv6_;
+  std::uint64_t sequence_exhausted_ = 0;
 };
 
 }  // namespace strait::tunnel

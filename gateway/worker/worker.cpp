@@ -18,13 +18,11 @@ esp::SaParameters parameters_of(const config::SecurityAssociation& sa) {
 
 }  // namespace
 
-base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig& config,
-                                                     std::uint16_t queue, io::Port& private_port,
-                                                     io::Port& public_port,
-                                                     const base::Clock& clock, base::Random& random,
-                                                     nexthop::SharedNeighbor* private_neighbor,
-                                                     KeyExchangeHosting hosting,
-                                                     std::uint64_t static_sa_initial_sequence) {
+base::Result<std::unique_ptr<Worker>> Worker::create(
+    const config::GatewayConfig& config, std::uint16_t queue, io::Port& private_port,
+    io::Port& public_port, const base::Clock& clock, base::Random& random,
+    nexthop::SharedNeighbor* private_neighbor, KeyExchangeHosting hosting,
+    std::uint64_t static_sa_initial_sequence, const StaticSequenceSource* static_sequences) {
   const config::PublicInterface* public_interface = config.public_interface(queue);
   if (public_interface == nullptr)
     return base::Error{"no public interface serves queue " + std::to_string(queue)};
@@ -34,6 +32,7 @@ base::Result<std::unique_ptr<Worker>> Worker::create(const config::GatewayConfig
                                        std::move(engine).value(), private_neighbor));
 
   w->static_sa_initial_sequence_ = std::max<std::uint64_t>(static_sa_initial_sequence, 1);
+  w->static_sequences_ = static_sequences;
   w->sas_->set_route_count(config.routes.size());
   if (auto loaded = w->load_routes(config); !loaded) return loaded.error();
 
@@ -131,12 +130,17 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
       installed_outbound.push_back(*wanted);
       continue;
     }
-    // Above everything this queue sent under the same key and salt.
+    // Above everything this queue (or, with static_sequences_, a previous
+    // run) sent under the same key and salt.
+    const esp::KeyFingerprint fingerprint = esp::key_fingerprint(wanted->key, wanted->salt);
     std::uint64_t initial = static_sa_initial_sequence_;
-    if (const auto mark = sequence_marks_.find(esp::key_fingerprint(wanted->key, wanted->salt));
-        mark != sequence_marks_.end())
+    if (const auto mark = sequence_marks_.find(fingerprint); mark != sequence_marks_.end())
       initial = std::max(initial, mark->second + 1);
+    if (static_sequences_ != nullptr)
+      initial = std::max(initial, static_sequences_->floor(fingerprint));
     if (sas_->set_outbound(r, parameters_of(*wanted), initial)) {
+      if (static_sequences_ != nullptr)
+        sas_->outbound(r)->set_limit(static_sequences_->limit(fingerprint));
       installed_outbound.push_back(*wanted);
       continue;
     }
@@ -153,16 +157,10 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
 }
 
 void Worker::note_static_sequences() {
-  for (std::uint32_t r = 0; r < routes_.route_ids.size() && r < sas_->route_count(); ++r) {
-    const esp::OutboundSa* sa = sas_->outbound(r);
-    if (sa == nullptr) continue;
-    for (const auto& installed : installed_outbound_) {
-      if (installed.route != routes_.route_ids[r]) continue;
-      std::uint64_t& mark = sequence_marks_[esp::key_fingerprint(installed.key, installed.salt)];
-      mark = std::max(mark, sa->last_sequence());
-      break;
-    }
-  }
+  for_each_static_outbound([this](const esp::KeyFingerprint& fingerprint, esp::OutboundSa& sa) {
+    std::uint64_t& mark = sequence_marks_[fingerprint];
+    mark = std::max(mark, sa.last_sequence());
+  });
 }
 
 const Worker::SequenceMarks& Worker::static_sequence_marks() {
@@ -175,16 +173,10 @@ void Worker::continue_static_sequences(const SequenceMarks& marks) {
     std::uint64_t& mark = sequence_marks_[fingerprint];
     mark = std::max(mark, sequence);
   }
-  for (std::uint32_t r = 0; r < routes_.route_ids.size() && r < sas_->route_count(); ++r) {
-    esp::OutboundSa* sa = sas_->outbound(r);
-    if (sa == nullptr) continue;
-    for (const auto& installed : installed_outbound_) {
-      if (installed.route != routes_.route_ids[r]) continue;
-      const auto mark = marks.find(esp::key_fingerprint(installed.key, installed.salt));
-      if (mark != marks.end()) sa->skip_to(mark->second + 1);
-      break;
-    }
-  }
+  for_each_static_outbound([&marks](const esp::KeyFingerprint& fingerprint, esp::OutboundSa& sa) {
+    if (const auto mark = marks.find(fingerprint); mark != marks.end())
+      sa.skip_to(mark->second + 1);
+  });
 }
 
 base::Result<Worker::Reconfiguration> Worker::prepare_reconfigure(

@@ -62,6 +62,21 @@ enum class KeyExchangeHosting : std::uint8_t {
   kSeparate,  // on another thread, which calls poll_key_exchange() (strait run)
 };
 
+// Where static (data-plane) outbound SAs find the sequence numbers a
+// previous run of the gateway may have used, and how far they may go
+// (strait run: daemon::SequenceFile). Read on the thread that configures
+// the worker.
+class StaticSequenceSource {
+ public:
+  virtual ~StaticSequenceSource() = default;
+  // Every sequence number below it may have been sent with this key and
+  // salt before (0: none).
+  virtual std::uint64_t floor(const esp::KeyFingerprint& fingerprint) const = 0;
+  // The first sequence number not reserved for it: an SA stops there
+  // (esp::OutboundSa::limit) until more is reserved.
+  virtual std::uint64_t limit(const esp::KeyFingerprint& fingerprint) const = 0;
+};
+
 class Worker {
  public:
   static constexpr std::size_t kBurst = 64;  // receive burst per port and poll
@@ -81,12 +96,15 @@ class Worker {
   // --initial-seq`), and so do those a reconfiguration installs, unless
   // the worker has already sent under their key and salt: they then go on
   // above the highest sequence number sent under it (never a nonce twice).
+  // With `static_sequences` (outliving the worker) they start no lower
+  // than its floor and stop at its limit.
   static base::Result<std::unique_ptr<Worker>> create(
       const config::GatewayConfig& config, std::uint16_t queue, io::Port& private_port,
       io::Port& public_port, const base::Clock& clock, base::Random& random,
       nexthop::SharedNeighbor* private_neighbor = nullptr,
       KeyExchangeHosting hosting = KeyExchangeHosting::kInWorker,
-      std::uint64_t static_sa_initial_sequence = 1);
+      std::uint64_t static_sa_initial_sequence = 1,
+      const StaticSequenceSource* static_sequences = nullptr);
   // Releases the frames still queued between the worker and its key
   // manager (their pools must still exist).
   ~Worker();
@@ -163,6 +181,25 @@ class Worker {
   // salts, now and later, number their packets above them. Call before it
   // sends, or while it is paused.
   void continue_static_sequences(const SequenceMarks& marks);
+  // Data-plane: f(fingerprint, sa) for every installed static outbound SA.
+  // The thread that configures the worker may call it while the worker
+  // runs (to read sequence numbers and raise limits: OutboundSa).
+  template <class F>
+  void for_each_static_outbound(F&& f) {
+    for (std::uint32_t r = 0; r < routes_.route_ids.size() && r < sas_->route_count(); ++r) {
+      esp::OutboundSa* sa = sas_->outbound(r);
+      if (sa == nullptr) continue;
+      for (const auto& installed : installed_outbound_) {
+        if (installed.route != routes_.route_ids[r]) continue;
+        f(esp::key_fingerprint(installed.key, installed.salt), *sa);
+        break;
+      }
+    }
+  }
+  // Packets a static SA at its limit did not send.
+  std::uint64_t sequence_exhausted_drops() const noexcept {
+    return encapsulator_.sequence_exhausted();
+  }
 
   std::uint16_t queue() const noexcept { return queue_; }
   tunnel::SaDatabase& sas() noexcept { return *sas_; }
@@ -250,6 +287,7 @@ class Worker {
   std::vector<config::SecurityAssociation> installed_inbound_;
   std::uint64_t sa_install_errors_ = 0;  // static SAs a reconfiguration could not install
   std::uint64_t static_sa_initial_sequence_ = 1;
+  const StaticSequenceSource* static_sequences_ = nullptr;
   // Data-plane mode: the highest sequence number this queue has sent (or
   // skipped) under each key and salt it has installed, by fingerprint (no
   // copy of the key). A static outbound SA installed again with the same
