@@ -21,16 +21,26 @@ class IcmpErrorSender {
 
   // Pushes an error about the IP packet `offender` onto `out` (allocating
   // from `port`); does nothing when rate limited, out of frames or when the
-  // offender must not be answered.
+  // offender must not be answered. An error that does not fit in the
+  // port's frames (not even the offender's IP header and 8 bytes) is
+  // dropped and counted as the port's txdrop: a packet the gateway meant to
+  // send on it.
   void send(const std::uint8_t* offender, std::size_t offender_length, icmp::ErrorType type,
             std::uint32_t rest, io::Port& port, io::Link& out) noexcept {
     if (!limit_.allow(clock_.now())) return;
     io::Packet* e = port.allocate();
     if (e == nullptr) return;
-    if (icmp::write_error(e, source_.family, offender, offender_length, type, rest, source_))
-      out.push(e);
-    else
-      port.release(e);
+    switch (icmp::write_error(e, source_.family, offender, offender_length, type, rest, source_)) {
+      case icmp::WriteResult::kWritten:
+        out.push(e);
+        return;
+      case icmp::WriteResult::kNoRoom:
+        ++port.counters().txdrop;
+        break;
+      case icmp::WriteResult::kNotAnswered:
+        break;
+    }
+    port.release(e);
   }
 
  private:
