@@ -3,13 +3,14 @@
 #                 paris/tokyo lab (gateways, internet, Kubernetes nodes) in
 #                 network namespaces; lab-verify, lab-status, lab-down
 #   make test     installs what is missing, builds and runs every test
+#   make soak     the lab for SOAK_MINUTES (30) with a rekey every minute
 #   make conformance  conformance/run: every case of conformance/cases
 #                 through strait replay, and the interoperability checks
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build strait deps test unit conformance tsan bench bench-e2e lab-up lab-down lab-verify lab-status \
+.PHONY: all build strait deps test unit conformance asan tsan bench bench-e2e lab-up lab-down lab-verify lab-status soak \
 	format format-check clean
 
 all: build
@@ -46,15 +47,28 @@ unit: build
 conformance: strait
 	conformance/run --gateway $(BUILD)/strait $(foreach c,$(CASES),--case $(c))
 
-# The tests of what crosses threads (the key-exchange thread and its
-# queues), built with -fsanitize=thread in build-tsan.
-TSAN_TESTS = sa_update_queue_test key_exchange_thread_test
+# Sanitizer builds (README, "Sanitizers"), each in a build directory of its
+# own. make asan: AddressSanitizer + UndefinedBehaviorSanitizer, the unit,
+# sim and conformance tests. make tsan: ThreadSanitizer, every test that runs
+# code on more than one thread (CTest label threads). A report fails the test
+# that triggered it.
+SANITIZER_OPTIONS = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+SANITIZER_CTEST = ctest --output-on-failure --output-junit ctest-junit.xml
+
+asan:
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DSTRAIT_SANITIZE=address,undefined
+	ninja -C build-asan -j $(JOBS)
+	cd build-asan && { $(SANITIZER_OPTIONS) $(SANITIZER_CTEST) -j $(JOBS) \
+	  -L '^(unit|sim|conformance)$$'; status=$$?; $(TEST_SUMMARY); exit $$status; }
+
 tsan:
-	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_C_FLAGS=-fsanitize=thread \
-	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
-	ninja -C build-tsan -j $(JOBS) $(TSAN_TESTS)
-	cd build-tsan && ctest --output-on-failure -j 1 -R '^($(subst $(eval) ,|,$(strip $(TSAN_TESTS))))$$'
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRAIT_SANITIZE=thread
+	ninja -C build-tsan -j $(JOBS) threads-tests
+	cd build-tsan && { $(SANITIZER_OPTIONS) $(SANITIZER_CTEST) -j 1 -L '^threads$$'; \
+	  status=$$?; $(TEST_SUMMARY); exit $$status; }
 
 bench: strait
 	$(BUILD)/strait bench
@@ -76,6 +90,12 @@ lab-down:
 
 lab-verify:
 	STRAIT=$(abspath $(BUILD))/strait netns-lab/lab-verify.sh $(CHECKS)
+
+# The lab under UDP both ways with a rekey about every minute
+# (netns-lab/soak.sh): SOAK_MINUTES (default 30), SOAK_RATE, LAB_WAN.
+soak: deps
+	$(MAKE) strait
+	STRAIT=$(abspath $(BUILD))/strait SOAK_MINUTES=$(or $(SOAK_MINUTES),30) netns-lab/soak.sh
 
 lab-status:
 	STRAIT=$(abspath $(BUILD))/strait netns-lab/lab-status.sh

@@ -1,11 +1,14 @@
 # strait_test(<name> LABEL <label> SOURCES <files...> LIBRARIES <targets...>
-#             [SKIPPABLE])
+#             [SKIPPABLE] [THREADS])
 # Builds a Boost.Test executable and registers it with CTest under LABEL
 # (unit, sim, lab or conformance). SKIPPABLE: the test may exit 77 when it
 # cannot run its check (gateway/testing/skip.hpp), which CTest reports as
-# Skipped (SKIP_RETURN_CODE), never Passed.
+# Skipped (SKIP_RETURN_CODE), never Passed. THREADS: the test runs code on
+# more than one thread; it gets the second label `threads`, and the target
+# `threads-tests` builds every such test (make tsan runs them under
+# ThreadSanitizer).
 function(strait_test name)
-  cmake_parse_arguments(T "SKIPPABLE" "LABEL" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(T "SKIPPABLE;THREADS" "LABEL" "SOURCES;LIBRARIES" ${ARGN})
   if(NOT T_LABEL)
     message(FATAL_ERROR "strait_test(${name}): LABEL is required")
   endif()
@@ -15,6 +18,13 @@ function(strait_test name)
     STRAIT_SOURCE_DIR="${CMAKE_SOURCE_DIR}" STRAIT_VECTORS_DIR="${STRAIT_VECTORS_DIR}")
   add_test(NAME ${name} COMMAND ${name} --log_level=test_suite)
   set_tests_properties(${name} PROPERTIES LABELS ${T_LABEL} TIMEOUT 300)
+  if(T_THREADS)
+    set_tests_properties(${name} PROPERTIES LABELS "${T_LABEL};threads")
+    if(NOT TARGET threads-tests)
+      add_custom_target(threads-tests)
+    endif()
+    add_dependencies(threads-tests ${name})
+  endif()
   if(T_SKIPPABLE)
     target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/gateway)
     set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77)
