@@ -38,6 +38,7 @@ void SeededRandom::fill(std::span<std::uint8_t> out) {
   std::memcpy(key, seed_, sizeof key);
   std::memcpy(key + 24, &counter_, sizeof counter_);
   ++counter_;
+  if (out.empty()) return;  // libsodium declares the buffer non-null
   randombytes_buf_deterministic(out.data(), out.size(), key);
 }
 

@@ -33,9 +33,13 @@ Status aes_gcm_encrypt(std::span<const std::uint8_t, kCipherKeySize> key, std::u
   std::uint8_t nonce[crypto_aead_aes256gcm_NPUBBYTES];
   make_nonce(counter, nonce);
   unsigned long long tag_size = 0;
-  crypto_aead_aes256gcm_encrypt_detached(ciphertext.data(), tag.data(), &tag_size, plaintext.data(),
-                                         plaintext.size(), ad.data(), ad.size(), nullptr, nonce,
-                                         key.data());
+  // libsodium declares the message pointers non-null even for an empty
+  // message (an empty span's data() may be null): point them at a byte.
+  std::uint8_t empty = 0;
+  crypto_aead_aes256gcm_encrypt_detached(
+      ciphertext.empty() ? &empty : ciphertext.data(), tag.data(), &tag_size,
+      plaintext.empty() ? &empty : plaintext.data(), plaintext.size(), ad.data(), ad.size(),
+      nullptr, nonce, key.data());
   return Done{};
 }
 
@@ -47,7 +51,9 @@ Status aes_gcm_decrypt(std::span<const std::uint8_t, kCipherKeySize> key, std::u
   if (ciphertext.size() != plaintext.size()) std::abort();  // programming error
   std::uint8_t nonce[crypto_aead_aes256gcm_NPUBBYTES];
   make_nonce(counter, nonce);
-  if (crypto_aead_aes256gcm_decrypt_detached(plaintext.data(), nullptr, ciphertext.data(),
+  std::uint8_t empty = 0;  // as in aes_gcm_encrypt
+  if (crypto_aead_aes256gcm_decrypt_detached(plaintext.empty() ? &empty : plaintext.data(), nullptr,
+                                             ciphertext.empty() ? &empty : ciphertext.data(),
                                              ciphertext.size(), tag.data(), ad.data(), ad.size(),
                                              nonce, key.data()) != 0) {
     sodium_memzero(plaintext.data(), plaintext.size());
