@@ -1,6 +1,7 @@
 """Link layer and IP header cases: unknown ethertypes, VLAN tags, the other
-address family, broadcast and multicast, frames for another station's MAC,
-IPv4 options, fragments, bad header checksums and lengths."""
+address family, broadcast and multicast, frames for another station's MAC
+(dropped, mac-errors), IPv4 options, fragments, bad header checksums and
+lengths."""
 
 import struct
 
@@ -20,6 +21,10 @@ def frames(private, public):
 
 
 SILENT = "# spec silent on the counter: recorded from the gateway"
+MAC_FILTER = ("# spec silent: mac-errors, the gateway's own dispatch counter, counts frames "
+              "for another MAC or a multicast group the interface does not listen to")
+RFC1812 = ("# RFC 1812 5.3.4: a packet received as a link-layer broadcast is not forwarded "
+           "(counted as mac-errors, the gateway's own dispatch counter)")
 
 
 def cases():
@@ -91,9 +96,11 @@ def cases():
         name="l2-ipv4-broadcast-private",
         config=config(V4),
         private_in=[(0.0, to_private(dhcp, V4, src=OTHER_MAC, dst="ff:ff:ff:ff:ff:ff"))],
-        counters=["private-interface/rxbcast 1"] + frames(0, 0),
+        counters=["private-interface/rxbcast 1", RFC1812,
+                  "private-dispatch/mac-errors 1"] + frames(0, 0),
         description="A broadcast DHCP discover (to 255.255.255.255) on the private side is "
-                    "counted as a broadcast and neither tunnelled nor answered.")
+                    "counted as a broadcast and neither tunnelled nor answered: a packet that "
+                    "came as a link-layer broadcast is not forwarded (RFC 1812 5.3.4).")
     subnet_broadcast = udp_packet(V4, "192.0.2.77", "192.0.2.255", 100, dport=137)
     yield dict(
         name="l2-ipv4-broadcast-public",
@@ -108,48 +115,53 @@ def cases():
         name="l2-ipv4-multicast-private",
         config=config(V4),
         private_in=[(0.0, to_private(mdns4, V4, src=OTHER_MAC, dst="01:00:5e:00:00:fb"))],
-        counters=["private-interface/rxmcast 1"] + frames(0, 0),
+        counters=["private-interface/rxmcast 1", MAC_FILTER,
+                  "private-dispatch/mac-errors 1"] + frames(0, 0),
         description="An mDNS datagram to 224.0.0.251 (multicast MAC) on the private side is "
-                    "counted as multicast and neither tunnelled nor answered.")
+                    "counted as multicast and neither tunnelled nor answered: the interface "
+                    "does not listen to that group.")
     mdns6 = udp_packet(V6, "fe80::99", "ff02::fb", 100, sport=5353, dport=5353, ttl=255)
     yield dict(
         name="l2-ipv6-multicast-private",
         config=config(V6),
         private_in=[(0.0, to_private(mdns6, V6, src=OTHER_MAC, dst="33:33:00:00:00:fb"))],
-        counters=["private-interface/rxmcast 1"] + frames(0, 0),
+        counters=["private-interface/rxmcast 1", MAC_FILTER,
+                  "private-dispatch/mac-errors 1"] + frames(0, 0),
         description="An mDNS datagram to ff02::fb on the private side is counted as "
-                    "multicast and neither tunnelled nor answered.")
+                    "multicast and neither tunnelled nor answered: the interface listens to "
+                    "all-nodes and its solicited-node group only.")
     yield dict(
         name="l2-ipv4-multicast-public",
         config=config(V4),
         public_in=[(0.0, to_public(udp_packet(V4, "192.0.2.77", "224.0.0.251", 100,
                                               sport=5353, dport=5353, ttl=255),
                                    V4, src=OTHER_MAC, dst="01:00:5e:00:00:fb"))],
-        counters=["public-interface/rxmcast 1"] + frames(0, 0),
-        description="A multicast datagram on the public side is counted and dropped.")
+        counters=["public-interface/rxmcast 1", MAC_FILTER,
+                  "public-dispatch/mac-errors 1"] + frames(0, 0),
+        description="A multicast datagram on the public side is counted and dropped: the "
+                    "interface does not listen to that group.")
 
-    # Another station's MAC (record of the current behaviour: see description).
+    # Another station's MAC (issue 13, fault 2: these were tunnelled).
     yield dict(
         name="l2-foreign-mac-private",
         config=config(V4),
         private_in=[(0.0, to_private(udp_packet(V4, HOST[V4], tokyo4, 100), V4,
                                      dst=OTHER_MAC))],
-        counters=["# RECORDED, not required by the spec: the gateway tunnels a frame for",
-                  "# another station's MAC (a known fault; an Ethernet endpoint would drop it)",
-                  "private-interface/rxpackets 1"] + frames(0, 1),
-        description="RECORDED BEHAVIOUR (spec silent): a unicast frame for another station's "
-                    "MAC, IP destination behind the tunnel, is tunnelled today; a later issue "
-                    "is to make the gateway drop it.")
+        counters=[MAC_FILTER, "private-interface/rxpackets 1",
+                  "private-dispatch/mac-errors 1", "private-router/route-errors 0"] +
+        frames(0, 0),
+        description="A unicast frame for another station's MAC, IP destination behind the "
+                    "tunnel, is dropped and counted as a mac-error, never tunnelled (an "
+                    "Ethernet endpoint takes only frames for its own MAC).")
     yield dict(
         name="l2-foreign-mac-public",
         config=config(V4),
         public_in=[(0.0, to_public(esp, V4, dst=OTHER_MAC))],
-        counters=["# RECORDED, not required by the spec: the gateway decapsulates a frame",
-                  "# for another station's MAC (a known fault)",
-                  "public-interface/rxpackets 1"] + frames(1, 0),
-        description="RECORDED BEHAVIOUR (spec silent): authentic ESP to the gateway's public "
-                    "address in a frame for another station's MAC is decapsulated today; a "
-                    "later issue is to make the gateway drop it.")
+        counters=[MAC_FILTER, "public-interface/rxpackets 1",
+                  "public-dispatch/mac-errors 1",
+                  "inbound-sa[spi=2001][queue=1]/sa-state/decrypt-errors 0"] + frames(0, 0),
+        description="Authentic ESP to the gateway's public address in a frame for another "
+                    "station's MAC is dropped and counted as a mac-error, not decapsulated.")
 
     # IPv4 options.
     with_options = raw(IP(src=HOST[V4], dst=tokyo4, ttl=64, id=0x100,

@@ -64,8 +64,9 @@ def neighbor_advertisement(sender_mac, sender_ip, target_mac, target_ip):
 
 
 def lldp():
-    """A frame every switch sends (LLDP, an ethertype the gateway does not
-    handle): starts the virtual clock without asking for anything."""
+    """A frame every switch sends (LLDP, to a group the gateway does not
+    listen to: counted as mac-errors): starts the virtual clock without
+    asking for anything."""
     return raw(Ether(src="02:00:00:00:11:11", dst="01:80:c2:00:00:0e", type=0x88CC)) + \
         bytes.fromhex("020704020000001111040302070106020078") + bytes(2)
 

@@ -151,12 +151,6 @@ base::Result<std::unique_ptr<AfPacketPort>> AfPacketPort::open(io::FramePool& po
   if (bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
     return failure(name, "cannot bind the packet socket to the interface", errno);
 
-  packet_mreq membership{};
-  membership.mr_ifindex = static_cast<int>(ifindex);
-  membership.mr_type = PACKET_MR_PROMISC;
-  if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &membership, sizeof membership) != 0)
-    return failure(name, "cannot enable promiscuous mode", errno);
-
   if (options.device_queue) {
     const std::uint16_t group = fanout_group_id(name);
     const int fanout = group | (PACKET_FANOUT_QM << 16);

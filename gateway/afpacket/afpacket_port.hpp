@@ -1,7 +1,10 @@
 #pragma once
-// AF_PACKET backend: a raw packet socket bound to one interface (ETH_P_ALL,
-// promiscuous), with memory-mapped TPACKET_V2 RX and TX rings shared with
-// the kernel.
+// AF_PACKET backend: a raw packet socket bound to one interface (ETH_P_ALL),
+// with memory-mapped TPACKET_V2 RX and TX rings shared with the kernel.
+// Not promiscuous: it receives what the interface takes from the wire (its
+// MAC, broadcast, the multicast groups joined; a veth or bridge port hands
+// up frames for other stations too). backend/link_memberships.hpp joins
+// groups, or makes the interface promiscuous for strait wan.
 //
 // Cost: one copy each way. Received frames are copied from their ring slot
 // into a FramePool frame (the slot goes back to the kernel at once, so the

@@ -1,6 +1,7 @@
 #include "backend/af_packet_backend.hpp"
 
 #include "afpacket/afpacket_port.hpp"
+#include "backend/link_memberships.hpp"
 #include "io/frame_pool.hpp"
 
 namespace strait::backend {
@@ -18,7 +19,12 @@ class AfPacketPair final : public PortPair {
       options.ifname = port.ifname;
       options.device_queue = port.device_queue;
       options.ring_frames = spec.ring_size;
-      return afpacket::AfPacketPort::open(*pair->pool_, options);
+      auto opened = afpacket::AfPacketPort::open(*pair->pool_, options);
+      if (!opened) return opened;
+      auto joined = LinkMemberships::join(port.ifname, port.promiscuous, port.multicast);
+      if (!joined) return decltype(opened)(joined.error());
+      pair->memberships_.push_back(std::move(*joined));
+      return opened;
     };
     if (auto opened = open_ports(spec, open_port, pair->first_, pair->second_); !opened)
       return opened.error();
@@ -37,6 +43,7 @@ class AfPacketPair final : public PortPair {
   std::unique_ptr<io::FramePool> pool_;
   std::unique_ptr<afpacket::AfPacketPort> first_;
   std::unique_ptr<afpacket::AfPacketPort> second_;
+  std::vector<std::unique_ptr<LinkMemberships>> memberships_;
 };
 
 class AfPacketBackend final : public Backend {

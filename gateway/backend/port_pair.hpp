@@ -21,8 +21,9 @@
 
 namespace strait::backend {
 
-// Which received frames reach a port. AF_PACKET sockets are promiscuous
-// and always receive every frame; with AF_XDP the XDP program decides.
+// Which received frames reach a port. AF_PACKET sockets receive every frame
+// the interface takes (PortSpec::promiscuous, PortSpec::multicast); with
+// AF_XDP the XDP program decides among those.
 enum class Traffic {
   kAll,  // every frame (the gateway's private side, both ports of strait wan)
   kOwn,  // only the gateway's own (to own_addresses: ESP, the key exchange on
@@ -40,6 +41,11 @@ struct PortSpec {
   Traffic traffic = Traffic::kAll;
   std::vector<net::Address> own_addresses;  // for Traffic::kOwn
   std::uint16_t protocol_port = 0;          // for Traffic::kOwn: UDP port of the key exchange
+  // What the interface takes from the wire beyond its own MAC and broadcast
+  // (link_memberships.hpp): every frame (strait wan), or these multicast
+  // groups (a gateway port: net::listened_groups of its address).
+  bool promiscuous = false;
+  std::vector<net::Mac> multicast;
 };
 
 struct PortPairSpec {

@@ -1,5 +1,7 @@
 #include "backend/queue_ports.hpp"
 
+#include "net/multicast.hpp"
+
 namespace strait::backend {
 
 namespace {
@@ -13,6 +15,7 @@ PortSpec port_spec(const std::string& role, const PortBinding& side, Traffic tra
   spec.traffic = traffic;
   spec.own_addresses = {side.address};
   spec.protocol_port = protocol_port;
+  spec.multicast = net::listened_groups(side.address);
   return spec;
 }
 

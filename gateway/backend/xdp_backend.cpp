@@ -1,5 +1,6 @@
 #include "backend/xdp_backend.hpp"
 
+#include "backend/link_memberships.hpp"
 #include "io/frame_pool.hpp"
 #include "xdp/umem.hpp"
 #include "xdp/xsk_port.hpp"
@@ -26,7 +27,12 @@ class XdpPair final : public PortPair {
       options.addresses = port.own_addresses;
       options.protocol_port = port.protocol_port;
       options.rx_size = options.tx_size = spec.ring_size;
-      return xdp::XskPort::open(*pair->umem_, options);
+      auto opened = xdp::XskPort::open(*pair->umem_, options);
+      if (!opened) return opened;
+      auto joined = LinkMemberships::join(port.ifname, port.promiscuous, port.multicast);
+      if (!joined) return decltype(opened)(joined.error());
+      pair->memberships_.push_back(std::move(*joined));
+      return opened;
     };
     if (auto opened = open_ports(spec, open_port, pair->first_, pair->second_); !opened)
       return opened.error();
@@ -66,6 +72,7 @@ class XdpPair final : public PortPair {
   std::unique_ptr<xdp::Umem> umem_;
   std::unique_ptr<xdp::XskPort> first_;
   std::unique_ptr<xdp::XskPort> second_;
+  std::vector<std::unique_ptr<LinkMemberships>> memberships_;
 };
 
 class XdpBackend final : public Backend {

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "dispatch/mac_filter.hpp"
 #include "io/packet.hpp"
 #include "io/port.hpp"
 #include "net/headers.hpp"
@@ -15,11 +16,17 @@ namespace strait::dispatch {
 
 enum class Frame : std::uint8_t { kIp, kArp, kDrop };
 
-// Classifies by ethertype; counts and returns kDrop for short frames and
-// foreign ethertypes (including the other IP family).
-inline Frame classify_frame(const io::Packet* p, bool ipv6, state::DispatchCounters& c) noexcept {
+// Classifies by ethertype; counts and returns kDrop for short frames,
+// frames for another MAC (mac_filter.hpp) and foreign ethertypes
+// (including the other IP family).
+inline Frame classify_frame(const io::Packet* p, bool ipv6, const MacFilter& filter,
+                            state::DispatchCounters& c) noexcept {
   if (p->length < net::kEthernetHeaderSize) [[unlikely]] {
     ++c.rxerrors;
+    return Frame::kDrop;
+  }
+  if (!filter.accepts(p->data)) [[unlikely]] {
+    ++c.mac_errors;
     return Frame::kDrop;
   }
   const std::uint16_t ethertype = net::load16(p->data + 12);
@@ -68,12 +75,12 @@ inline bool is_neighbor_discovery(const io::Packet* p, const net::IpInfo& info) 
 }
 
 // The steps every dispatcher starts with: ARP and neighbor discovery go to
-// the interface's next hop, malformed and foreign frames are counted and
-// released. True, with `info` filled in, for an IP packet the caller goes on
-// with; false once the packet was consumed.
-inline bool take_ip(io::Packet* p, bool ipv6, state::DispatchCounters& c,
+// the interface's next hop, malformed and foreign frames (other MACs, other
+// ethertypes) are counted and released. True, with `info` filled in, for an
+// IP packet the caller goes on with; false once the packet was consumed.
+inline bool take_ip(io::Packet* p, bool ipv6, const MacFilter& filter, state::DispatchCounters& c,
                     nexthop::NextHop& next_hop, io::Port& port, net::IpInfo& info) noexcept {
-  const Frame frame = classify_frame(p, ipv6, c);
+  const Frame frame = classify_frame(p, ipv6, filter, c);
   if (frame == Frame::kArp) {
     next_hop.receive_arp(p, port);
     return false;

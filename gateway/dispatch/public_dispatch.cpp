@@ -12,7 +12,7 @@ void PublicDispatch::process(std::span<io::Packet*> received, io::Port& port,
   const std::uint8_t icmp_protocol = ipv6_ ? kProtocolIcmp6 : kProtocolIcmp;
   for (io::Packet* p : received) {
     IpInfo info;
-    if (!take_ip(p, ipv6_, counters_, next_hop, port, info)) continue;
+    if (!take_ip(p, ipv6_, filter_, counters_, next_hop, port, info)) continue;
     if (!is_destination(p, ipv6_, own_ip_.data())) [[unlikely]] {
       ++counters_.protocol_errors;
       port.release(p);

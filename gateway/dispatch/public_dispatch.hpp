@@ -1,5 +1,6 @@
 #pragma once
 // First stage on a public interface: classifies received frames.
+//   for another MAC                          -> dropped, counted (mac_filter.hpp)
 //   ARP / neighbor discovery                 -> public next hop
 //   ESP to the queue's address                -> decapsulation
 //   UDP to protocol-port at the queue address -> the key-exchange control queue
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <span>
 
+#include "dispatch/mac_filter.hpp"
 #include "icmp/responder.hpp"
 #include "io/link.hpp"
 #include "io/port.hpp"
@@ -24,9 +26,11 @@ class PublicDispatch {
  public:
   // `control` is null when no key exchange runs (data-plane mode): then
   // key-exchange messages are protocol errors.
-  PublicDispatch(const net::Address& own_ip, std::uint16_t protocol_port, io::SpscRing* control)
+  PublicDispatch(const net::Address& own_ip, const net::Mac& own_mac, std::uint16_t protocol_port,
+                 io::SpscRing* control)
       : own_ip_(own_ip),
         ipv6_(own_ip.family == net::Family::kIpv6),
+        filter_(own_mac, own_ip),
         protocol_port_(protocol_port),
         control_(control) {}
 
@@ -41,6 +45,7 @@ class PublicDispatch {
  private:
   net::Address own_ip_;
   bool ipv6_;
+  MacFilter filter_;
   std::uint16_t protocol_port_;
   io::SpscRing* control_;
   state::DispatchCounters counters_;

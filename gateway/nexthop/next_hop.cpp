@@ -16,8 +16,9 @@ constexpr std::uint8_t kNeighborSolicitation = 135;
 constexpr std::uint8_t kNeighborAdvertisement = 136;
 constexpr std::uint8_t kOptionSourceLinkAddress = 1;
 constexpr std::uint8_t kOptionTargetLinkAddress = 2;
-constexpr std::size_t kNdMessageSize = 24;  // type..target
-constexpr std::size_t kNdOptionSize = 8;    // link-layer address option, Ethernet
+constexpr std::size_t kNdMessageSize = 24;       // type..target
+constexpr std::size_t kNdOptionSize = 8;         // link-layer address option, Ethernet
+constexpr std::uint32_t kOverride = 0x20000000;  // neighbor advertisement flag O
 
 // Finds a link-layer address option of `type` in ND options; nullptr if none
 // or if the options are malformed (then *malformed is set).
@@ -122,6 +123,20 @@ void NextHop::learn(const std::uint8_t* mac) noexcept {
   if (settings_.shared) settings_.shared->publish(mac_);
 }
 
+bool NextHop::awaiting_answer() const noexcept {
+  const base::Nanoseconds now = clock_.now();
+  const auto within = [&](base::Nanoseconds at) {
+    return at != base::kNever && now < at + kAnswerWindow;
+  };
+  return (solicited_ && within(last_solicit_)) ||
+         (settings_.shared != nullptr && within(settings_.shared->solicited_at()));
+}
+
+void NextHop::ignore(const std::uint8_t* mac) noexcept {
+  if (settings_.nexthop_mac) return;  // static next hop: nothing is learned
+  if (!resolved_ || std::memcmp(mac, mac_.bytes.data(), 6) != 0) ++counters_.arp_errors;
+}
+
 bool NextHop::adopt_shared() noexcept {
   if (settings_.shared == nullptr || settings_.nexthop_mac) return resolved_;
   const auto shared = settings_.shared->read();
@@ -148,9 +163,17 @@ void NextHop::receive_arp(io::Packet* p, io::Port& port) noexcept {
     return;
   }
   const std::uint16_t operation = load16(arp->operation);
-  if (std::memcmp(arp->sender_ip, settings_.nexthop_ip.data(), 4) == 0 &&
-      (operation == 1 || operation == 2))
-    learn(arp->sender_mac);
+  if (std::memcmp(arp->sender_ip, settings_.nexthop_ip.data(), 4) == 0) {
+    const bool answer =
+        operation == 2 && std::memcmp(arp->target_ip, settings_.own_ip.data(), 4) == 0 &&
+        std::memcmp(arp->target_mac, settings_.own_mac.bytes.data(), 6) == 0 && awaiting_answer();
+    const bool announcement =
+        operation == 2 || (operation == 1 && std::memcmp(arp->target_ip, arp->sender_ip, 4) == 0);
+    if (answer)
+      learn(arp->sender_mac);
+    else if (announcement)
+      ignore(arp->sender_mac);
+  }
   if (operation == 1 && std::memcmp(arp->target_ip, settings_.own_ip.data(), 4) == 0) {
     ++counters_.arp_requests;
     // Answer in place.
@@ -188,15 +211,19 @@ void NextHop::receive_nd(io::Packet* p, std::size_t ip_length, io::Port& port) n
   if (!malformed && m[0] == kNeighborAdvertisement) {
     const std::uint8_t* mac =
         find_link_option(options, options_length, kOptionTargetLinkAddress, &malformed);
-    if (!malformed && std::memcmp(target, settings_.nexthop_ip.data(), 16) == 0)
-      learn(mac ? mac : reinterpret_cast<EthernetHeader*>(p->data)->source);
+    if (!malformed && mac && std::memcmp(target, settings_.nexthop_ip.data(), 16) == 0) {
+      const bool override_flag = (load32(m + 4) & kOverride) != 0;
+      if (override_flag || (resolved_ && std::memcmp(mac, mac_.bytes.data(), 6) == 0) ||
+          (!resolved_ && awaiting_answer()))
+        learn(mac);
+      else
+        ignore(mac);
+    }
   } else if (!malformed && m[0] == kNeighborSolicitation) {
     const std::uint8_t* mac =
         find_link_option(options, options_length, kOptionSourceLinkAddress, &malformed);
     static constexpr std::uint8_t kUnspecified[16] = {};
     const bool from_unspecified = std::memcmp(h->source, kUnspecified, 16) == 0;
-    if (!malformed && mac && std::memcmp(h->source, settings_.nexthop_ip.data(), 16) == 0)
-      learn(mac);
     // RFC 4861 7.1.1: a solicitation from the unspecified address (a
     // duplicate address probe) carries no source link-layer option.
     if (from_unspecified && mac) malformed = true;
@@ -257,6 +284,7 @@ void NextHop::solicit(io::Port& port) noexcept {
   if (p == nullptr) return;
   solicited_ = true;
   last_solicit_ = now;
+  if (settings_.shared) settings_.shared->note_solicitation(now);
   if (!ipv6_) {
     auto* arp = reinterpret_cast<ArpPacket*>(p->data + kEthernetHeaderSize);
     store16(arp->hardware_type, 1);

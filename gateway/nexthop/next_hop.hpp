@@ -4,6 +4,23 @@
 // with ARP (IPv4) or Neighbor Discovery (IPv6) unless `nexthop-mac` is
 // configured, answers ARP / neighbor solicitations for the interface's own
 // address, and writes the Ethernet header of outgoing packets.
+//
+// What the MAC is learned from (nothing else changes it):
+// * IPv4: an ARP reply that answers the gateway's own request: operation 2,
+//   sender IP the next hop, target IP and MAC the interface's own, within
+//   kAnswerWindow of a request any worker of the interface sent (Linux
+//   answers unicast to the asker at once). Gratuitous ARP, unsolicited
+//   replies, replies for another station and the next hop's own requests
+//   are not learned from.
+// * IPv6: a neighbor advertisement whose target is the next hop, with a
+//   target link-layer address option, that either has the Override flag
+//   (RFC 4861 7.2.5; unsolicited ones too, RFC 4861 7.2.6), repeats the MAC
+//   already known, or answers a solicitation within kAnswerWindow while
+//   the next hop is unresolved. Solicitations from the next hop are
+//   answered, not learned from.
+// ARP replies and gratuitous ARP claiming the next hop's address, and
+// advertisements for it, that would have set another MAC are counted as
+// arp-errors / nd-errors.
 
 #include <cstdint>
 #include <optional>
@@ -30,6 +47,8 @@ class NextHop {
  public:
   static constexpr base::Nanoseconds kRetryInterval = base::kSecond;
   static constexpr base::Nanoseconds kRefreshInterval = 30 * base::kSecond;
+  // How long after a solicitation its answer is taken.
+  static constexpr base::Nanoseconds kAnswerWindow = 3 * base::kSecond;
 
   NextHop(const Settings& settings, const base::Clock& clock);
 
@@ -65,6 +84,12 @@ class NextHop {
  private:
   void solicit(io::Port& port) noexcept;
   void learn(const std::uint8_t* mac) noexcept;
+  // A solicitation of this worker, or of another worker of the interface,
+  // is within kAnswerWindow.
+  bool awaiting_answer() const noexcept;
+  // A message claiming the next hop has `mac` that was not learned from:
+  // counted if it would have set another MAC.
+  void ignore(const std::uint8_t* mac) noexcept;
   // Takes what another worker of the interface learned; true if resolved.
   bool adopt_shared() noexcept;
   void write_ethernet(io::Packet* p, const std::uint8_t* destination) const noexcept;

@@ -2,13 +2,16 @@
 // A next hop's MAC address as learned by any worker of one interface. The
 // private interface is served by several workers (one per device queue),
 // but an ARP / ND reply arrives on one queue only: through this cell every
-// worker's NextHop learns what one of them heard. Lock-free: one 64-bit
-// atomic holding the six MAC bytes and a valid bit.
+// worker's NextHop learns what one of them heard, and a reply that reaches
+// one worker answers the solicitation another sent. Lock-free: one 64-bit
+// atomic holding the six MAC bytes and a valid bit, one holding the time
+// of the last solicitation.
 
 #include <atomic>
 #include <cstdint>
 #include <optional>
 
+#include "base/clock.hpp"
 #include "net/address.hpp"
 
 namespace strait::nexthop {
@@ -22,7 +25,19 @@ class SharedNeighbor {
     value_.store(v, std::memory_order_release);
   }
 
-  void clear() noexcept { value_.store(0, std::memory_order_release); }
+  void clear() noexcept {
+    value_.store(0, std::memory_order_release);
+    solicited_at_.store(base::kNever, std::memory_order_relaxed);
+  }
+
+  // When a worker of the interface last solicited the next hop
+  // (base::kNever: none since the last clear()).
+  void note_solicitation(base::Nanoseconds at) noexcept {
+    solicited_at_.store(at, std::memory_order_relaxed);
+  }
+  base::Nanoseconds solicited_at() const noexcept {
+    return solicited_at_.load(std::memory_order_relaxed);
+  }
 
   std::optional<net::Mac> read() const noexcept {
     const std::uint64_t v = value_.load(std::memory_order_acquire);
@@ -36,6 +51,7 @@ class SharedNeighbor {
  private:
   static constexpr std::uint64_t kValid = std::uint64_t{1} << 63;
   std::atomic<std::uint64_t> value_{0};
+  std::atomic<base::Nanoseconds> solicited_at_{base::kNever};
 };
 
 }  // namespace strait::nexthop

@@ -10,18 +10,24 @@
 
 namespace strait::state {
 
+// mac-errors is the gateway's own addition to Vita's names (rendered after
+// them): frames for another station's MAC, or a multicast group the
+// interface does not listen to (dispatch/mac_filter.hpp), and on the
+// private side packets to forward that came as a link-layer broadcast or
+// multicast (RFC 1812 5.3.4).
 struct DispatchCounters {
   std::uint64_t rxerrors = 0;          // truncated or malformed frames
   std::uint64_t ethertype_errors = 0;  // neither IPv4/IPv6 nor ARP of the configured family
   std::uint64_t protocol_errors = 0;   // bad IP header, unhandled protocol
   std::uint64_t fragment_errors = 0;   // IP fragments (not handled)
   std::uint64_t checksum_errors = 0;   // bad IPv4 header checksum
+  std::uint64_t mac_errors = 0;        // not for the interface's MAC (see above)
 
   template <class V>
   void visit(V&& v) const {
     v("rxerrors", rxerrors), v("ethertype-errors", ethertype_errors);
     v("protocol-errors", protocol_errors), v("fragment-errors", fragment_errors);
-    v("checksum-errors", checksum_errors);
+    v("checksum-errors", checksum_errors), v("mac-errors", mac_errors);
   }
 };
 

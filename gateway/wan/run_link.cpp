@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::uint32_t kRingSize = 1024;  // per port and ring
 
-// The two ports of the link: every frame received, frames of 2048 bytes (a
+// The two ports of the link: every frame received (promiscuous), frames of 2048 bytes (a
 // 1500-byte MTU frame fits with either backend; AF_XDP's aligned mode
 // accepts 2048-byte chunks), a pool for every frame held in both
 // directions, every ring of both ports full (AF_XDP: fill and TX) and
@@ -34,6 +34,7 @@ backend::PortPairSpec link_pair_spec(const LinkOptions& options) {
   spec.first.ifname = options.if_a;
   spec.second.role = "B";
   spec.second.ifname = options.if_b;
+  spec.first.promiscuous = spec.second.promiscuous = true;  // an L2 wire: every frame
   spec.frame_size = 2048;
   spec.ring_size = kRingSize;
   spec.frame_count =

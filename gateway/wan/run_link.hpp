@@ -2,8 +2,8 @@
 // `strait wan`: the emulated WAN link on two kernel interfaces, until
 // SIGTERM or SIGINT. Both ports come from one backend pair (backend/), over
 // one frame pool so that a held frame is sent out of the other interface
-// without a copy of its own; both receive every frame (AF_PACKET sockets
-// are promiscuous, the XDP program runs in its pass-everything mode). The
+// without a copy of its own; both receive every frame (both interfaces
+// promiscuous, the XDP program in its pass-everything mode). The
 // calling thread polls the emulator, sleeping in ppoll() on the ports and a
 // signalfd until the next departure. Prints a start line, the counters
 // every stats_interval and when it stops.

@@ -59,10 +59,10 @@ BOOST_AUTO_TEST_CASE(names_follow_the_schema_and_secrets_stay_out) {
     BOOST_TEST(state.find(container) != std::string::npos, container);
   for (const char* counter :
        {"rxbytes 0;", "txbcast 0;", "arp-requests 0;", "ethertype-errors 0;", "fragment-errors 0;",
-        "checksum-errors 0;", "route-errors 0;", "mtu-errors 0;", "transit-ttl-exceeded 0;",
-        "fragment-reassembly-time-exceeded 0;", "redirect-tos-host 0;", "echo-request 0;",
-        "decrypt-errors 0;", "negotiations-initiated 0;", "outbound-sa-updated 0;",
-        "public-key-errors 0;", "link-drops 0;", "sa-install-errors 0;"})
+        "checksum-errors 0;", "mac-errors 0;", "route-errors 0;", "mtu-errors 0;",
+        "transit-ttl-exceeded 0;", "fragment-reassembly-time-exceeded 0;", "redirect-tos-host 0;",
+        "echo-request 0;", "decrypt-errors 0;", "negotiations-initiated 0;",
+        "outbound-sa-updated 0;", "public-key-errors 0;", "link-drops 0;", "sa-install-errors 0;"})
     BOOST_TEST(state.find(counter) != std::string::npos, counter);
   // No key or salt of any SA appears.
   const std::string text =
@@ -93,10 +93,12 @@ BOOST_AUTO_TEST_CASE(counters_are_summed_over_queues) {
       worker::Worker::create(t.config, queue, t.private2.b(), t.public2.b(), t.clock, t.random);
   BOOST_REQUIRE(a.ok());
   BOOST_REQUIRE(b.ok());
-  // One frame of unknown ethertype into each private port.
+  // One frame of unknown ethertype into each private port (for the
+  // interface's MAC).
   for (io::MemoryWire* wire : {&t.private1, &t.private2}) {
     io::Packet* p = t.pool->allocate();
     std::memset(p->data, 0, 60);
+    std::memcpy(p->data, t.config.private_interface.mac.bytes.data(), 6);
     p->data[12] = 0x88;
     p->data[13] = 0xb5;
     p->length = 60;

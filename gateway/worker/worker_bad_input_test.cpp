@@ -131,8 +131,10 @@ BOOST_AUTO_TEST_CASE(foreign_ethertypes_and_the_other_family_are_dropped) {
       const Bytes payload = pattern(60);
       for (const int ethertype : {0x88cc, 0x8100, 0x0000, 0xffff})
         for (int side = 0; side < 2; ++side) {
-          const Bytes frame = ethernet_frame(p.private_mac, p.private_nexthop_mac,
-                                             static_cast<std::uint16_t>(ethertype), payload);
+          const Bytes frame =
+              ethernet_frame(side == 0 ? p.private_mac : p.public_mac,
+                             side == 0 ? p.private_nexthop_mac : p.public_nexthop_mac,
+                             static_cast<std::uint16_t>(ethertype), payload);
           if (side == 0)
             h.send_private(frame);
           else
@@ -163,6 +165,120 @@ BOOST_AUTO_TEST_CASE(foreign_ethertypes_and_the_other_family_are_dropped) {
       check_dispatch(h.worker().public_dispatch(), {0, 5, 0, 0, 0});
       BOOST_TEST(h.worker().private_next_hop().arp_requests == 0u);
       BOOST_TEST(h.pool().available() == h.pool().count());
+    }
+  }
+}
+
+// Issue 13, fault 2: a frame on the private LAN for another station's MAC
+// was tunnelled. Only the interface's MAC, broadcast and the multicast
+// groups it listens to are taken; the rest is counted as mac-errors.
+BOOST_AUTO_TEST_CASE(frames_for_another_mac_are_dropped_counted_and_never_tunnelled) {
+  for (const Family f : kFamilies) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
+      const Site p = paris(f), t = tokyo(f);
+      GatewayHarness h(site_config(p, t));
+      EspPeer peer(t.outbound, p.outbound);
+      const net::Mac other = mac("02:00:00:01:00:99");
+      const net::Mac group =
+          is_ipv4(f) ? mac("01:00:5e:00:00:fb") : mac("33:33:00:00:00:fb");  // mDNS
+      const Bytes out = udp_packet(p.host_ip, t.host_ip, 1, 2, pattern(100));
+      const Bytes ping = echo_request(p.host_ip, p.private_ip, 1, 1, pattern(30));
+      const Bytes in = peer.seal(udp_packet(t.host_ip, p.host_ip, 1, 2, pattern(100)));
+      for (const net::Mac& destination : {other, group}) {
+        h.send_private(ip_frame(destination, p.private_nexthop_mac, out));
+        h.send_private(ip_frame(destination, p.private_nexthop_mac, ping));
+        h.send_public(esp_frame(destination, p.public_nexthop_mac, t.public_ip, p.public_ip, in));
+      }
+      // Neighbor discovery for another MAC is not the gateway's either.
+      if (is_ipv4(f))
+        h.send_private(arp_frame(other, p.private_nexthop_mac, 1, p.private_nexthop_mac,
+                                 p.private_nexthop_ip, net::Mac{}, p.private_ip));
+      else
+        h.send_private(ip_frame(other, p.private_nexthop_mac,
+                                neighbor_solicitation(p.private_nexthop_ip, p.private_ip,
+                                                      p.private_ip, p.private_nexthop_mac)));
+      // IPv6: the solicited-node group of another address is not listened to.
+      std::uint64_t groups = 0;
+      if (!is_ipv4(f)) {
+        const net::Address elsewhere = solicited_node(ip("2001:db8:1::99"));
+        h.send_private(
+            ip_frame(multicast_mac(elsewhere), p.private_nexthop_mac,
+                     neighbor_solicitation(p.private_nexthop_ip, elsewhere, ip("2001:db8:1::99"),
+                                           p.private_nexthop_mac)));
+        groups = 1;
+      }
+      h.run();
+      BOOST_TEST(h.take_public().empty());  // nothing tunnelled
+      BOOST_TEST(h.take_private().empty());
+      BOOST_TEST(h.worker().private_dispatch().mac_errors == 5u + groups);
+      BOOST_TEST(h.worker().public_dispatch().mac_errors == 2u);
+      check_dispatch(h.worker().private_dispatch(), {});
+      check_dispatch(h.worker().public_dispatch(), {});
+      BOOST_TEST(h.worker().private_icmp()[state::IcmpCounters::kEchoRequest] == 0u);
+      BOOST_TEST(h.worker().private_next_hop().arp_requests == 0u);
+      BOOST_TEST(h.worker().sas().inbound(t.outbound.spi)->counters.decrypt_errors == 0u);
+      BOOST_TEST(h.pool().available() == h.pool().count());
+
+      // The same packets for the interface's MAC pass.
+      h.send_private(lan_frame(p, out));
+      h.send_private(lan_frame(p, ping));
+      h.send_public(tunnel_frame(p, t, in));
+      h.run();
+      BOOST_TEST(h.take_public().size() == 1u);
+      BOOST_TEST(h.take_private().size() == 2u);  // the echo reply and the decapsulated packet
+      BOOST_TEST(h.worker().private_dispatch().mac_errors == 5u + groups);
+      BOOST_TEST(h.worker().public_dispatch().mac_errors == 2u);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_and_the_neighbor_discovery_groups_are_taken) {
+  for (const Family f : kFamilies) {
+    BOOST_TEST_CONTEXT(family_name(f)) {
+      const Site p = paris(f), t = tokyo(f);
+      SiteOptions o;
+      o.static_private_nexthop = false;
+      GatewayHarness h(site_config(p, t, o));
+      h.run();
+      BOOST_TEST(h.take_private().size() == 1u);  // the solicitation of the next hop
+      const net::Mac router = mac("02:77:00:00:00:02");
+      if (is_ipv4(f)) {
+        // A broadcast ARP request for the gateway is answered; the router's
+        // reply to the gateway's request (unicast) is learned.
+        h.send_private(arp_frame(net::kBroadcastMac, router, 1, router, p.private_nexthop_ip,
+                                 net::Mac{}, p.private_ip));
+        h.send_private(arp_frame(p.private_mac, router, 2, router, p.private_nexthop_ip,
+                                 p.private_mac, p.private_ip));
+      } else {
+        // A solicitation to the gateway address's solicited-node group is
+        // answered; an advertisement of the next hop to all nodes (with
+        // Override) is learned.
+        const net::Address group = solicited_node(p.private_ip);
+        h.send_private(
+            ip_frame(multicast_mac(group), router,
+                     neighbor_solicitation(p.private_nexthop_ip, group, p.private_ip, router)));
+        const net::Address all_nodes = ip("ff02::1");
+        h.send_private(ip_frame(multicast_mac(all_nodes), router,
+                                neighbor_advertisement(p.private_nexthop_ip, all_nodes,
+                                                       p.private_nexthop_ip, 0x20000000u, router)));
+      }
+      // Ping to the gateway's address as a broadcast frame: answered.
+      h.send_private(ip_frame(net::kBroadcastMac, router,
+                              echo_request(p.host_ip, p.private_ip, 1, 1, pattern(30))));
+      // A packet to forward as a broadcast frame: not forwarded (RFC 1812
+      // 5.3.4), counted.
+      h.send_private(ip_frame(net::kBroadcastMac, router,
+                              udp_packet(p.host_ip, t.host_ip, 1, 2, pattern(40))));
+      h.run();
+      BOOST_TEST(h.worker().private_dispatch().mac_errors == 1u);
+      BOOST_TEST(h.worker().private_icmp()[state::IcmpCounters::kEchoRequest] == 1u);
+      BOOST_TEST(h.worker().private_next_hop().arp_requests == 1u);
+      const std::vector<Bytes> answers = h.take_private();
+      BOOST_TEST(answers.size() == 2u);  // ARP reply / advertisement, echo reply
+      for (const Bytes& answer : answers)
+        BOOST_TEST(parse_ethernet(answer)->source.to_string() == p.private_mac.to_string());
+      BOOST_TEST(h.take_public().empty());
+      BOOST_TEST(h.worker().private_next_hop().arp_replies == 1u);
     }
   }
 }

@@ -1,0 +1,47 @@
+#pragma once
+// Which frames an interface takes, by destination MAC: its own MAC,
+// broadcast, and the multicast groups it listens to (net/multicast.hpp).
+// Frames for other stations (seen when the link floods them, on a bridge,
+// a veth or a hub) and other multicast are not the gateway's: the
+// dispatchers count them as mac-errors and drop them, so a frame for
+// another host on the private LAN is never tunnelled.
+//
+// Branch-free: the six destination bytes as one integer compared with the
+// four accepted ones (unused slots repeat broadcast).
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#include "net/address.hpp"
+#include "net/multicast.hpp"
+
+namespace strait::dispatch {
+
+class MacFilter {
+ public:
+  MacFilter(const net::Mac& own, const net::Address& own_ip) : own_(key(own.bytes.data())) {
+    accepted_.fill(key(net::kBroadcastMac.bytes.data()));
+    std::size_t i = 1;
+    for (const net::Mac& group : net::listened_groups(own_ip))
+      accepted_[i++] = key(group.bytes.data());
+  }
+
+  // `destination`: the first six bytes of a frame.
+  bool accepts(const std::uint8_t* destination) const noexcept {
+    const std::uint64_t d = key(destination);
+    return (d == own_) | (d == accepted_[0]) | (d == accepted_[1]) | (d == accepted_[2]);
+  }
+
+ private:
+  static std::uint64_t key(const std::uint8_t* mac) noexcept {
+    std::uint64_t k = 0;
+    std::memcpy(&k, mac, 6);
+    return k;
+  }
+
+  std::uint64_t own_;
+  std::array<std::uint64_t, 3> accepted_{};  // broadcast, then the listened groups
+};
+
+}  // namespace strait::dispatch
