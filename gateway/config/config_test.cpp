@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(paris_fixture_loads_with_seed_values) {
   BOOST_TEST(tokyo.id == "tokyo");
   BOOST_TEST(tokyo.net.to_string() == "172.32.0.0/16");
   BOOST_TEST(tokyo.spi == 1234u);
-  BOOST_TEST(base::encode_hex(tokyo.preshared_key) ==
+  BOOST_TEST(base::encode_hex(tokyo.preshared_key.span()) ==
              "acab129a5d1e2f3b4c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3");
   BOOST_REQUIRE(tokyo.gateways.size() == 2u);
   BOOST_TEST(ip(tokyo.gateways[0].ip) == "13.230.1.10");
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(ipv6_fixture_loads_with_derived_macs_and_all_leaves) {
   BOOST_TEST(c->routes[0].id == "tokyo");
   BOOST_TEST(c->routes[0].net.to_string() == "2001:db8:32::/48");
   // Spaced key decodes to the same bytes as the paris fixture's key.
-  BOOST_TEST(base::encode_hex(c->routes[0].preshared_key) ==
+  BOOST_TEST(base::encode_hex(c->routes[0].preshared_key.span()) ==
              "acab129a5d1e2f3b4c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3");
   BOOST_TEST(c->routes[0].gateways[0].queue == 1);  // default
   BOOST_TEST(c->routes[1].id == "new_york_2");
@@ -220,17 +220,17 @@ BOOST_AUTO_TEST_CASE(data_plane_fixture_loads_security_associations_in_order) {
   const auto& out1 = c->outbound_sas[0];
   BOOST_TEST(out1.route == "peer");
   BOOST_TEST(out1.spi == 1001u);
-  BOOST_TEST(base::encode_hex(out1.key) == "00112233445566778899aabbccddeeff");
-  BOOST_TEST(base::encode_hex(out1.salt) == "a0a1a2a3");
+  BOOST_TEST(base::encode_hex(out1.key.span()) == "00112233445566778899aabbccddeeff");
+  BOOST_TEST(base::encode_hex(out1.salt.span()) == "a0a1a2a3");
   BOOST_TEST(out1.queue == 1);
   BOOST_TEST(c->outbound_sas[1].spi == 1002u);
   BOOST_TEST(c->outbound_sas[1].queue == 2);
-  BOOST_TEST(base::encode_hex(c->outbound_sas[1].salt) == "b0b1b2b3");
+  BOOST_TEST(base::encode_hex(c->outbound_sas[1].salt.span()) == "b0b1b2b3");
 
   BOOST_REQUIRE(c->inbound_sas.size() == 2u);  // two for one route and queue: allowed
   BOOST_TEST(c->inbound_sas[0].spi == 2001u);
   BOOST_TEST(c->inbound_sas[1].spi == 2002u);
-  BOOST_TEST(base::encode_hex(c->inbound_sas[1].key) == "2f3e4d5c6b7a89980123456789abcdef");
+  BOOST_TEST(base::encode_hex(c->inbound_sas[1].key.span()) == "2f3e4d5c6b7a89980123456789abcdef");
   BOOST_TEST(c->inbound_sas[1].queue == 1);
 }
 

@@ -10,14 +10,22 @@ using namespace strait::config;
 
 namespace {
 
+// A token with its own copy of the text (a Token's text is the lexer's
+// until its next token).
+struct OwnedToken {
+  TokenKind kind;
+  std::string text;
+  Position position;
+};
+
 // All tokens up to and including kEnd; fails the test on an error.
-std::vector<Token> tokens_of(std::string_view text) {
+std::vector<OwnedToken> tokens_of(std::string_view text) {
   Lexer lexer(text, "t.conf");
-  std::vector<Token> out;
+  std::vector<OwnedToken> out;
   for (;;) {
     auto token = lexer.next();
     if (!token.ok()) BOOST_FAIL(token.error().message);
-    out.push_back(token.value());
+    out.push_back({token->kind, std::string(token->text), token->position});
     if (out.back().kind == TokenKind::kEnd) return out;
   }
 }
@@ -33,7 +41,7 @@ std::string error_of(std::string_view text) {
   return "";
 }
 
-bool is(const Token& t, TokenKind kind, std::string_view text, std::uint32_t line,
+bool is(const OwnedToken& t, TokenKind kind, std::string_view text, std::uint32_t line,
         std::uint32_t column) {
   return t.kind == kind && t.text == text && t.position == Position{line, column};
 }

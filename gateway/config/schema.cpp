@@ -272,15 +272,13 @@ class SchemaReader {
   }
 
   template <std::size_t N>
-  base::Status read_key(const Statement& leaf, std::array<std::uint8_t, N>& out) const {
-    auto key = parse_hex_bytes<N>(leaf.value->text);
-    if (!key) {
+  base::Status read_key(const Statement& leaf, base::SecretBytes<N>& out) const {
+    if (!parse_hex_bytes(leaf.value->text, out)) {
       // Never echo the value: it is key material.
       return error(leaf.value->position,
                    "'" + leaf.keyword + "': expected " + std::to_string(N * 2) + " hex digits (" +
                        std::to_string(N) + " bytes, spaces allowed between byte pairs)");
     }
-    out = *key;
     return base::Ok{};
   }
 
@@ -307,7 +305,7 @@ class SchemaReader {
                      "'ifname': expected an interface name of 1-15 characters without '/', ':' "
                      "or whitespace");
       }
-      out.ifname = ifname->value->text;
+      out.ifname = std::string(ifname->value->text.view());
     } else {
       auto address = parse_pci_address(pci->value->text);
       if (!address) {
@@ -423,7 +421,7 @@ class SchemaReader {
       if (!is_route_id(id.value->text)) {
         return error(id.value->position, "'id': expected a route name of letters, digits and '_'");
       }
-      route.id = id.value->text;
+      route.id = std::string(id.value->text.view());
       auto prefix = net::Prefix::parse(net.value->text);
       if (!prefix || prefix->address.family != family) {
         return error(net.value->position,
@@ -479,7 +477,7 @@ class SchemaReader {
         return error(route.value->position,
                      "'route': unknown route " + display_name(route.value->text));
       }
-      sa.route = route.value->text;
+      sa.route = std::string(route.value->text.view());
       STRAIT_CONFIG_CHECK(read_integer(&spi, kMinSpi, kMaxU32, sa.spi));
       if (aead.value->text != kAead) {
         return error(aead.value->position, "'aead': expected aes-gcm-16-icv");

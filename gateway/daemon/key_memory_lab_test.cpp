@@ -16,13 +16,13 @@
 
 namespace {
 
-const std::string kScan = std::string("/usr/bin/python3 ") + STRAIT_SOURCE_DIR +
-                          "/netns-lab/lib/key_scan.py";
+const std::string kScan =
+    std::string("/usr/bin/python3 ") + STRAIT_SOURCE_DIR + "/netns-lab/lib/key_scan.py";
 
 int run_key_memory(const std::string& mode, const std::string& backend) {
   const std::string command = std::string("timeout 240 bash ") + STRAIT_SOURCE_DIR +
-                              "/netns-lab/tests/key_memory.sh " + STRAIT_BINARY + " " + mode +
-                              " " + backend;
+                              "/netns-lab/tests/key_memory.sh " + STRAIT_BINARY + " " + mode + " " +
+                              backend;
   const int status = std::system(command.c_str());
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
   if (code == strait::testing::kSkipReturnCode)

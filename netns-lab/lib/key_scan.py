@@ -104,7 +104,7 @@ def main(argv):
         keys.append((name.rstrip("!~"), patterns(hex_text.removeprefix("text:"), text_only), mode))
     overlap = max(len(p) for _, forms, _ in keys for _, p in forms)
     outside = {name: [] for name, _, _ in keys}
-    inside = {name: 0 for name, _, _ in keys}
+    inside = {name: [] for name, _, _ in keys}
     scanned = locked_bytes = 0
     unreadable = []
     with open(f"/proc/{pid}/mem", "rb") as mem:
@@ -123,7 +123,9 @@ def main(argv):
                         at = data.find(pattern)
                         while at >= 0:
                             if locked:
-                                inside[key] += 1
+                                inside[key].append(
+                                    f"{label} at {address + at:#x} in {name or '[anonymous]'} "
+                                    f"{start:#x}-{end:#x} {perms}")
                             else:
                                 outside[key].append(
                                     f"{label} at {address + at:#x} in {name or '[anonymous]'} "
@@ -142,13 +144,15 @@ def main(argv):
             for place in found[:20]:
                 print(f"    {place}")
         else:
-            print(f"ok {key}: not outside locked memory ({inside[key]} match(es) inside)")
-        if mode == "!" and inside[key] == 0:
+            print(f"ok {key}: not outside locked memory ({len(inside[key])} match(es) inside)")
+        if mode == "!" and not inside[key]:
             failed = True
             print(f"MISSING {key}: not found inside locked memory either (the scan is blind?)")
-        if mode == "~" and inside[key] != 0:
+        if mode == "~" and inside[key]:
             failed = True
-            print(f"FOUND {key} inside locked memory: replaced, it should have been wiped")
+            print(f"FOUND {key} inside locked memory: replaced, it should have been wiped:")
+            for place in sorted(set(inside[key]))[:20]:
+                print(f"    {place}")
     sys.exit(1 if failed else 0)
 
 
