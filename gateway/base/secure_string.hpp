@@ -20,8 +20,8 @@ namespace strait::base {
 class SecureString {
  public:
   SecureString() = default;
-  SecureString(std::string_view text) { append(text); }         // NOLINT: implicit by design
-  SecureString(const char* text) : SecureString(std::string_view(text)) {}  // NOLINT
+  SecureString(std::string_view text) { append(text); }  // NOLINT: implicit by design
+  SecureString(const char* text) : SecureString(std::string_view(text)) {}         // NOLINT
   SecureString(const std::string& text) : SecureString(std::string_view(text)) {}  // NOLINT
 
   std::string_view view() const noexcept { return {bytes_.data(), bytes_.size()}; }

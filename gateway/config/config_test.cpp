@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "base/hex.hpp"
+#include "base/secure_heap.hpp"
 #include "config/interface_change.hpp"
 #include "config/load.hpp"
+#include "config/syntax_tree.hpp"
 #include "config/warnings.hpp"
 
 using namespace strait;
@@ -785,4 +787,55 @@ BOOST_AUTO_TEST_CASE(identity_change_names_the_first_field_that_binds_an_interfa
   Interface moved = c->private_interface;
   moved.mac = net::Mac{{2, 0, 0, 0, 0, 0x42}};
   BOOST_TEST(field_name(*identity_change(c->private_interface, moved)) == "mac");
+}
+
+namespace {
+
+// Every value of a tree in the secure heap.
+bool values_in_secure_heap(const Statements& statements, std::size_t& count) {
+  for (const auto& s : statements) {
+    if (s.value) {
+      ++count;
+      if (!base::in_secure_heap(s.value->text.data(), s.value->text.size())) return false;
+    }
+    if (!values_in_secure_heap(s.children, count)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Key material from the file to the typed configuration: the file's text,
+// every value of the tree, each decoded key and salt, and the copies a
+// configuration makes of them live in the secure heap (locked, wiped).
+BOOST_AUTO_TEST_CASE(file_text_values_and_keys_live_in_the_secure_heap) {
+  auto text = read_file(kTestdata + "vita-data-plane.conf");
+  BOOST_REQUIRE(text.ok());
+  BOOST_TEST(base::in_secure_heap(text->data(), text->size()));
+  BOOST_TEST(text->find("00112233445566778899aabbccddeeff") != base::SecureString::npos);
+  auto document = parse_document(*text, "vita-data-plane.conf");
+  BOOST_REQUIRE(document.ok());
+  std::size_t values = 0;
+  BOOST_TEST(values_in_secure_heap(*document, values));
+  BOOST_TEST(values > 30u);
+  auto c = load(*text, "vita-data-plane.conf");
+  BOOST_REQUIRE(c.ok());
+  const GatewayConfig copy = *c;
+  const GatewayConfig& original = *c;
+  for (const GatewayConfig* config : {&original, &copy}) {
+    for (const auto& r : config->routes)
+      BOOST_TEST(base::in_secure_heap(r.preshared_key.data(), r.preshared_key.size()));
+    for (const auto* sas : {&config->outbound_sas, &config->inbound_sas})
+      for (const auto& sa : *sas) {
+        BOOST_TEST(base::in_secure_heap(sa.key.data(), sa.key.size()));
+        BOOST_TEST(base::in_secure_heap(sa.salt.data(), sa.salt.size()));
+      }
+  }
+  BOOST_TEST(copy.outbound_sas[0].key.data() != c->outbound_sas[0].key.data());
+  BOOST_TEST((copy.outbound_sas[0].key == c->outbound_sas[0].key));
+
+  auto missing = read_file(kTestdata + "no-such.conf");
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().message.find("no-such.conf: cannot open configuration file: ") !=
+             std::string::npos);
 }

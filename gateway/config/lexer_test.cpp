@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "base/secure_heap.hpp"
 #include "config/lexer.hpp"
 
 using namespace strait::config;
@@ -145,4 +146,20 @@ BOOST_AUTO_TEST_CASE(end_repeats) {
     BOOST_TEST((token->kind == TokenKind::kEnd));
     BOOST_TEST((token->position == Position{1, 1}));
   }
+}
+
+// The text of a token is a view of the lexer's buffer in the secure heap: a
+// key read from a file never lands in ordinary memory on its way.
+BOOST_AUTO_TEST_CASE(token_text_lives_in_the_secure_heap) {
+  Lexer lexer("preshared-key \"00 11 22\"; key 'aabb'; salt a0a1a2a3;", "t.conf");
+  int texts = 0;
+  for (;;) {
+    auto token = lexer.next();
+    BOOST_REQUIRE(token.ok());
+    if (token->kind == TokenKind::kEnd) break;
+    if (token->text.empty()) continue;
+    ++texts;
+    BOOST_TEST(strait::base::in_secure_heap(token->text.data(), token->text.size()));
+  }
+  BOOST_TEST(texts == 6);
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/log.hpp"
+#include "base/secure_heap.hpp"
 #include "config/load.hpp"
 #include "config/syntax_tree.hpp"
 #include "control/path.hpp"
@@ -330,4 +331,36 @@ BOOST_AUTO_TEST_CASE(log_lines_have_a_timestamp_a_name_and_a_level) {
   BOOST_TEST(line[23] == 'Z');
   BOOST_TEST(line.substr(24) == " strait[paris] warning: two lines\n");
   base::set_log_name("");
+}
+
+// What may carry keys through the control socket lives in the secure heap:
+// a request's body and its encoding, a response's, what get prints.
+BOOST_AUTO_TEST_CASE(requests_responses_and_printed_secrets_live_in_the_secure_heap) {
+  const config::Statements s = parse(kDocument);
+  auto path = parse_path("/route4[id=tokyo]/preshared-key");
+  BOOST_REQUIRE(path.ok());
+  auto shown = get_text(s, *path, kSecrets, false);
+  BOOST_REQUIRE(shown.ok());
+  BOOST_TEST(shown->find("ACAB129A") != base::SecureString::npos);
+  BOOST_TEST(base::in_secure_heap(shown->data(), shown->size()));
+  const auto whole = print_statements(s, kSecrets);
+  BOOST_TEST(base::in_secure_heap(whole.data(), whole.size()));
+  const auto json = json_of_statements(s, kSecrets);
+  BOOST_TEST(base::in_secure_heap(json.data(), json.size()));
+
+  Request r;
+  r.verb = Verb::kSet;
+  r.path = "/route4[id=tokyo]/preshared-key";
+  r.body = *shown;
+  const auto wire = encode(r);
+  BOOST_TEST(base::in_secure_heap(wire.data(), wire.size()));
+  RequestReader reader;
+  BOOST_REQUIRE(reader.feed(wire) == RequestReader::State::kComplete);
+  BOOST_TEST(base::in_secure_heap(reader.request().body.data(), reader.request().body.size()));
+  const auto answer = encode(Response{true, *shown});
+  BOOST_TEST(base::in_secure_heap(answer.data(), answer.size()));
+  ResponseReader response;
+  BOOST_REQUIRE(response.feed(answer) == ResponseReader::State::kComplete);
+  BOOST_TEST(
+      base::in_secure_heap(response.response().body.data(), response.response().body.size()));
 }
