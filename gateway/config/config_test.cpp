@@ -533,6 +533,12 @@ BOOST_AUTO_TEST_CASE(routes_unique_id_spi_key_and_net) {
                       "'preshared-key': same key as the route at 3:1"));
   BOOST_TEST(fails_at(first + route("osaka", "10.9.0.0/16", kOtherKey, "1235"), "t.conf:4:49",
                       "'net': same network as the route at 3:1"));
+  // Repeating two earlier routes: the earlier one is named.
+  const std::string two = first + route("osaka", "10.8.0.0/16", kOtherKey, "1235");
+  BOOST_TEST(fails_at(two + route("kyoto", "10.7.0.0/16", kKey, "1235"), "t.conf:5:76",
+                      "'preshared-key': same key as the route at 3:1"));
+  BOOST_TEST(fails_at(two + route("kyoto", "10.8.0.0/16", kOtherKey, "1234"), "t.conf:5:148",
+                      "'spi': same route SPI as the route at 3:1"));
 }
 
 BOOST_AUTO_TEST_CASE(gateways_unique_ip_and_queue) {
