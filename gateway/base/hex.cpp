@@ -1,5 +1,7 @@
 #include "base/hex.hpp"
 
+#include <sodium.h>
+
 namespace strait::base {
 
 namespace {
@@ -28,6 +30,26 @@ std::optional<std::vector<std::uint8_t>> decode_hex(std::string_view text, bool 
     i += 2;
   }
   return out;
+}
+
+bool decode_hex_into(std::string_view text, std::span<std::uint8_t> out, bool allow_spaces) {
+  std::size_t written = 0;
+  std::size_t i = 0;
+  bool ok = true;
+  while (ok && i < text.size()) {
+    if (allow_spaces && text[i] == ' ') {
+      ++i;
+      continue;
+    }
+    const int hi = digit(text[i]);
+    const int lo = i + 1 < text.size() ? digit(text[i + 1]) : -1;
+    ok = hi >= 0 && lo >= 0 && written < out.size();
+    if (ok) out[written++] = static_cast<std::uint8_t>(hi << 4 | lo);
+    i += 2;
+  }
+  if (ok && written == out.size()) return true;
+  sodium_memzero(out.data(), out.size());
+  return false;
 }
 
 std::string encode_hex(std::span<const std::uint8_t> bytes) {

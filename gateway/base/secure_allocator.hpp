@@ -1,15 +1,15 @@
 #pragma once
-// SecureAllocator<T>: a standard allocator over libsodium's secure memory
-// (sodium_allocarray: guard pages, locked into RAM where RLIMIT_MEMLOCK
-// allows, excluded from core dumps, wiped by sodium_free on release). For
-// containers and queues whose elements hold key material. Control path
-// only; like base::Secret it aborts when sodium cannot initialise or the
-// memory cannot be mapped (no exceptions in this code base).
-
-#include <sodium.h>
+// SecureAllocator<T>: a standard allocator over the secure heap
+// (secure_heap.hpp: locked into RAM, excluded from core dumps, wiped when
+// released). For containers and queues whose elements hold key material.
+// Control path only; like base::Secret it aborts when the memory cannot be
+// mapped (no exceptions in this code base).
 
 #include <cstddef>
 #include <cstdlib>
+#include <limits>
+
+#include "base/secure_heap.hpp"
 
 namespace strait::base {
 
@@ -23,12 +23,11 @@ class SecureAllocator {
   SecureAllocator(const SecureAllocator<U>&) noexcept {}  // NOLINT: rebinding converts implicitly
 
   T* allocate(std::size_t n) {
-    if (sodium_init() < 0) std::abort();
-    void* memory = sodium_allocarray(n, sizeof(T));
-    if (memory == nullptr) std::abort();
-    return static_cast<T*>(memory);
+    static_assert(alignof(T) <= kSecureAlignment, "the secure heap aligns to 16 bytes");
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) std::abort();
+    return static_cast<T*>(secure_allocate(n * sizeof(T)));
   }
-  void deallocate(T* memory, std::size_t) noexcept { sodium_free(memory); }
+  void deallocate(T* memory, std::size_t n) noexcept { secure_deallocate(memory, n * sizeof(T)); }
 
   template <class U>
   bool operator==(const SecureAllocator<U>&) const noexcept {

@@ -72,7 +72,8 @@ config::GatewayConfig make_config(const Options& options) {
     sa.spi = 256 + i;
     for (std::size_t k = 0; k < sa.key.size(); ++k)
       sa.key[k] = static_cast<std::uint8_t>(i * 7 + k);
-    sa.salt = {1, 2, 3, static_cast<std::uint8_t>(i)};
+    const std::array<std::uint8_t, 4> salt = {1, 2, 3, static_cast<std::uint8_t>(i)};
+    sa.salt.copy_from(salt);
     c.outbound_sas.push_back(sa);
     c.inbound_sas.push_back(sa);  // we receive what we send
   }

@@ -1,7 +1,9 @@
 #include "cli/config_command.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -50,8 +52,32 @@ constexpr const char* kPsUsage =
     "  Lists the gateways under /run/strait ($STRAIT_RUN_DIR): name, pid, whether\n"
     "  it runs, and its control socket.\n";
 
-std::string read_stdin() {
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+// Standard input may be key material: read with read(2) into the secure
+// heap (no stream buffer keeps a copy); at most `limit` + 1 bytes.
+base::Result<base::SecureString> read_stdin(std::size_t limit) {
+  base::SecureString text;
+  constexpr std::size_t kChunk = 16384;
+  for (;;) {
+    const std::size_t used = text.size();
+    text.resize(used + kChunk);
+    const ssize_t n = ::read(STDIN_FILENO, text.data() + used, kChunk);
+    text.resize(used + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return base::Error{std::string("reading standard input: ") + std::strerror(errno)};
+    if (n == 0 || text.size() > limit) return text;
+  }
+}
+
+// Writes all of `text` with write(2): no stdio buffer keeps a copy of
+// what may be a key (get --secrets).
+bool write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
 }
 
 }  // namespace
@@ -93,7 +119,12 @@ int config_command(int argc, char** argv) {
   if (request.queue && request.verb != control::Verb::kGetState)
     return reader.usage_error("--queue goes with get-state");
   if (request.verb == control::Verb::kSet || request.verb == control::Verb::kAdd) {
-    request.body = read_stdin();
+    auto body = read_stdin(control::kMaxBody);
+    if (!body) {
+      std::fprintf(stderr, "strait config: %s\n", body.error().message.c_str());
+      return 1;
+    }
+    request.body = std::move(body).value();
     if (request.body.size() > control::kMaxBody)
       return reader.usage_error("standard input is larger than " +
                                 std::to_string(control::kMaxBody) + " bytes");
@@ -104,18 +135,23 @@ int config_command(int argc, char** argv) {
     return 1;
   }
   if (!response->ok) {
-    std::fprintf(stderr, "strait config: %s\n", response->body.c_str());
+    // An error message never holds a key.
+    std::fprintf(stderr, "strait config: %s\n", std::string(response->body).c_str());
     return 1;
   }
   if (request.verb == control::Verb::kSet || request.verb == control::Verb::kAdd ||
       request.verb == control::Verb::kRemove) {
     // Applied; the body holds the warnings, if any ("warning: ..." lines).
-    std::istringstream warnings(response->body);
+    std::istringstream warnings{std::string(response->body)};
     for (std::string line; std::getline(warnings, line);)
       std::fprintf(stderr, "strait config: %s\n", line.c_str());
     return 0;
   }
-  std::fwrite(response->body.data(), 1, response->body.size(), stdout);
+  std::fflush(stdout);
+  if (!write_all(STDOUT_FILENO, response->body)) {
+    std::fprintf(stderr, "strait config: writing standard output: %s\n", std::strerror(errno));
+    return 1;
+  }
   return 0;
 }
 

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "base/hex.hpp"
+#include "base/secure_heap.hpp"
 #include "config/interface_change.hpp"
 #include "config/load.hpp"
+#include "config/syntax_tree.hpp"
 #include "config/warnings.hpp"
 
 using namespace strait;
@@ -125,7 +127,7 @@ BOOST_AUTO_TEST_CASE(paris_fixture_loads_with_seed_values) {
   BOOST_TEST(tokyo.id == "tokyo");
   BOOST_TEST(tokyo.net.to_string() == "172.32.0.0/16");
   BOOST_TEST(tokyo.spi == 1234u);
-  BOOST_TEST(base::encode_hex(tokyo.preshared_key) ==
+  BOOST_TEST(base::encode_hex(tokyo.preshared_key.span()) ==
              "acab129a5d1e2f3b4c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3");
   BOOST_REQUIRE(tokyo.gateways.size() == 2u);
   BOOST_TEST(ip(tokyo.gateways[0].ip) == "13.230.1.10");
@@ -188,7 +190,7 @@ BOOST_AUTO_TEST_CASE(ipv6_fixture_loads_with_derived_macs_and_all_leaves) {
   BOOST_TEST(c->routes[0].id == "tokyo");
   BOOST_TEST(c->routes[0].net.to_string() == "2001:db8:32::/48");
   // Spaced key decodes to the same bytes as the paris fixture's key.
-  BOOST_TEST(base::encode_hex(c->routes[0].preshared_key) ==
+  BOOST_TEST(base::encode_hex(c->routes[0].preshared_key.span()) ==
              "acab129a5d1e2f3b4c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3");
   BOOST_TEST(c->routes[0].gateways[0].queue == 1);  // default
   BOOST_TEST(c->routes[1].id == "new_york_2");
@@ -220,17 +222,17 @@ BOOST_AUTO_TEST_CASE(data_plane_fixture_loads_security_associations_in_order) {
   const auto& out1 = c->outbound_sas[0];
   BOOST_TEST(out1.route == "peer");
   BOOST_TEST(out1.spi == 1001u);
-  BOOST_TEST(base::encode_hex(out1.key) == "00112233445566778899aabbccddeeff");
-  BOOST_TEST(base::encode_hex(out1.salt) == "a0a1a2a3");
+  BOOST_TEST(base::encode_hex(out1.key.span()) == "00112233445566778899aabbccddeeff");
+  BOOST_TEST(base::encode_hex(out1.salt.span()) == "a0a1a2a3");
   BOOST_TEST(out1.queue == 1);
   BOOST_TEST(c->outbound_sas[1].spi == 1002u);
   BOOST_TEST(c->outbound_sas[1].queue == 2);
-  BOOST_TEST(base::encode_hex(c->outbound_sas[1].salt) == "b0b1b2b3");
+  BOOST_TEST(base::encode_hex(c->outbound_sas[1].salt.span()) == "b0b1b2b3");
 
   BOOST_REQUIRE(c->inbound_sas.size() == 2u);  // two for one route and queue: allowed
   BOOST_TEST(c->inbound_sas[0].spi == 2001u);
   BOOST_TEST(c->inbound_sas[1].spi == 2002u);
-  BOOST_TEST(base::encode_hex(c->inbound_sas[1].key) == "2f3e4d5c6b7a89980123456789abcdef");
+  BOOST_TEST(base::encode_hex(c->inbound_sas[1].key.span()) == "2f3e4d5c6b7a89980123456789abcdef");
   BOOST_TEST(c->inbound_sas[1].queue == 1);
 }
 
@@ -531,6 +533,12 @@ BOOST_AUTO_TEST_CASE(routes_unique_id_spi_key_and_net) {
                       "'preshared-key': same key as the route at 3:1"));
   BOOST_TEST(fails_at(first + route("osaka", "10.9.0.0/16", kOtherKey, "1235"), "t.conf:4:49",
                       "'net': same network as the route at 3:1"));
+  // Repeating two earlier routes: the earlier one is named.
+  const std::string two = first + route("osaka", "10.8.0.0/16", kOtherKey, "1235");
+  BOOST_TEST(fails_at(two + route("kyoto", "10.7.0.0/16", kKey, "1235"), "t.conf:5:76",
+                      "'preshared-key': same key as the route at 3:1"));
+  BOOST_TEST(fails_at(two + route("kyoto", "10.8.0.0/16", kOtherKey, "1234"), "t.conf:5:148",
+                      "'spi': same route SPI as the route at 3:1"));
 }
 
 BOOST_AUTO_TEST_CASE(gateways_unique_ip_and_queue) {
@@ -785,4 +793,55 @@ BOOST_AUTO_TEST_CASE(identity_change_names_the_first_field_that_binds_an_interfa
   Interface moved = c->private_interface;
   moved.mac = net::Mac{{2, 0, 0, 0, 0, 0x42}};
   BOOST_TEST(field_name(*identity_change(c->private_interface, moved)) == "mac");
+}
+
+namespace {
+
+// Every value of a tree in the secure heap.
+bool values_in_secure_heap(const Statements& statements, std::size_t& count) {
+  for (const auto& s : statements) {
+    if (s.value) {
+      ++count;
+      if (!base::in_secure_heap(s.value->text.data(), s.value->text.size())) return false;
+    }
+    if (!values_in_secure_heap(s.children, count)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Key material from the file to the typed configuration: the file's text,
+// every value of the tree, each decoded key and salt, and the copies a
+// configuration makes of them live in the secure heap (locked, wiped).
+BOOST_AUTO_TEST_CASE(file_text_values_and_keys_live_in_the_secure_heap) {
+  auto text = read_file(kTestdata + "vita-data-plane.conf");
+  BOOST_REQUIRE(text.ok());
+  BOOST_TEST(base::in_secure_heap(text->data(), text->size()));
+  BOOST_TEST(text->find("00112233445566778899aabbccddeeff") != base::SecureString::npos);
+  auto document = parse_document(*text, "vita-data-plane.conf");
+  BOOST_REQUIRE(document.ok());
+  std::size_t values = 0;
+  BOOST_TEST(values_in_secure_heap(*document, values));
+  BOOST_TEST(values > 30u);
+  auto c = load(*text, "vita-data-plane.conf");
+  BOOST_REQUIRE(c.ok());
+  const GatewayConfig copy = *c;
+  const GatewayConfig& original = *c;
+  for (const GatewayConfig* config : {&original, &copy}) {
+    for (const auto& r : config->routes)
+      BOOST_TEST(base::in_secure_heap(r.preshared_key.data(), r.preshared_key.size()));
+    for (const auto* sas : {&config->outbound_sas, &config->inbound_sas})
+      for (const auto& sa : *sas) {
+        BOOST_TEST(base::in_secure_heap(sa.key.data(), sa.key.size()));
+        BOOST_TEST(base::in_secure_heap(sa.salt.data(), sa.salt.size()));
+      }
+  }
+  BOOST_TEST(copy.outbound_sas[0].key.data() != c->outbound_sas[0].key.data());
+  BOOST_TEST((copy.outbound_sas[0].key == c->outbound_sas[0].key));
+
+  auto missing = read_file(kTestdata + "no-such.conf");
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().message.find("no-such.conf: cannot open configuration file: ") !=
+             std::string::npos);
 }

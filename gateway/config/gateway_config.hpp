@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <sodium.h>
-
+#include "base/secret_bytes.hpp"
 #include "net/address.hpp"
 
 namespace strait::config {
@@ -42,21 +41,15 @@ struct RouteGateway {
   std::uint16_t queue = 1;
 };
 
-// Secrets (pre-shared keys, SA keys and salts) are wiped when a
-// configuration object dies; the key manager keeps its own copies in locked
-// memory.
+// Secrets (pre-shared keys, SA keys and salts) are base::SecretBytes: each
+// copy of a configuration holds its own in the secure heap (locked, not
+// dumped, wiped when the copy dies); the key manager keeps its own copies
+// in locked memory.
 struct Route {
-  Route() = default;
-  Route(const Route&) = default;
-  Route(Route&&) = default;
-  Route& operator=(const Route&) = default;
-  Route& operator=(Route&&) = default;
-  ~Route() { sodium_memzero(preshared_key.data(), preshared_key.size()); }
-
   std::string id;
   net::Prefix net;
   std::vector<RouteGateway> gateways;  // at least one, unique queue
-  std::array<std::uint8_t, 32> preshared_key{};
+  base::SecretBytes<32> preshared_key;
   std::uint32_t spi = 0;  // route SPI, >= 256
 
   // The peer gateway for `queue`; a queue with no gateway of its own uses
@@ -72,20 +65,10 @@ struct Route {
 };
 
 struct SecurityAssociation {
-  SecurityAssociation() = default;
-  SecurityAssociation(const SecurityAssociation&) = default;
-  SecurityAssociation(SecurityAssociation&&) = default;
-  SecurityAssociation& operator=(const SecurityAssociation&) = default;
-  SecurityAssociation& operator=(SecurityAssociation&&) = default;
-  ~SecurityAssociation() {
-    sodium_memzero(key.data(), key.size());
-    sodium_memzero(salt.data(), salt.size());
-  }
-
   std::string route;  // id of a configured route
   std::uint32_t spi = 0;
-  std::array<std::uint8_t, 16> key{};
-  std::array<std::uint8_t, 4> salt{};
+  base::SecretBytes<16> key;
+  base::SecretBytes<4> salt;
   std::uint16_t queue = 1;
 };
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/hex.hpp"
+#include "base/secret_bytes.hpp"
 #include "net/address.hpp"
 
 namespace strait::config {
@@ -23,15 +24,12 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text, std::uint64_t 
 // "true" or "false".
 std::optional<bool> parse_boolean(std::string_view text);
 
-// Exactly N bytes of hex; spaces are allowed between byte pairs.
+// Exactly N bytes of hex (spaces allowed between byte pairs) decoded into
+// `out` (key material: decoded in place, no copy elsewhere); false, and
+// `out` wiped, otherwise.
 template <std::size_t N>
-std::optional<std::array<std::uint8_t, N>> parse_hex_bytes(std::string_view text) {
-  auto bytes = base::decode_hex(text, /*allow_spaces=*/true);
-  if (!bytes || bytes->size() != N) return std::nullopt;
-  std::array<std::uint8_t, N> out{};
-  for (std::size_t i = 0; i < N; ++i)
-    out[i] = (*bytes)[i];
-  return out;
+bool parse_hex_bytes(std::string_view text, base::SecretBytes<N>& out) {
+  return base::decode_hex_into(text, out.span(), /*allow_spaces=*/true);
 }
 
 // A Linux interface name: 1-15 bytes, no '/', ':' or whitespace, not "." or

@@ -119,15 +119,21 @@ base::Result<Token> Lexer::next() {
   return word();
 }
 
+Token Lexer::finish(Token token) const {
+  token.text = buffer_.view();
+  return token;
+}
+
 base::Result<Token> Lexer::double_quoted() {
   Token token{TokenKind::kString, {}, position_};
+  buffer_.clear();
   advance();  // opening quote
   for (;;) {
     if (at_end()) return error(token.position, "unterminated string: expected '\"'");
     const char c = peek();
     if (c == '"') {
       advance();
-      return token;
+      return finish(token);
     }
     if (c == '\\') {
       const Position escape = position_;
@@ -151,42 +157,44 @@ base::Result<Token> Lexer::double_quoted() {
       }
       advance();
       advance();
-      token.text.push_back(resolved);
+      buffer_.push_back(resolved);
       continue;
     }
     if (is_control(c)) return error(position_, control_description(c));
-    token.text.push_back(c);
+    buffer_.push_back(c);
     advance();
   }
 }
 
 base::Result<Token> Lexer::single_quoted() {
   Token token{TokenKind::kString, {}, position_};
+  buffer_.clear();
   advance();  // opening quote
   for (;;) {
     if (at_end()) return error(token.position, "unterminated string: expected \"'\"");
     const char c = peek();
     if (c == '\'') {
       advance();
-      return token;
+      return finish(token);
     }
     if (is_control(c)) return error(position_, control_description(c));
-    token.text.push_back(c);
+    buffer_.push_back(c);
     advance();
   }
 }
 
 base::Result<Token> Lexer::word() {
   Token token{TokenKind::kWord, {}, position_};
+  buffer_.clear();
   while (!at_end()) {
     const char c = peek();
     if (is_blank(c) || c == ';' || c == '{' || c == '}' || c == '"' || c == '\'') break;
     if ((c == '/' && (peek(1) == '/' || peek(1) == '*')) || (c == '*' && peek(1) == '/')) break;
     if (is_control(c)) return error(position_, control_description(c));
-    token.text.push_back(c);
+    buffer_.push_back(c);
     advance();
   }
-  return token;
+  return finish(token);
 }
 
 }  // namespace strait::config

@@ -2,12 +2,18 @@
 // Tokens of the YANG data text syntax used by `snabb config` (RFC 7950
 // section 6.1): bare words, quoted strings, `{`, `}`, `;`. Whitespace and
 // comments (`// ...` to end of line, `/* ... */`) separate tokens.
+//
+// The text of a configuration may hold key material: the lexer writes each
+// token's text into one buffer in the secure heap (base::SecureString,
+// reused from token to token) and hands out a view of it, so no token text
+// is ever copied into ordinary memory here.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "base/result.hpp"
+#include "base/secure_string.hpp"
 #include "config/diagnostic.hpp"
 
 namespace strait::config {
@@ -23,7 +29,9 @@ enum class TokenKind {
 
 struct Token {
   TokenKind kind = TokenKind::kEnd;
-  std::string text;  // words and strings: the value, escapes resolved
+  // Words and strings: the value, escapes resolved. A view of the lexer's
+  // buffer: valid until its next call of next().
+  std::string_view text;
   Position position;
 };
 
@@ -50,12 +58,15 @@ class Lexer {
   base::Result<Token> double_quoted();
   base::Result<Token> single_quoted();
   base::Result<Token> word();
+  // The token with its text: the buffer's contents.
+  Token finish(Token token) const;
   base::Error error(Position position, std::string_view what) const;
 
   std::string_view text_;
   std::string_view file_name_;
   std::size_t offset_ = 0;
   Position position_;
+  base::SecureString buffer_;
 };
 
 }  // namespace strait::config

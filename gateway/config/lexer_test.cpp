@@ -4,20 +4,29 @@
 #include <string>
 #include <vector>
 
+#include "base/secure_heap.hpp"
 #include "config/lexer.hpp"
 
 using namespace strait::config;
 
 namespace {
 
+// A token with its own copy of the text (a Token's text is the lexer's
+// until its next token).
+struct OwnedToken {
+  TokenKind kind;
+  std::string text;
+  Position position;
+};
+
 // All tokens up to and including kEnd; fails the test on an error.
-std::vector<Token> tokens_of(std::string_view text) {
+std::vector<OwnedToken> tokens_of(std::string_view text) {
   Lexer lexer(text, "t.conf");
-  std::vector<Token> out;
+  std::vector<OwnedToken> out;
   for (;;) {
     auto token = lexer.next();
     if (!token.ok()) BOOST_FAIL(token.error().message);
-    out.push_back(token.value());
+    out.push_back({token->kind, std::string(token->text), token->position});
     if (out.back().kind == TokenKind::kEnd) return out;
   }
 }
@@ -33,7 +42,7 @@ std::string error_of(std::string_view text) {
   return "";
 }
 
-bool is(const Token& t, TokenKind kind, std::string_view text, std::uint32_t line,
+bool is(const OwnedToken& t, TokenKind kind, std::string_view text, std::uint32_t line,
         std::uint32_t column) {
   return t.kind == kind && t.text == text && t.position == Position{line, column};
 }
@@ -137,4 +146,20 @@ BOOST_AUTO_TEST_CASE(end_repeats) {
     BOOST_TEST((token->kind == TokenKind::kEnd));
     BOOST_TEST((token->position == Position{1, 1}));
   }
+}
+
+// The text of a token is a view of the lexer's buffer in the secure heap: a
+// key read from a file never lands in ordinary memory on its way.
+BOOST_AUTO_TEST_CASE(token_text_lives_in_the_secure_heap) {
+  Lexer lexer("preshared-key \"00 11 22\"; key 'aabb'; salt a0a1a2a3;", "t.conf");
+  int texts = 0;
+  for (;;) {
+    auto token = lexer.next();
+    BOOST_REQUIRE(token.ok());
+    if (token->kind == TokenKind::kEnd) break;
+    if (token->text.empty()) continue;
+    ++texts;
+    BOOST_TEST(strait::base::in_secure_heap(token->text.data(), token->text.size()));
+  }
+  BOOST_TEST(texts == 6);
 }

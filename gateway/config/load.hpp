@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "base/secure_string.hpp"
 #include "config/gateway_config.hpp"
 
 namespace strait::config {
@@ -15,5 +16,10 @@ namespace strait::config {
 // contains key material.
 base::Result<GatewayConfig> load(std::string_view text, std::string_view file_name);
 base::Result<GatewayConfig> load_file(const std::string& path);
+
+// The bytes of a configuration file, read with read(2) straight into the
+// secure heap (no stdio or stream buffer holds a copy): the file may hold
+// keys. Errors name the path and the cause.
+base::Result<base::SecureString> read_file(const std::string& path);
 
 }  // namespace strait::config

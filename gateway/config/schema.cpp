@@ -1,7 +1,11 @@
 #include "config/schema.hpp"
 
+#include <cstring>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -272,15 +276,13 @@ class SchemaReader {
   }
 
   template <std::size_t N>
-  base::Status read_key(const Statement& leaf, std::array<std::uint8_t, N>& out) const {
-    auto key = parse_hex_bytes<N>(leaf.value->text);
-    if (!key) {
+  base::Status read_key(const Statement& leaf, base::SecretBytes<N>& out) const {
+    if (!parse_hex_bytes(leaf.value->text, out)) {
       // Never echo the value: it is key material.
       return error(leaf.value->position,
                    "'" + leaf.keyword + "': expected " + std::to_string(N * 2) + " hex digits (" +
                        std::to_string(N) + " bytes, spaces allowed between byte pairs)");
     }
-    out = *key;
     return base::Ok{};
   }
 
@@ -307,7 +309,7 @@ class SchemaReader {
                      "'ifname': expected an interface name of 1-15 characters without '/', ':' "
                      "or whitespace");
       }
-      out.ifname = ifname->value->text;
+      out.ifname = std::string(ifname->value->text.view());
     } else {
       auto address = parse_pci_address(pci->value->text);
       if (!address) {
@@ -407,6 +409,20 @@ class SchemaReader {
 
   base::Status read_routes(const std::vector<const Statement*>& entries, net::Family family,
                            std::vector<Route>& out) const {
+    // The first route of each id, SPI, network and pre-shared key: lookups,
+    // not a scan of every earlier route (10,000 routes load in moments).
+    // Keys are compared where they are (the secure heap), by index, with
+    // memcmp: ordering configured keys against each other needs no
+    // constant time (no one outside measures it).
+    std::unordered_map<std::string, std::size_t> by_id;
+    std::unordered_map<std::uint32_t, std::size_t> by_spi;
+    std::unordered_map<std::string, std::size_t> by_net;
+    const auto key_less = [&out](std::size_t a, std::size_t b) {
+      return std::memcmp(out[a].preshared_key.data(), out[b].preshared_key.data(),
+                         out[a].preshared_key.size()) < 0;
+    };
+    std::set<std::size_t, decltype(key_less)> by_key(key_less);
+    out.reserve(entries.size());
     for (std::size_t e = 0; e < entries.size(); ++e) {
       const Statement& entry = *entries[e];
       const std::string where = "in '" + entry.keyword + "'";
@@ -423,7 +439,7 @@ class SchemaReader {
       if (!is_route_id(id.value->text)) {
         return error(id.value->position, "'id': expected a route name of letters, digits and '_'");
       }
-      route.id = id.value->text;
+      route.id = std::string(id.value->text.view());
       auto prefix = net::Prefix::parse(net.value->text);
       if (!prefix || prefix->address.family != family) {
         return error(net.value->position,
@@ -435,23 +451,32 @@ class SchemaReader {
       STRAIT_CONFIG_CHECK(read_key(key, route.preshared_key));
       STRAIT_CONFIG_CHECK(read_integer(&spi, kMinSpi, kMaxU32, route.spi));
       STRAIT_CONFIG_CHECK(read_gateways(entry, family, route.gateways));
-      for (std::size_t i = 0; i < out.size(); ++i) {
-        const std::string first = " as the route at " + to_string(entries[i]->position);
-        if (out[i].id == route.id) {
-          return error(id.value->position,
-                       "duplicate route 'id' " + display_name(route.id) + first);
-        }
-        if (out[i].spi == route.spi) {
-          return error(spi.value->position, "'spi': same route SPI" + first);
-        }
-        if (out[i].preshared_key == route.preshared_key) {
-          return error(key.value->position, "'preshared-key': same key" + first);
-        }
-        if (out[i].net == route.net) {
-          return error(net.value->position, "'net': same network" + first);
-        }
-      }
+      const std::size_t index = out.size();
+      const std::string net_text = route.net.to_string();
       out.push_back(std::move(route));
+      // The earliest route this one repeats, and what it repeats (id, SPI,
+      // key, network, in that order for the same route).
+      std::size_t first = index;
+      std::optional<base::Error> repeated;
+      const auto note = [&](std::size_t i, Position at, const std::string& what) {
+        if (i >= first) return;
+        first = i;
+        repeated = error(at, what + " as the route at " + to_string(entries[i]->position));
+      };
+      const Route& added = out.back();
+      if (auto f = by_id.find(added.id); f != by_id.end())
+        note(f->second, id.value->position, "duplicate route 'id' " + display_name(added.id));
+      if (auto f = by_spi.find(added.spi); f != by_spi.end())
+        note(f->second, spi.value->position, "'spi': same route SPI");
+      if (auto f = by_key.find(index); f != by_key.end())
+        note(*f, key.value->position, "'preshared-key': same key");
+      if (auto f = by_net.find(net_text); f != by_net.end())
+        note(f->second, net.value->position, "'net': same network");
+      if (repeated) return *repeated;
+      by_id.emplace(added.id, index);
+      by_spi.emplace(added.spi, index);
+      by_key.insert(index);
+      by_net.emplace(net_text, index);
     }
     return base::Ok{};
   }
@@ -479,7 +504,7 @@ class SchemaReader {
         return error(route.value->position,
                      "'route': unknown route " + display_name(route.value->text));
       }
-      sa.route = route.value->text;
+      sa.route = std::string(route.value->text.view());
       STRAIT_CONFIG_CHECK(read_integer(&spi, kMinSpi, kMaxU32, sa.spi));
       if (aead.value->text != kAead) {
         return error(aead.value->position, "'aead': expected aes-gcm-16-icv");
@@ -488,13 +513,13 @@ class SchemaReader {
       STRAIT_CONFIG_CHECK(read_key(*find(block, "salt"), sa.salt));
       STRAIT_CONFIG_CHECK(read_integer(queue, 1, 65535, sa.queue));
       for (std::size_t i = 0; i < out.size(); ++i) {
-        const std::string first = " as the entry at " + to_string(entries[i]->position);
+        const auto first = [&] { return " as the entry at " + to_string(entries[i]->position); };
         if (out[i].spi == sa.spi && out[i].queue == sa.queue) {
           return error(spi.value->position,
-                       "duplicate " + name + " key: same 'spi' and 'queue'" + first);
+                       "duplicate " + name + " key: same 'spi' and 'queue'" + first());
         }
         if (outbound && out[i].route == sa.route && out[i].queue == sa.queue) {
-          return error(origin(queue, entry), name + ": same 'route' and 'queue'" + first);
+          return error(origin(queue, entry), name + ": same 'route' and 'queue'" + first());
         }
       }
       out.push_back(std::move(sa));

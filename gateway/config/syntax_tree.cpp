@@ -60,12 +60,12 @@ class Parser {
 
   // current_ is the keyword word.
   base::Status parse_statement(Statement& statement, int depth) {
-    statement.keyword = std::move(current_.text);
+    statement.keyword = std::string(current_.text);
     statement.position = current_.position;
     if (auto s = advance(); !s.ok()) return s;
     if (current_.kind == TokenKind::kWord || current_.kind == TokenKind::kString) {
-      statement.value =
-          Value{std::move(current_.text), current_.position, current_.kind == TokenKind::kString};
+      statement.value = Value{base::SecureString(current_.text), current_.position,
+                              current_.kind == TokenKind::kString};
       if (auto s = advance(); !s.ok()) return s;
       if (current_.kind != TokenKind::kSemicolon) {
         return unexpected("';' after the value of " + display_name(statement.keyword));

@@ -3,6 +3,14 @@
 // applied: each statement is a keyword with either a value (`leaf value;`),
 // a block (`container { ... }`, one list entry `list { ... }`), or neither
 // (`leaf;`). Every node remembers where it was written.
+//
+// Values may be key material (preshared-key, key, salt): every value's text
+// lives in the secure heap (base::SecureString: locked, not dumped, wiped
+// when the tree dies), and so does the lexer's buffer, so the whole path
+// from the document's text to the tree stays out of ordinary memory when
+// the text itself is in the secure heap (config::read_file). Keywords are
+// ordinary strings: a key written where a keyword belongs is rejected by
+// the schema without being quoted (display_name).
 
 #include <optional>
 #include <string>
@@ -10,12 +18,13 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/secure_string.hpp"
 #include "config/diagnostic.hpp"
 
 namespace strait::config {
 
 struct Value {
-  std::string text;
+  base::SecureString text;
   Position position;
   bool quoted = false;
 };

@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(leaves_blocks_and_list_entries_in_order) {
   const Statement& mtu = (*d)[0];
   BOOST_TEST(mtu.keyword == "mtu");
   BOOST_REQUIRE(mtu.value.has_value());
-  BOOST_TEST(mtu.value->text == "1440");
+  BOOST_TEST(mtu.value->text.view() == "1440");
   BOOST_TEST(!mtu.value->quoted);
   BOOST_TEST((mtu.value->position == Position{1, 5}));
   BOOST_TEST(!mtu.has_block);
@@ -47,12 +47,12 @@ BOOST_AUTO_TEST_CASE(leaves_blocks_and_list_entries_in_order) {
   BOOST_TEST(route.children[1].keyword == "gateway");
   BOOST_REQUIRE(route.children[1].children.size() == 2u);
   BOOST_TEST(route.children[1].children[1].keyword == "ip");
-  BOOST_TEST(route.children[1].children[1].value->text == "13.230.1.10");
+  BOOST_TEST(route.children[1].children[1].value->text.view() == "13.230.1.10");
   BOOST_TEST((route.children[1].children[1].position == Position{4, 22}));
   BOOST_TEST(route.children[2].has_block);
   BOOST_TEST(route.children[2].children.empty());
   BOOST_TEST(route.children[3].value->quoted);
-  BOOST_TEST(route.children[3].value->text == "172.32.0.0/16");
+  BOOST_TEST(route.children[3].value->text.view() == "172.32.0.0/16");
 
   const Statement& flag = (*d)[2];
   BOOST_TEST(!flag.value.has_value());

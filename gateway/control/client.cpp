@@ -1,6 +1,7 @@
 #include "control/client.hpp"
 
 #include <poll.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -54,7 +55,7 @@ base::Result<Response> call(const std::string& socket_path, const std::string& n
                        std::strerror(errno)};
   }
   const std::int64_t deadline = now_ms() + timeout_ms;
-  const std::string out = encode(request);
+  const base::SecureString out = encode(request);
   std::size_t sent = 0;
   while (sent < out.size()) {
     const ssize_t n = ::send(fd.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
@@ -65,13 +66,16 @@ base::Result<Response> call(const std::string& socket_path, const std::string& n
     sent += static_cast<std::size_t>(n);
   }
   ResponseReader reader;
-  char buffer[65536];
+  // The answer may be key material (get --secrets): never on a stack.
+  base::SecureString receive;
+  receive.resize(65536);
+  char* const buffer = receive.data();
   for (;;) {
     const std::int64_t left = deadline - now_ms();
     if (left <= 0) return base::Error{"instance '" + name + "' did not answer in time"};
     pollfd p{fd.get(), POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-    const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
+    const ssize_t n = ::recv(fd.get(), buffer, receive.size(), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       return base::Error{std::string("reading the answer: ") + std::strerror(errno)};
@@ -79,6 +83,7 @@ base::Result<Response> call(const std::string& socket_path, const std::string& n
     if (n == 0)
       return base::Error{"instance '" + name + "' closed the connection without an answer"};
     const auto state = reader.feed({buffer, static_cast<std::size_t>(n)});
+    sodium_memzero(buffer, static_cast<std::size_t>(n));
     if (state == ResponseReader::State::kError) return base::Error{reader.error()};
     if (state == ResponseReader::State::kComplete) return std::move(reader.response());
   }

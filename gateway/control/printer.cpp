@@ -24,8 +24,8 @@ bool needs_quotes(std::string_view text) {
   return false;
 }
 
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
+base::SecureString quoted(std::string_view text) {
+  base::SecureString out = "\"";
   for (char c : text) {
     switch (c) {
       case '"':
@@ -58,7 +58,7 @@ bool all_digits(std::string_view text) {
 
 config::Value shown(const config::Statement& s, const PrintOptions& options) {
   if (!options.secrets && s.value && is_secret_leaf(s.keyword))
-    return config::Value{std::string(kRedacted), s.value->position, true};
+    return config::Value{kRedacted, s.value->position, true};
   return *s.value;
 }
 
@@ -77,22 +77,26 @@ bool is_list(std::string_view keyword) {
   return false;
 }
 
-std::string print_value(const config::Value& value) {
+base::SecureString print_value(const config::Value& value) {
   return value.quoted || needs_quotes(value.text) ? quoted(value.text) : value.text;
 }
 
-std::string print_statements(const config::Statements& statements, const PrintOptions& options,
-                             int indent) {
-  std::string out;
+base::SecureString print_statements(const config::Statements& statements,
+                                    const PrintOptions& options, int indent) {
+  base::SecureString out;
   const std::string pad(static_cast<std::size_t>(indent), ' ');
   for (const auto& s : statements) {
-    out += pad + s.keyword;
+    out += pad;
+    out += s.keyword;
     if (s.value) {
-      out += ' ' + print_value(shown(s, options)) + ";\n";
+      out += ' ';
+      out += print_value(shown(s, options));
+      out += ";\n";
     } else if (s.has_block) {
       out += " {\n";
       out += print_statements(s.children, options, indent + 2);
-      out += pad + "}\n";
+      out += pad;
+      out += "}\n";
     } else {
       out += ";\n";
     }
@@ -100,8 +104,8 @@ std::string print_statements(const config::Statements& statements, const PrintOp
   return out;
 }
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
+base::SecureString json_string(std::string_view text) {
+  base::SecureString out = "\"";
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
@@ -119,7 +123,7 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
-std::string json_of_value(const config::Value& value) {
+base::SecureString json_of_value(const config::Value& value) {
   if (!value.quoted && all_digits(value.text)) return value.text;
   if (!value.quoted && (value.text == "true" || value.text == "false")) return value.text;
   return json_string(value.text);
@@ -127,7 +131,7 @@ std::string json_of_value(const config::Value& value) {
 
 namespace {
 
-std::string json_of_statement(const config::Statement& s, const PrintOptions& options) {
+base::SecureString json_of_statement(const config::Statement& s, const PrintOptions& options) {
   if (s.value) return json_of_value(shown(s, options));
   if (s.has_block) return json_of_statements(s.children, options);
   return "null";
@@ -135,7 +139,8 @@ std::string json_of_statement(const config::Statement& s, const PrintOptions& op
 
 }  // namespace
 
-std::string json_of_statements(const config::Statements& statements, const PrintOptions& options) {
+base::SecureString json_of_statements(const config::Statements& statements,
+                                      const PrintOptions& options) {
   // Entries of one keyword, in order of its first appearance.
   std::vector<std::string_view> order;
   std::unordered_map<std::string_view, std::vector<const config::Statement*>> by_keyword;
@@ -144,11 +149,12 @@ std::string json_of_statements(const config::Statements& statements, const Print
     if (entries.empty()) order.push_back(s.keyword);
     entries.push_back(&s);
   }
-  std::string out = "{";
+  base::SecureString out = "{";
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (i != 0) out += ',';
     const auto& entries = by_keyword[order[i]];
-    out += json_string(order[i]) + ':';
+    out += json_string(order[i]);
+    out += ':';
     if (entries.size() == 1 && !is_list(order[i])) {
       out += json_of_statement(*entries.front(), options);
       continue;

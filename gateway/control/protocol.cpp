@@ -1,5 +1,7 @@
 #include "control/protocol.hpp"
 
+#include "config/diagnostic.hpp"
+
 #include <charconv>
 #include <vector>
 
@@ -35,10 +37,11 @@ bool printable(std::string_view text) {
   return true;
 }
 
-// A word from the peer as it may appear in a message.
+// A word from the peer as it may appear in a message: never one that
+// could be key material (config::display_name's rule).
 std::string shown(std::string_view word) {
   if (word.size() > 24 || !printable(word)) return "(unprintable or long)";
-  return "'" + std::string(word) + "'";
+  return config::display_name(word);
 }
 
 }  // namespace
@@ -65,20 +68,28 @@ std::optional<Verb> parse_verb(std::string_view text) {
   return std::nullopt;
 }
 
-std::string encode(const Request& request) {
-  std::string out = std::string(verb_name(request.verb)) + " " + request.path + " " +
-                    std::to_string(request.body.size());
-  if (request.json) out += " json";
-  if (request.secrets) out += " secrets";
-  if (request.queue) out += " queue=" + std::to_string(*request.queue);
-  out += '\n';
+base::SecureString encode(const Request& request) {
+  std::string header = std::string(verb_name(request.verb)) + " " + request.path + " " +
+                       std::to_string(request.body.size());
+  if (request.json) header += " json";
+  if (request.secrets) header += " secrets";
+  if (request.queue) header += " queue=" + std::to_string(*request.queue);
+  header += '\n';
+  base::SecureString out;
+  out.reserve(header.size() + request.body.size());
+  out += header;
   out += request.body;
   return out;
 }
 
-std::string encode(const Response& response) {
-  return std::string(response.ok ? "ok " : "error ") + std::to_string(response.body.size()) + "\n" +
-         response.body;
+base::SecureString encode(const Response& response) {
+  const std::string header =
+      std::string(response.ok ? "ok " : "error ") + std::to_string(response.body.size()) + "\n";
+  base::SecureString out;
+  out.reserve(header.size() + response.body.size());
+  out += header;
+  out += response.body;
+  return out;
 }
 
 RequestReader::State RequestReader::fail(std::string message) {

@@ -11,6 +11,10 @@
 // applied set, add or remove answers its warnings, "warning: ..." lines
 // (empty: none).
 // The header is at most kMaxHeader bytes, the body at most kMaxBody.
+//
+// Bodies may hold key material (a `set` of preshared-key, a `get
+// --secrets`): they, and the encoded messages, live in the secure heap
+// (base::SecureString), on both sides of the socket.
 
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +23,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "base/secure_string.hpp"
 
 namespace strait::control {
 
@@ -32,7 +37,7 @@ std::optional<Verb> parse_verb(std::string_view text);
 struct Request {
   Verb verb = Verb::kGet;
   std::string path;
-  std::string body;
+  base::SecureString body;
   bool json = false;
   bool secrets = false;
   std::optional<std::uint16_t> queue;
@@ -40,11 +45,11 @@ struct Request {
 
 struct Response {
   bool ok = true;
-  std::string body;  // the text asked for, or the error message
+  base::SecureString body;  // the text asked for, or the error message
 };
 
-std::string encode(const Request& request);
-std::string encode(const Response& response);
+base::SecureString encode(const Request& request);
+base::SecureString encode(const Response& response);
 
 // Reads one request from a byte stream, in pieces as they arrive.
 class RequestReader {
@@ -66,7 +71,7 @@ class RequestReader {
 
   std::size_t max_body_;
   State state_ = State::kIncomplete;
-  std::string header_;
+  base::SecureString header_;  // a confused client may send anything first
   bool have_header_ = false;
   std::size_t body_length_ = 0;
   Request request_;

@@ -1,6 +1,7 @@
 #include "control/server.hpp"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -36,7 +37,7 @@ struct Server::Client {
   int fd = -1;
   std::int64_t deadline_ms = 0;
   RequestReader reader;
-  std::string out;
+  base::SecureString out;
   std::size_t written = 0;
   bool responding = false;  // out holds the response; close once written
   bool closed = false;
@@ -77,7 +78,9 @@ base::Result<std::unique_ptr<Server>> Server::listen(const ServerOptions& option
 }
 
 Server::Server(ServerOptions options, Handler handler, int listen_fd)
-    : options_(std::move(options)), handler_(std::move(handler)), listen_fd_(listen_fd) {}
+    : options_(std::move(options)), handler_(std::move(handler)), listen_fd_(listen_fd) {
+  receive_buffer_.resize(kReceiveBuffer);
+}
 
 Server::~Server() {
   clients_.clear();
@@ -152,9 +155,10 @@ void Server::accept_clients() {
 }
 
 void Server::read_from(Client& c) {
-  char buffer[65536];
+  // Requests may carry keys: received into the secure heap, never a stack.
+  char* buffer = receive_buffer_.data();
   for (;;) {
-    const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+    const ssize_t n = ::recv(c.fd, buffer, receive_buffer_.size(), 0);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR) continue;
@@ -168,6 +172,7 @@ void Server::read_from(Client& c) {
       return;
     }
     const auto state = c.reader.feed({buffer, static_cast<std::size_t>(n)});
+    sodium_memzero(buffer, static_cast<std::size_t>(n));  // the reader has its own copy
     if (state == RequestReader::State::kError) {
       LOG_WARN("control: bad request: " + c.reader.error());
       respond(c, Response{false, c.reader.error()});

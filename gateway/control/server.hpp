@@ -6,7 +6,8 @@
 // gets one response; requests are bounded in size and in time, and a
 // client that sends garbage, too much, too slowly, or disconnects early
 // gets an error (when it can still hear it) and is dropped, while the
-// gateway carries on.
+// gateway carries on. What a client sends and what it is answered may hold
+// keys: received, kept and answered in the secure heap (protocol.hpp).
 
 #include <poll.h>
 #include <sys/types.h>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/secure_string.hpp"
 #include "control/protocol.hpp"
 
 namespace strait::control {
@@ -62,9 +64,12 @@ class Server {
   void write_to(Client& client);
   void respond(Client& client, Response response);
 
+  static constexpr std::size_t kReceiveBuffer = 65536;
+
   ServerOptions options_;
   Handler handler_;
   int listen_fd_;
+  base::SecureString receive_buffer_;  // what recv(2) returns: may be key material
   std::vector<std::unique_ptr<Client>> clients_;
 };
 

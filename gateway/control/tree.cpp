@@ -97,6 +97,9 @@ base::Result<config::Value> parse_single_value(std::string_view body, std::strin
     return config::located_error(
         body_name, first->position,
         std::string("expected a value, found ") + std::string(config::describe(first->kind)));
+  // The token's text is the lexer's until its next token: copied first.
+  config::Value value{base::SecureString(first->text), first->position,
+                      first->kind == config::TokenKind::kString};
   auto next = lexer.next();
   if (!next) return next.error();
   if (next->kind == config::TokenKind::kSemicolon) {
@@ -107,8 +110,7 @@ base::Result<config::Value> parse_single_value(std::string_view body, std::strin
     return config::located_error(body_name, next->position,
                                  std::string("expected one value, found ") +
                                      std::string(config::describe(next->kind)) + " after it");
-  return config::Value{std::move(first->text), first->position,
-                       first->kind == config::TokenKind::kString};
+  return value;
 }
 
 // Adds the path's key leaves an entry's statements leave out, first.
@@ -133,7 +135,9 @@ std::string key_text(const Statement& entry) {
   for (auto key : keys_of(entry.keyword)) {
     const Statement* leaf = leaf_of(entry, key);
     text += "[" + std::string(key) + "=" +
-            (leaf != nullptr ? leaf->value->text : (key == "queue" ? "1" : "?")) + "]";
+            std::string(leaf != nullptr ? leaf->value->text.view()
+                                        : std::string_view(key == "queue" ? "1" : "?")) +
+            "]";
   }
   return text;
 }
@@ -144,8 +148,9 @@ bool same_keys(const Statement& a, const Statement& b) {
   for (auto key : keys) {
     const Statement* x = leaf_of(a, key);
     const Statement* y = leaf_of(b, key);
-    const std::string xv = x ? x->value->text : (key == "queue" ? "1" : "");
-    const std::string yv = y ? y->value->text : (key == "queue" ? "1" : "");
+    const std::string_view fallback = key == "queue" ? "1" : "";
+    const std::string_view xv = x ? x->value->text.view() : fallback;
+    const std::string_view yv = y ? y->value->text.view() : fallback;
     if (xv != yv) return false;
   }
   return true;
@@ -153,8 +158,8 @@ bool same_keys(const Statement& a, const Statement& b) {
 
 }  // namespace
 
-base::Result<std::string> get_text(const Statements& document, const Path& path,
-                                   const PrintOptions& options, bool json) {
+base::Result<base::SecureString> get_text(const Statements& document, const Path& path,
+                                          const PrintOptions& options, bool json) {
   if (path.root())
     return json ? json_of_statements(document, options) + "\n"
                 : print_statements(document, options);
@@ -168,7 +173,7 @@ base::Result<std::string> get_text(const Statements& document, const Path& path,
     for (auto i : found)
       entries.push_back((**parent)[i]);
     if (!json) return print_statements(entries, options);
-    std::string out = "[";
+    base::SecureString out = "[";
     for (std::size_t i = 0; i < entries.size(); ++i) {
       if (i != 0) out += ',';
       out += json_of_statements(entries[i].children, options);
@@ -187,7 +192,7 @@ base::Result<std::string> get_text(const Statements& document, const Path& path,
   if (s.has_block)
     return json ? json_of_statements(s.children, options) + "\n"
                 : print_statements(s.children, options);
-  return json ? std::string("null\n") : std::string();
+  return base::SecureString(json ? "null\n" : "");
 }
 
 base::Result<Statements> set_subtree(const Statements& document, const Path& path,

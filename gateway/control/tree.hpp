@@ -30,9 +30,10 @@
 
 namespace strait::control {
 
-// The text `get` prints (in the syntax of printer.hpp, or JSON).
-base::Result<std::string> get_text(const config::Statements& document, const Path& path,
-                                   const PrintOptions& options, bool json);
+// The text `get` prints (in the syntax of printer.hpp, or JSON), in the
+// secure heap: with PrintOptions::secrets it holds keys.
+base::Result<base::SecureString> get_text(const config::Statements& document, const Path& path,
+                                          const PrintOptions& options, bool json);
 
 // `body_name` labels positions in errors about `body` ("stdin:2:7: ...").
 base::Result<config::Statements> set_subtree(const config::Statements& document, const Path& path,

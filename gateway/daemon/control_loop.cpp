@@ -10,15 +10,14 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <memory>
 #include <span>
-#include <sstream>
 #include <string_view>
 
 #include "base/blocked_signals.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "config/load.hpp"
 #include "config/schema.hpp"
 #include "config/syntax_tree.hpp"
 #include "control/controller.hpp"
@@ -62,14 +61,6 @@ void write_state(const InstanceDirectory& directory, LiveGateway& gateway,
   metrics_server->set_snapshot(metrics::render_exposition(name, states));
 }
 
-base::Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return base::Error{path + ": " + std::strerror(errno)};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::int64_t now_ms() {
   timespec t{};
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -87,9 +78,13 @@ base::Status run_gateway(const DaemonOptions& options) {
 
   // The file is checked before anything is claimed or opened; the
   // gateway then takes it as its first transaction.
-  auto text = read_file(options.config_path);
-  if (!text) return base::Error{text.error().message + " (fix the configuration file)"};
-  auto document = config::parse_document(*text, options.config_path);
+  // Into the secure heap: the file holds keys (config::read_file). Its
+  // text is released (wiped) once parsed; the tree keeps the values.
+  auto document = [&]() -> base::Result<config::Statements> {
+    auto text = config::read_file(options.config_path);
+    if (!text) return text.error();
+    return config::parse_document(*text, options.config_path);
+  }();
   if (!document) return base::Error{document.error().message + " (fix the configuration file)"};
   if (auto loaded = config::apply_schema(*document, options.config_path); !loaded)
     return base::Error{loaded.error().message + " (fix the configuration file)"};
@@ -153,7 +148,7 @@ base::Status run_gateway(const DaemonOptions& options) {
     if (fds[0].revents & POLLIN) {
       while (const int signal = signals.take()) {
         if (signal == SIGHUP) {
-          auto reread = read_file(options.config_path);
+          auto reread = config::read_file(options.config_path);
           base::Status reloaded = reread ? controller.replace(*reread, options.config_path)
                                          : base::Status(reread.error());
           if (reloaded)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/stack_wipe.hpp"
 #include "esp/engine.hpp"
 
 namespace strait::esp {
@@ -19,6 +20,7 @@ KeyFingerprint key_fingerprint(std::span<const std::uint8_t, 16> key,
   crypto_generichash_blake2b_salt_personal(fingerprint.data(), fingerprint.size(), input.data(),
                                            input.size(), nullptr, 0, nullptr, kPersonal);
   sodium_memzero(input.data(), input.size());
+  base::wipe_stack();  // BLAKE2b's compression left message words (key bytes) there
   return fingerprint;
 }
 

@@ -3,6 +3,7 @@
 // 16-byte ICV, 64-bit extended sequence numbers, salt || IV nonce.
 
 #include <intel-ipsec-mb.h>
+#include <sodium.h>
 
 #include <array>
 #include <atomic>
@@ -13,10 +14,18 @@
 
 namespace strait::esp {
 
+// Key and salt are wiped when an SaParameters dies: the long-lived ones
+// live in locked memory (base::LockedPool, SaUpdateQueue's slots); a
+// temporary on a stack is wiped with it.
 struct SaParameters {
   std::uint32_t spi = 0;
   std::array<std::uint8_t, 16> key{};
   std::array<std::uint8_t, 4> salt{};
+
+  ~SaParameters() {
+    sodium_memzero(key.data(), key.size());
+    sodium_memzero(salt.data(), salt.size());
+  }
 };
 
 class Engine;

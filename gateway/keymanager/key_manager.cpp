@@ -29,8 +29,11 @@ KeyManager::Route::Route(std::uint32_t index_, const config::Route& route,
       route_spi(route.spi),
       gateway(gateway_),
       loopback(false),
-      psk(psks.make(route.preshared_key)),
-      lifecycle(index_, settings, sas, spis, secrets, counters) {}
+      psk(psks.make()),
+      lifecycle(index_, settings, sas, spis, secrets, counters) {
+  // From the configuration's secure heap straight into the locked pool.
+  if (psk) std::copy_n(route.preshared_key.data(), psk->size(), psk->data());
+}
 
 base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::GatewayConfig& config,
                                                              std::uint16_t queue, SaInstaller& sas,

@@ -83,7 +83,7 @@ void add_leaf(Exposition& out, std::string_view container, std::string_view path
   std::string name = "strait_" + metric_name_part(container) + '_' + metric_name_part(leaf.keyword);
   name += gauge ? "_seconds" : "_total";
   out.add(name, gauge ? "gauge" : "counter", help_of(std::string(path) + "/" + leaf.keyword, gauge),
-          labels, leaf.value->text);
+          labels, std::string(leaf.value->text.view()));
 }
 
 // A list entry: key leaves become labels (in the order route, queue, spi).
@@ -94,10 +94,10 @@ void add_entry(Exposition& out, const config::Statement& entry, Labels labels,
     for (const auto& c : entry.children)
       if (c.keyword == key && c.value) {
         if (c.keyword == "queue") {
-          queue_value = c.value->text;
+          queue_value = std::string(c.value->text.view());
           std::erase_if(labels, [](const auto& l) { return l.first == "queue"; });
         }
-        labels.emplace_back(c.keyword, c.value->text);
+        labels.emplace_back(c.keyword, std::string(c.value->text.view()));
       }
   if (queue_value.empty())
     for (const auto& l : labels)

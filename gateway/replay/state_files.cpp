@@ -30,8 +30,9 @@ base::Status write_state_files(const std::string& directory,
   if (auto written = write_file(dir / "gateway-state", text); !written) return written;
   auto tree = config::parse_document(text, "gateway-state");
   if (!tree) return base::Error{"gateway-state does not parse back: " + tree.error().message};
-  return write_file(dir / "gateway-state.json",
-                    control::json_of_statements(*tree, control::PrintOptions{}) + "\n");
+  return write_file(
+      dir / "gateway-state.json",
+      std::string(control::json_of_statements(*tree, control::PrintOptions{})) + "\n");
 }
 
 }  // namespace strait::replay

@@ -51,7 +51,7 @@ void for_each_entry(const config::Statements& state, const std::string& keyword,
 
 std::string leaf(const config::Statement& entry, const std::string& keyword) {
   for (const auto& c : entry.children)
-    if (c.keyword == keyword && c.value) return c.value->text;
+    if (c.keyword == keyword && c.value) return std::string(c.value->text.view());
   return "";
 }
 

@@ -29,7 +29,7 @@ class Reader {
   }
   base::Result<std::string> text(const Statement& s) const {
     if (!s.value || s.has_block) return error(s, "'" + s.keyword + "' needs a value");
-    return s.value->text;
+    return std::string(s.value->text.view());
   }
   // A non-negative decimal number ("110", "0.5").
   base::Result<double> number(const Statement& s, double max = 1e12) const {

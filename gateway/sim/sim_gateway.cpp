@@ -120,7 +120,7 @@ base::Status SimGateway::configure(const std::string& verb, const std::string& p
   request.body = value;
   const control::Response response = controller_->handle(request);
   if (!response.ok)
-    return base::Error{name_ + ": config " + verb + " " + path + ": " + response.body};
+    return base::Error{name_ + ": config " + verb + " " + path + ": " + std::string(response.body)};
   return base::Ok{};
 }
 

@@ -67,7 +67,7 @@ std::optional<std::uint64_t> state_value(std::string_view state_text, std::strin
     if (i + 1 == steps->size()) {
       if (!found->value) return std::nullopt;
       std::uint64_t v = 0;
-      const std::string& t = found->value->text;
+      const std::string_view t = found->value->text;
       const auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), v);
       if (error != std::errc{} || end != t.data() + t.size()) return std::nullopt;
       return v;

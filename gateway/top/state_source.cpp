@@ -61,7 +61,7 @@ std::vector<unsigned> queues_of(const std::string& configuration) {
     for (const auto& leaf : s.children)
       if (leaf.keyword == "queue" && leaf.value) {
         unsigned value = 0;
-        const std::string& text = leaf.value->text;
+        const std::string_view text = leaf.value->text;
         if (std::from_chars(text.data(), text.data() + text.size(), value).ec == std::errc{})
           queue = value;
       }
@@ -84,8 +84,9 @@ base::Result<StateReading> ControlStateSource::read() {
     request.queue = queue;
     auto response = control::call(path, name_, request, kSocketTimeoutMs);
     if (!response) return response.error();
-    if (!response->ok) return base::Error{std::string(what) + ": " + response->body};
-    return std::move(response->body);
+    // Neither answer holds a key (get without --secrets, get-state).
+    if (!response->ok) return base::Error{std::string(what) + ": " + std::string(response->body)};
+    return std::string(response->body);
   };
   auto configuration = ask(control::Verb::kGet, std::nullopt, "get /");
   if (!configuration) return configuration.error();

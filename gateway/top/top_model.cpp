@@ -21,7 +21,7 @@ SaEntry sa_entry(const config::Statement& s) {
   SaEntry e;
   e.outbound = s.keyword == "outbound-sa";
   for (const auto& c : s.children) {
-    if (c.keyword == "route" && c.value) e.route = c.value->text;
+    if (c.keyword == "route" && c.value) e.route = std::string(c.value->text.view());
     if (c.keyword == "queue") e.queue = static_cast<unsigned>(number(c));
     if (c.keyword == "spi") e.spi = static_cast<std::uint32_t>(number(c));
     if (c.keyword == "age") e.age = number(c);

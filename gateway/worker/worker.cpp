@@ -1,5 +1,6 @@
 #include "worker/worker.hpp"
 
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -12,8 +13,10 @@ namespace strait::worker {
 
 namespace {
 
-esp::SaParameters parameters_of(const config::SecurityAssociation& sa) {
-  return {sa.spi, sa.key, sa.salt};
+void fill(esp::SaParameters& parameters, const config::SecurityAssociation& sa) {
+  parameters.spi = sa.spi;
+  std::copy_n(sa.key.data(), sa.key.size(), parameters.key.data());
+  std::copy_n(sa.salt.data(), sa.salt.size(), parameters.salt.data());
 }
 
 }  // namespace
@@ -103,13 +106,23 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
     if (sa.queue == queue_ && index_of.contains(sa.route)) outbound.push_back(sa);
   for (const auto& sa : config.inbound_sas)
     if (sa.queue == queue_ && index_of.contains(sa.route)) inbound.push_back(sa);
+  // Nothing changes if the SAs' parameters have nowhere to go.
+  auto parameters = static_parameters_.make();
+  if (!parameters) {
+    sa_install_errors_ += inbound.size() + outbound.size();
+    return base::Error{"static SAs: no locked memory for their parameters"};
+  }
   base::Status status = base::Ok{};
   for (const auto& old : installed_inbound_)
     if (!contains_same(inbound, old)) sas_->remove_inbound(old.spi);
   std::vector<config::SecurityAssociation> installed_inbound;
   for (const auto& sa : inbound) {
-    if (!contains_same(installed_inbound_, sa) &&
-        !sas_->add_inbound(index_of[sa.route], parameters_of(sa))) {
+    if (contains_same(installed_inbound_, sa)) {
+      installed_inbound.push_back(sa);
+      continue;
+    }
+    fill(*parameters, sa);
+    if (!sas_->add_inbound(index_of[sa.route], *parameters)) {
       ++sa_install_errors_;
       status = base::Error{"inbound-sa spi " + std::to_string(sa.spi) +
                            ": installed twice, or out of memory"};
@@ -138,7 +151,8 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
       initial = std::max(initial, mark->second + 1);
     if (static_sequences_ != nullptr)
       initial = std::max(initial, static_sequences_->floor(fingerprint));
-    if (sas_->set_outbound(r, parameters_of(*wanted), initial)) {
+    fill(*parameters, *wanted);
+    if (sas_->set_outbound(r, *parameters, initial)) {
       if (static_sequences_ != nullptr)
         sas_->outbound(r)->set_limit(static_sequences_->limit(fingerprint));
       installed_outbound.push_back(*wanted);

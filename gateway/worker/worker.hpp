@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "base/locked_pool.hpp"
 #include "base/random.hpp"
 #include "base/result.hpp"
 #include "config/gateway_config.hpp"
@@ -281,10 +282,14 @@ class Worker {
     std::uint16_t protocol_port;
     bool data_plane;
   } fixed_;
-  // Data-plane mode: this queue's static SAs as installed (wiped when
-  // replaced), to keep those a new configuration leaves unchanged.
+  // Data-plane mode: this queue's static SAs as installed (their keys in
+  // the secure heap, wiped when replaced), to keep those a new
+  // configuration leaves unchanged.
   std::vector<config::SecurityAssociation> installed_outbound_;
   std::vector<config::SecurityAssociation> installed_inbound_;
+  // Where a static SA's parameters are put together for the SA database:
+  // locked memory, never a stack.
+  base::LockedPool<esp::SaParameters> static_parameters_;
   std::uint64_t sa_install_errors_ = 0;  // static SAs a reconfiguration could not install
   std::uint64_t static_sa_initial_sequence_ = 1;
   const StaticSequenceSource* static_sequences_ = nullptr;
