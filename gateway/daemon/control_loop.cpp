@@ -12,6 +12,7 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <string_view>
@@ -24,6 +25,7 @@
 #include "control/controller.hpp"
 #include "control/server.hpp"
 #include "daemon/instance_directory.hpp"
+#include "daemon/interface_watch.hpp"
 #include "daemon/live_gateway.hpp"
 #include "metrics/exposition.hpp"
 #include "metrics/metrics_server.hpp"
@@ -137,6 +139,10 @@ base::Status run_gateway(const DaemonOptions& options) {
   constexpr std::int64_t kSequenceCheckMs = 250;
   std::int64_t next_sequence_check = now_ms() + kSequenceCheckMs;
   bool sequence_error_logged = false;
+  // The interfaces the queues are bound to: down and up are said, an
+  // interface gone stops the gateway with an error (interface_watch.hpp).
+  InterfaceWatch interface_watch;
+  std::optional<base::Error> stopped_by;
   std::vector<pollfd> fds;
   bool running = true;
   while (running) {
@@ -180,6 +186,21 @@ base::Status run_gateway(const DaemonOptions& options) {
       next_sequence_check = now_ms() + kSequenceCheckMs;
     }
     if (now_ms() >= next_state) {
+      interface_watch.watch((*gateway)->interfaces());
+      for (const auto& event : interface_watch.check()) {
+        switch (event.kind) {
+          case InterfaceWatch::Event::Kind::kDown:
+            LOG_WARN(event.message);
+            break;
+          case InterfaceWatch::Event::Kind::kUp:
+            LOG_INFO(event.message);
+            break;
+          case InterfaceWatch::Event::Kind::kGone:  // strait run prints it as it exits
+            if (!stopped_by) stopped_by = base::Error{event.message};
+            running = false;
+            break;
+        }
+      }
       write_state(**directory, **gateway, metrics_server.get(), options.name);
       next_state = now_ms() + options.state_interval_ms;
     }
@@ -187,6 +208,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   server->reset();
   gateway->reset();  // stops the key exchange and the workers, closes the ports
   directory->reset();
+  if (stopped_by) return *stopped_by;
   LOG_INFO("stopped");
   return base::Ok{};
 }
