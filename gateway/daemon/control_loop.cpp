@@ -36,16 +36,26 @@ namespace {
 
 // Every state_interval_ms: gateway-state to its file and, with --metrics,
 // the Prometheus exposition (the summed state and each queue's, rendered
-// here on the control thread once the workers run again).
+// here on the control thread once the workers run again). A file that
+// cannot be written (a full disk, a read-only or unwritable directory) is
+// logged once until it is written again: forwarding does not depend on it.
 void write_state(const InstanceDirectory& directory, LiveGateway& gateway,
-                 metrics::MetricsServer* metrics_server, const std::string& name) {
+                 metrics::MetricsServer* metrics_server, const std::string& name,
+                 bool& write_failing) {
   auto snapshot = gateway.snapshot(metrics_server != nullptr);
   if (!snapshot) {
     LOG_WARN("gateway-state not updated: " + snapshot.error().message);
     return;
   }
-  if (auto written = directory.write_state(snapshot->summed); !written)
-    LOG_ERROR(written.error().message);
+  if (auto written = directory.write_state(snapshot->summed); !written) {
+    if (!write_failing)
+      LOG_ERROR("gateway-state not written: " + written.error().message +
+                " (forwarding goes on; retried every second, logged again once written)");
+    write_failing = true;
+  } else if (write_failing) {
+    LOG_INFO("gateway-state written again in " + directory.state_path());
+    write_failing = false;
+  }
   if (metrics_server == nullptr) return;
   std::vector<config::Statements> documents;
   std::vector<metrics::QueueState> states;
@@ -132,7 +142,8 @@ base::Status run_gateway(const DaemonOptions& options) {
   LOG_INFO("running (pid " + std::to_string(getpid()) + "), state in " +
            (*directory)->state_path() + ", control socket " + server_options.path);
 
-  write_state(**directory, **gateway, metrics_server.get(), options.name);
+  bool state_write_failing = false;
+  write_state(**directory, **gateway, metrics_server.get(), options.name, state_write_failing);
   std::int64_t next_state = now_ms() + options.state_interval_ms;
   // Static SAs near the end of their reserved sequence numbers get the
   // next block reserved (SequenceFile) well before they reach it.
@@ -201,7 +212,7 @@ base::Status run_gateway(const DaemonOptions& options) {
             break;
         }
       }
-      write_state(**directory, **gateway, metrics_server.get(), options.name);
+      write_state(**directory, **gateway, metrics_server.get(), options.name, state_write_failing);
       next_state = now_ms() + options.state_interval_ms;
     }
   }
