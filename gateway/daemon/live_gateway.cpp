@@ -365,8 +365,10 @@ base::Result<std::string> LiveGateway::state(std::optional<std::uint16_t> queue)
   PausedThreads paused(queues_, key_exchange_);
   if (!paused.all()) return base::Error{"a worker did not pause in time; try again"};
   std::vector<const worker::Worker*> workers;
-  for (const auto& q : queues_)
+  for (auto& q : queues_) {
+    q.thread->worker().collect_kernel_counters();
     if (!queue || q.thread->worker().queue() == *queue) workers.push_back(&q.thread->worker());
+  }
   if (workers.empty())
     return base::Error{queue ? "no queue " + std::to_string(*queue) : "no queue is running"};
   return worker::render_gateway_state(workers);
@@ -376,8 +378,10 @@ base::Result<LiveGateway::Snapshot> LiveGateway::snapshot(bool with_queues) {
   PausedThreads paused(queues_, key_exchange_);
   if (!paused.all()) return base::Error{"a worker did not pause in time"};
   std::vector<const worker::Worker*> workers;
-  for (const auto& q : queues_)
+  for (auto& q : queues_) {
+    q.thread->worker().collect_kernel_counters();
     workers.push_back(&q.thread->worker());
+  }
   Snapshot snapshot{worker::render_gateway_state(workers), {}};
   if (with_queues)
     for (const auto* w : workers)
