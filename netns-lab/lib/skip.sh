@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Skipping a lab test script that cannot run here (sourced before anything
 # is built): `lab_skip_unless_lab TOOL...` prints "SKIP: <reason>" (stdout
 # and stderr) and exits 77, which CTest reports as Skipped (the test's

@@ -162,9 +162,10 @@ lab_ping "$P" paris tokyo 10 || fail "paris -> tokyo: no ping reply with room ag
 # --- 3. An unwritable state directory.
 # In the gateway's own mount namespace (ip netns exec gave it one).
 in_paris_mounts() { nsenter --target "${PID[paris]}" --mount -- "$@"; }
-in_paris_mounts mount --bind "$STRAIT_RUN_DIR/$NAME_paris" "$STRAIT_RUN_DIR/$NAME_paris" &&
-  in_paris_mounts mount -o remount,bind,ro "$STRAIT_RUN_DIR/$NAME_paris" ||
+if ! in_paris_mounts mount --bind "$STRAIT_RUN_DIR/$NAME_paris" "$STRAIT_RUN_DIR/$NAME_paris" ||
+  ! in_paris_mounts mount -o remount,bind,ro "$STRAIT_RUN_DIR/$NAME_paris"; then
   fail "cannot make the directory read-only"
+fi
 got=$(udp tokyo paris 500 0.005)
 echo "read-only state directory: $got of 500 datagrams tokyo -> paris"
 [ "$got" = 500 ] || fail "read-only: $got of 500 datagrams arrived"
