@@ -186,6 +186,10 @@ for site in ("paris", "tokyo"):
     print("%s SAs: %s%s" % (site, " ".join("%s %d" % x for x in a), "" if a == b else " (before: %s)" % b))
     if a != b:
         problems.append("%s's SAs changed" % site)
+# Forged sequence numbers from 100,000,000 up never moved the window.
+highest = [sa["highest-sequence"] for sa in after.get("inbound-sa", []) if sa["spi"] == live]
+if not highest or highest[0] >= 100000000:
+    problems.append("the live SA's window moved to the forged sequence numbers: %s" % highest)
 growth = rss_after - rss_before
 print("paris resident memory: %d KiB before, %d KiB after (%+d KiB)" % (rss_before, rss_after, growth))
 if growth > 4096:
