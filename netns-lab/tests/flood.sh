@@ -12,7 +12,8 @@
 # (default 40000: 50 s). Meanwhile iperf3 runs twice, as fast as it can,
 # then paced at 300 Mbit/s; each is compared with the same run without the
 # flood. Checks:
-# * every forged frame is counted: the key manager's errors and challenges
+# * every forged frame is counted (then exactly, for 70,000 more sent with
+#   no other traffic): the key manager's errors and challenges
 #   (key-manager), unknown SPIs (public-router route-errors) and the live
 #   SA's decrypt-errors grow by what was sent, less what was dropped on the
 #   way (the gateway's public-interface rxdrop: its AF_PACKET or AF_XDP
@@ -209,6 +210,39 @@ if paced < min_paced:
 for p in problems:
     print("FAIL: " + p)
 sys.exit(1 if problems else 0)
+PY
+# Exactly: 70,000 more (10,000 of each kind) with no other traffic: the
+# counters grow by what was sent, less what the counted drops took.
+state paris >"$TMP/paris-before.json" || fail "get-state paris"
+drops_before=$(veth_drops)
+# shellcheck disable=SC2086  # exclude is a list of options
+ip netns exec "$P-wan" timeout 30 "$STRAIT" flood --interface to-paris --gateway 198.51.100.10 \
+  --gateway-mac "$mac" --peer 203.0.113.10 --route-spi 1234 --spi "$live" --sequence 200000000 \
+  $exclude --rate 20000 --seconds 20 --json --seed 2 \
+  --kind ske-knock-strangers 10000 --kind ske-proposal-strangers 10000 \
+  --kind ske-knock-peer 10000 --kind ske-proposal-peer 10000 \
+  --kind esp-random-spi 10000 --kind esp-bad-icv 10000 --kind esp-replay 10000 \
+  >"$TMP/flood.json" 2>"$TMP/flood.log" || fail "strait flood (exact): status $?"
+sleep 1.5
+drops_after=$(veth_drops)
+state paris >"$TMP/paris-after.json" || fail "get-state paris"
+py - "$TMP" "$live" $((drops_after - drops_before)) <<'PY' || fail "exact count (above)"
+import json, sys
+tmp, live, veth = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+load = lambda name: json.load(open("%s/%s.json" % (tmp, name)))
+flood = load("flood")
+before, after = load("paris-before")["gateway-state"], load("paris-after")["gateway-state"]
+delta = lambda c, leaf: after[c][leaf] - before[c][leaf]
+counted = sum(delta("key-manager", c) for c in [
+    "rxerrors", "route-errors", "protocol-errors", "version-errors", "parameter-errors",
+    "authentication-errors", "public-key-errors", "challenges-offered"])
+counted += delta("public-router", "route-errors")
+counted += sum(sa["sa-state"]["decrypt-errors"] for sa in after["inbound-sa"] if sa["spi"] == live) - \
+    sum(sa["sa-state"]["decrypt-errors"] for sa in before["inbound-sa"] if sa["spi"] == live)
+dropped = delta("public-interface", "rxdrop") + veth
+print("exact: %d forged frames sent at %.0f/s with no other traffic: %d counted + %d dropped"
+      % (flood["sent"], flood["rate"], counted, dropped))
+sys.exit(0 if counted + dropped == flood["sent"] == 70000 else 1)
 PY
 for site in paris tokyo; do lab_stop_site $site TERM || fail "$site: status $? on SIGTERM"; done
 echo "PASS: flood, $BACKEND"
