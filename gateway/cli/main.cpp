@@ -6,6 +6,7 @@
 
 #include "cli/bench_command.hpp"
 #include "cli/config_command.hpp"
+#include "cli/flood_command.hpp"
 #include "cli/replay_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/sim_command.hpp"
@@ -25,6 +26,7 @@ constexpr const char* kUsage =
     "           invariants, --explore for random faults\n"
     "  wan      a WAN link emulator between two interfaces (delay, jitter, loss,\n"
     "           rate, MTU), until SIGTERM\n"
+    "  flood    forged key-exchange and ESP frames at a gateway, for flood tests\n"
     "  top      live view of a running gateway: rates, drops and errors, SAs\n"
     "  config   get | set | add | remove | get-state NAME PATH: read or change a running\n"
     "           gateway's configuration, read its state\n"
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
   if (command == "sim") return strait::cli::sim_command(argc - 2, argv + 2);
   if (command == "replay") return strait::cli::replay_command(argc - 2, argv + 2);
   if (command == "wan") return strait::cli::wan_command(argc - 2, argv + 2);
+  if (command == "flood") return strait::cli::flood_command(argc - 2, argv + 2);
   if (command == "top") return strait::cli::top_command(argc - 2, argv + 2);
   if (command == "config") return strait::cli::config_command(argc - 2, argv + 2);
   if (command == "ps") return strait::cli::ps_command(argc - 2, argv + 2);

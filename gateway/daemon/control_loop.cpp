@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -23,6 +24,7 @@
 #include "control/controller.hpp"
 #include "control/server.hpp"
 #include "daemon/instance_directory.hpp"
+#include "daemon/interface_watch.hpp"
 #include "daemon/live_gateway.hpp"
 #include "metrics/exposition.hpp"
 #include "metrics/metrics_server.hpp"
@@ -33,16 +35,26 @@ namespace {
 
 // Every state_interval_ms: gateway-state to its file and, with --metrics,
 // the Prometheus exposition (the summed state and each queue's, rendered
-// here on the control thread once the workers run again).
+// here on the control thread once the workers run again). A file that
+// cannot be written (a full disk, a read-only or unwritable directory) is
+// logged once until it is written again: forwarding does not depend on it.
 void write_state(const InstanceDirectory& directory, LiveGateway& gateway,
-                 metrics::MetricsServer* metrics_server, const std::string& name) {
+                 metrics::MetricsServer* metrics_server, const std::string& name,
+                 bool& write_failing) {
   auto snapshot = gateway.snapshot(metrics_server != nullptr);
   if (!snapshot) {
     LOG_WARN("gateway-state not updated: " + snapshot.error().message);
     return;
   }
-  if (auto written = directory.write_state(snapshot->summed); !written)
-    LOG_ERROR(written.error().message);
+  if (auto written = directory.write_state(snapshot->summed); !written) {
+    if (!write_failing)
+      LOG_ERROR("gateway-state not written: " + written.error().message +
+                " (forwarding goes on; retried every second, logged again once written)");
+    write_failing = true;
+  } else if (write_failing) {
+    LOG_INFO("gateway-state written again in " + directory.state_path());
+    write_failing = false;
+  }
   if (metrics_server == nullptr) return;
   std::vector<config::Statements> documents;
   std::vector<metrics::QueueState> states;
@@ -125,13 +137,18 @@ base::Status run_gateway(const DaemonOptions& options) {
   LOG_INFO("running (pid " + std::to_string(getpid()) + "), state in " +
            (*directory)->state_path() + ", control socket " + server_options.path);
 
-  write_state(**directory, **gateway, metrics_server.get(), options.name);
+  bool state_write_failing = false;
+  write_state(**directory, **gateway, metrics_server.get(), options.name, state_write_failing);
   std::int64_t next_state = now_ms() + options.state_interval_ms;
   // Static SAs near the end of their reserved sequence numbers get the
   // next block reserved (SequenceFile) well before they reach it.
   constexpr std::int64_t kSequenceCheckMs = 250;
   std::int64_t next_sequence_check = now_ms() + kSequenceCheckMs;
   bool sequence_error_logged = false;
+  // The interfaces the queues are bound to: down and up are said, an
+  // interface gone stops the gateway with an error (interface_watch.hpp).
+  InterfaceWatch interface_watch;
+  std::optional<base::Error> stopped_by;
   std::vector<pollfd> fds;
   bool running = true;
   while (running) {
@@ -175,13 +192,29 @@ base::Status run_gateway(const DaemonOptions& options) {
       next_sequence_check = now_ms() + kSequenceCheckMs;
     }
     if (now_ms() >= next_state) {
-      write_state(**directory, **gateway, metrics_server.get(), options.name);
+      interface_watch.watch((*gateway)->interfaces());
+      for (const auto& event : interface_watch.check()) {
+        switch (event.kind) {
+          case InterfaceWatch::Event::Kind::kDown:
+            LOG_WARN(event.message);
+            break;
+          case InterfaceWatch::Event::Kind::kUp:
+            LOG_INFO(event.message);
+            break;
+          case InterfaceWatch::Event::Kind::kGone:  // strait run prints it as it exits
+            if (!stopped_by) stopped_by = base::Error{event.message};
+            running = false;
+            break;
+        }
+      }
+      write_state(**directory, **gateway, metrics_server.get(), options.name, state_write_failing);
       next_state = now_ms() + options.state_interval_ms;
     }
   }
   server->reset();
   gateway->reset();  // stops the key exchange and the workers, closes the ports
   directory->reset();
+  if (stopped_by) return *stopped_by;
   LOG_INFO("stopped");
   return base::Ok{};
 }

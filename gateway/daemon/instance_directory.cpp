@@ -153,21 +153,29 @@ base::Status InstanceDirectory::write_state(std::string_view text) const {
   const std::string final_path = state_path();
   const std::string temporary = final_path + ".new";
   const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return base::Error{"cannot write " + temporary + ": " + errno_text(errno)};
+  if (fd < 0) return base::Error{"cannot write " + temporary + ": " + errno_text(errno), errno};
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      const int error = errno;
+      const int error = n < 0 ? errno : ENOSPC;
       close(fd);
-      return base::Error{"cannot write " + temporary + ": " + errno_text(error)};
+      unlink(temporary.c_str());  // a partial file takes space a full disk lacks
+      return base::Error{"cannot write " + temporary + ": " + errno_text(error), error};
     }
     done += static_cast<std::size_t>(n);
   }
-  close(fd);
-  if (rename(temporary.c_str(), final_path.c_str()) != 0)
-    return base::Error{"cannot rename " + temporary + ": " + errno_text(errno)};
+  if (close(fd) != 0) {
+    const int error = errno;
+    unlink(temporary.c_str());
+    return base::Error{"cannot write " + temporary + ": " + errno_text(error), error};
+  }
+  if (rename(temporary.c_str(), final_path.c_str()) != 0) {
+    const int error = errno;
+    unlink(temporary.c_str());
+    return base::Error{"cannot rename " + temporary + ": " + errno_text(error), error};
+  }
   return base::Ok{};
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/live_gateway.hpp"
 
+#include <net/if.h>
+
 #include <algorithm>
 
 #include "base/log.hpp"
@@ -258,6 +260,10 @@ base::Result<LiveGateway::Prepared> LiveGateway::build_queues(const config::Gate
     if (cpu) cpus_taken.push_back(*cpu);
     auto queue = factory_.build(config, p.binding, cpu, neighbor);
     if (!queue) return base::Error{name + ": " + queue.error().message};
+    if (kind != backend::BackendKind::kMemory) {
+      queue->private_ifindex = if_nametoindex(p.binding.private_side.ifname.c_str());
+      queue->public_ifindex = if_nametoindex(p.binding.public_side.ifname.c_str());
+    }
     prepared.built[i] = std::move(*queue);
   }
   return prepared;
@@ -359,8 +365,10 @@ base::Result<std::string> LiveGateway::state(std::optional<std::uint16_t> queue)
   PausedThreads paused(queues_, key_exchange_);
   if (!paused.all()) return base::Error{"a worker did not pause in time; try again"};
   std::vector<const worker::Worker*> workers;
-  for (const auto& q : queues_)
+  for (auto& q : queues_) {
+    q.thread->worker().collect_kernel_counters();
     if (!queue || q.thread->worker().queue() == *queue) workers.push_back(&q.thread->worker());
+  }
   if (workers.empty())
     return base::Error{queue ? "no queue " + std::to_string(*queue) : "no queue is running"};
   return worker::render_gateway_state(workers);
@@ -370,8 +378,10 @@ base::Result<LiveGateway::Snapshot> LiveGateway::snapshot(bool with_queues) {
   PausedThreads paused(queues_, key_exchange_);
   if (!paused.all()) return base::Error{"a worker did not pause in time"};
   std::vector<const worker::Worker*> workers;
-  for (const auto& q : queues_)
+  for (auto& q : queues_) {
+    q.thread->worker().collect_kernel_counters();
     workers.push_back(&q.thread->worker());
+  }
   Snapshot snapshot{worker::render_gateway_state(workers), {}};
   if (with_queues)
     for (const auto* w : workers)
@@ -384,6 +394,19 @@ std::vector<std::uint16_t> LiveGateway::queue_ids() const {
   for (const auto& q : queues_)
     ids.push_back(q.binding.queue);
   return ids;
+}
+
+std::vector<InterfaceWatch::Interface> LiveGateway::interfaces() const {
+  std::vector<InterfaceWatch::Interface> interfaces;
+  for (const auto& q : queues_) {
+    if (q.private_ifindex != 0 && (interfaces.empty() || interfaces.front().role != "private"))
+      interfaces.insert(interfaces.begin(),
+                        {q.binding.private_side.ifname, "private", q.private_ifindex});
+    if (q.public_ifindex != 0)
+      interfaces.push_back({q.binding.public_side.ifname, queue_name(q.binding.queue) + " public",
+                            q.public_ifindex});
+  }
+  return interfaces;
 }
 
 base::Status LiveGateway::device_queues_free(const backend::QueueBinding& binding) const {

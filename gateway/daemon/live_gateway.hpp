@@ -36,6 +36,7 @@
 #include "config/gateway_config.hpp"
 #include "config/interface_change.hpp"
 #include "control/controller.hpp"
+#include "daemon/interface_watch.hpp"
 #include "daemon/key_exchange_thread.hpp"
 #include "daemon/queue_factory.hpp"
 #include "daemon/running_queue.hpp"
@@ -97,6 +98,10 @@ class LiveGateway final : public control::ManagedGateway {
 
   // The running queues' ids, in configuration order (for tests and logs).
   std::vector<std::uint16_t> queue_ids() const;
+  // The kernel interfaces the running queues' ports are bound to (the
+  // private one once), with their indexes at opening, for the interface
+  // watch; empty on the in-memory backend.
+  std::vector<InterfaceWatch::Interface> interfaces() const;
 
   // With a sequence file, on the thread that applies transactions, while
   // the workers run: reserves the next block for every static SA within

@@ -16,6 +16,11 @@ struct RunningQueue {
   config::PublicInterface public_interface;
   std::optional<int> cpu;
   std::unique_ptr<WorkerThread> thread;
+  // The kernel interfaces' indexes when the ports were opened (0: not a
+  // kernel interface): the interface watch tells a deleted and re-created
+  // interface from the one the ports are bound to.
+  unsigned private_ifindex = 0;
+  unsigned public_ifindex = 0;
 };
 
 }  // namespace strait::daemon

@@ -147,6 +147,12 @@ base::Status SequenceFile::write(const std::map<esp::KeyFingerprint, std::uint64
   const std::string temporary = path_ + ".new";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return base::Error{"cannot write " + temporary + ": " + errno_text(errno)};
+  // On failure the old file stays as it was, and the partial new one goes
+  // (on a full disk it holds space).
+  const auto failed = [&temporary](const std::string& what, int error) {
+    ::unlink(temporary.c_str());
+    return base::Error{what + ": " + errno_text(error)};
+  };
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -154,19 +160,18 @@ base::Status SequenceFile::write(const std::map<esp::KeyFingerprint, std::uint64
     if (n <= 0) {
       const int error = n < 0 ? errno : EIO;
       ::close(fd);
-      return base::Error{"cannot write " + temporary + ": " + errno_text(error)};
+      return failed("cannot write " + temporary, error);
     }
     done += static_cast<std::size_t>(n);
   }
   if (::fsync(fd) != 0) {
     const int error = errno;
     ::close(fd);
-    return base::Error{"cannot write " + temporary + " (fsync): " + errno_text(error)};
+    return failed("cannot write " + temporary + " (fsync)", error);
   }
-  if (::close(fd) != 0)
-    return base::Error{"cannot write " + temporary + " (close): " + errno_text(errno)};
+  if (::close(fd) != 0) return failed("cannot write " + temporary + " (close)", errno);
   if (::rename(temporary.c_str(), path_.c_str()) != 0)
-    return base::Error{"cannot rename " + temporary + " to " + path_ + ": " + errno_text(errno)};
+    return failed("cannot rename " + temporary + " to " + path_, errno);
   const std::string directory = directory_of(path_);
   const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return base::Error{"cannot open " + directory + ": " + errno_text(errno)};

@@ -1,6 +1,7 @@
 #include "daemon/worker_thread.hpp"
 
 #include "base/cpu_affinity.hpp"
+#include "daemon/idle_wait.hpp"
 
 #include <poll.h>
 #include <pthread.h>
@@ -78,7 +79,9 @@ void WorkerThread::run(const ThreadSettings& settings, std::promise<base::Status
 
 void WorkerThread::idle_wait(std::vector<pollfd>& fds) noexcept {
   if (!fds.empty()) {
-    ::poll(fds.data(), fds.size(), 1);  // 1 ms: the timers' period
+    // 1 ms: the timers' period. A port whose interface went down has its
+    // error cleared here, or poll(2) would wake at once from then on.
+    daemon::idle_wait(fds, 1);
     return;
   }
   const timespec nap{0, 100'000};

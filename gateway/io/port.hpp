@@ -55,6 +55,12 @@ class Port {
 
   InterfaceCounters& counters() noexcept { return counters_; }
   const InterfaceCounters& counters() const noexcept { return counters_; }
+  // Adds to counters() what the kernel counted for the port and the port
+  // cannot see frame by frame (AF_XDP: frames dropped because the socket's
+  // RX ring was full or its fill ring empty). Called from the port's
+  // thread or while it is paused, before counters are reported; a no-op
+  // for backends that count everything themselves.
+  virtual void collect_kernel_counters() noexcept {}
 
  protected:
   virtual std::size_t do_receive(std::span<Packet*> out) noexcept = 0;

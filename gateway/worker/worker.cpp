@@ -303,6 +303,14 @@ void Worker::take_key_exchange_output() noexcept {
   const std::size_t datagrams = key_exchange_out_->size();
   if (sa_updates_->pending()) sa_updates_->apply();
   if (datagrams == 0) return;
+  // Until the public next hop is resolved they wait in the ring (its
+  // solicitation is under way, answered in milliseconds): sent now they
+  // would be dropped, and a restarted gateway's first knock lost would
+  // cost a negotiation-ttl.
+  if (!public_next_hop_.resolved()) [[unlikely]] {
+    public_next_hop_.tick(public_port_);
+    return;
+  }
   io::Packet* batch[kBurst];
   const std::size_t n = key_exchange_out_->pop(batch, datagrams < kBurst ? datagrams : kBurst);
   for (std::size_t i = 0; i < n; ++i)

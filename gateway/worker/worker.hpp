@@ -223,6 +223,13 @@ class Worker {
   const base::Clock& clock() const noexcept { return clock_; }
 
   // Run-time state, for reporting.
+  // Takes the kernel's counts of the ports' drops into their counters
+  // (io::Port::collect_kernel_counters); from the worker's thread or while
+  // it is paused, before a state report.
+  void collect_kernel_counters() noexcept {
+    private_port_.collect_kernel_counters();
+    public_port_.collect_kernel_counters();
+  }
   const io::Port& private_port() const noexcept { return private_port_; }
   const io::Port& public_port() const noexcept { return public_port_; }
   const state::DispatchCounters& private_dispatch() const noexcept {

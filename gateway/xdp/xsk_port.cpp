@@ -162,6 +162,16 @@ std::size_t XskPort::do_receive(std::span<io::Packet*> out) noexcept {
   return received;
 }
 
+void XskPort::collect_kernel_counters() noexcept {
+  xdp_statistics stats{};
+  socklen_t length = sizeof stats;
+  if (getsockopt(fd(), SOL_XDP, XDP_STATISTICS, &stats, &length) != 0) return;
+  // Cumulative since the socket was made.
+  const std::uint64_t drops = stats.rx_dropped + stats.rx_ring_full;
+  if (drops > kernel_drops_) counters().rxdrop += drops - kernel_drops_;
+  kernel_drops_ = drops;
+}
+
 std::size_t XskPort::do_transmit(std::span<io::Packet* const> packets) noexcept {
   umem_.complete(*completion_);
   std::uint32_t queued = 0;

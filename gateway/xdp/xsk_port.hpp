@@ -72,6 +72,9 @@ class XskPort final : public io::Port {
   Mode mode() const noexcept { return program_->mode(); }
   const XdpProgram& program() const noexcept { return *program_; }
   Umem& umem() noexcept { return umem_; }
+  // rxdrop += what XDP_STATISTICS counted since the last call (rx_dropped,
+  // rx_ring_full): frames the kernel could not hand to the socket.
+  void collect_kernel_counters() noexcept override;
 
  protected:
   std::size_t do_receive(std::span<io::Packet*> out) noexcept override;
@@ -95,6 +98,7 @@ class XskPort final : public io::Port {
   xsk_ring_cons own_completion_{};
   xsk_ring_prod* fill_ = &own_fill_;  // the Umem's first rings for its first port
   xsk_ring_cons* completion_ = &own_completion_;
+  std::uint64_t kernel_drops_ = 0;  // XDP_STATISTICS drops already counted
 };
 
 }  // namespace strait::xdp
