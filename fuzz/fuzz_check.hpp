@@ -8,8 +8,13 @@
 
 namespace strait::fuzz {
 
+// Called before a failed property aborts (persistent.hpp: writes the inputs
+// the failing state ran).
+inline void (*on_failure)() = nullptr;
+
 [[noreturn]] inline void fail(std::string_view what) {
   std::fprintf(stderr, "fuzz property failed: %.*s\n", static_cast<int>(what.size()), what.data());
+  if (on_failure != nullptr) on_failure();
   std::abort();
 }
 

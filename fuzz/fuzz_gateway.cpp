@@ -39,9 +39,14 @@ std::vector<Bytes> drain(io::MemoryPort& host) {
 }  // namespace
 
 io::FramePool& FuzzGateway::pool() {
-  static const auto p = io::FramePool::create(4096, 512);
-  check(p.ok(), "no frame pool");
-  return **p;
+  // Never destroyed: gateways kept by the targets (persistent.hpp) go at
+  // exit, after function-local statics built later than them.
+  static io::FramePool* const p = [] {
+    auto created = io::FramePool::create(4096, 512);
+    check(created.ok(), "no frame pool");
+    return std::move(created).value().release();
+  }();
+  return *p;
 }
 
 FuzzGateway::FuzzGateway(const config::GatewayConfig& config, std::uint64_t seed)

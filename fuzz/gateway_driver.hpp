@@ -2,8 +2,7 @@
 // A gateway for the fuzz targets that send it frames (FuzzGateway: the
 // worker and key manager `strait run` builds, on in-memory wires, stepped
 // on a ManualClock), and the frames they build from a record (records.hpp).
-// Each input gets a gateway of its own, so an input replays alone exactly
-// as it ran.
+// The targets keep a driver for a run of inputs (persistent.hpp).
 //
 // The gateways (the input's first byte, modulo kVariants): paris of
 // testing/sample_sites.hpp talking to tokyo, in one of

@@ -4,7 +4,8 @@
 # It reads the committed corpus fuzz/corpus/NAME and writes what it finds
 # new to WORKDIR/corpus/NAME (never into the source tree); a crashing input
 # goes to WORKDIR/artifacts/NAME/. It prints one line: executions, seconds,
-# CPU seconds, peak RSS. --smoke (CTest): the same, quieter. The exit status
+# CPU seconds, peak RSS (and WORKDIR/logs/NAME.stats: executions, CPU
+# seconds, seconds). --smoke (CTest): the same, quieter. The exit status
 # is libFuzzer's (0: nothing found).
 set -euo pipefail
 smoke=0
@@ -22,6 +23,7 @@ mkdir -p "$corpus" "$artifacts" "$(dirname "$log")" "$seeds"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+export STRAIT_FUZZ_HISTORY=${STRAIT_FUZZ_HISTORY:-$artifacts}
 options=(-max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=30
          -print_final_stats=1 -artifact_prefix="$artifacts/" "$@")
 status=0
@@ -38,6 +40,7 @@ wall=$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')
 printf '%-16s %10s executions in %6.1f s (%6.1f CPU s), peak RSS %s MB, corpus %s + %s new inputs\n' \
   "$name" "${executions:-?}" "$wall" "$cpu" "${peak:-?}" \
   "$(find "$seeds" -type f | wc -l)" "$(find "$corpus" -type f | wc -l)"
+echo "${executions:-0} $cpu $wall" >"$workdir/logs/$name.stats"
 if [ "$status" -ne 0 ]; then
   echo "$name: libFuzzer exited with status $status; its log:" >&2
   if [ "$smoke" -eq 1 ]; then tail -n 60 "$log" >&2; else tail -n 200 "$log" >&2; fi

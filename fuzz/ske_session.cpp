@@ -122,7 +122,9 @@ void SkeSession::collect() {
         for (auto& initiator : initiators_) {
           if (initiator->state() != exchange::Initiator::State::kAwaitingAgreement) continue;
           auto sas = initiator->on_agreement(m);
-          if (sas) derived_.push_back({parameters_of(sas->inbound), parameters_of(sas->outbound)});
+          if (sas)
+            derived_.push_back(
+                {parameters_of(sas->inbound), parameters_of(sas->outbound), nullptr});
         }
         break;
     }
@@ -153,7 +155,7 @@ Bytes SkeSession::peer_second(std::span<const std::uint8_t> flips) {
     auto agreement = responder_->on_proposal(proposal_, next_spi_++);
     if (!agreement) return {};
     derived_.push_back(
-        {parameters_of(agreement->sas.inbound), parameters_of(agreement->sas.outbound)});
+        {parameters_of(agreement->sas.inbound), parameters_of(agreement->sas.outbound), nullptr});
     m = bytes_of(agreement->payload);
   } else {
     if (initiators_.empty() || challenge_.empty()) return {};
@@ -220,6 +222,11 @@ void SkeSession::apply(const Record& r) {
   }
 }
 
+testing::EspPeer& SkeSession::esp_of(Derived& d) {
+  if (!d.esp) d.esp = std::make_shared<testing::EspPeer>(d.peer_outbound, d.peer_inbound);
+  return *d.esp;
+}
+
 void SkeSession::check_sas() {
   // New outbound SAs become active 1.5 x negotiation-ttl after the
   // exchange (at most 7.5 s).
@@ -231,15 +238,14 @@ void SkeSession::check_sas() {
   std::vector<std::uint32_t> inbound;
   worker.sas().for_each_inbound(
       [&](std::uint32_t, const esp::InboundSa& sa) { inbound.push_back(sa.spi()); });
-  std::uint64_t sequence = 1u << 20;
   for (const std::uint32_t spi : inbound) {
     bool opened = false;
-    for (const auto& d : derived_) {
+    for (auto& d : derived_) {
       if (d.peer_outbound.spi != spi) continue;
-      testing::EspPeer peer(d.peer_outbound, d.peer_inbound);
+      testing::EspPeer& peer = esp_of(d);
       const Bytes inner = testing::host_datagram(peer_, self_, 64, 7);
       gateway_->send_public(testing::tunnel_frame(
-          self_, peer_, peer.seal_at(++sequence, inner, inner[0] >> 4 == 6 ? 41 : 4)));
+          self_, peer_, peer.seal_at(++esp_sequence_, inner, inner[0] >> 4 == 6 ? 41 : 4)));
       gateway_->run();
       gateway_->take_public();
       if (!gateway_->take_private().empty()) {
@@ -257,8 +263,8 @@ void SkeSession::check_sas() {
     const auto ip = testing::parse_ip_frame(frame);
     if (!ip || ip->protocol != net::kProtocolEsp) continue;
     bool opened = false;
-    for (const auto& d : derived_) {
-      testing::EspPeer peer(d.peer_outbound, d.peer_inbound);
+    for (auto& d : derived_) {
+      testing::EspPeer& peer = esp_of(d);
       const auto o = peer.open_frame(frame);
       if (o && o->status == esp::DecryptStatus::kOk) {
         opened = true;

@@ -51,6 +51,7 @@
 #include "exchange/responder.hpp"
 #include "fuzz_gateway.hpp"
 #include "records.hpp"
+#include "testing/esp_peer.hpp"
 #include "testing/sample_sites.hpp"
 
 namespace strait::fuzz {
@@ -91,8 +92,13 @@ class SkeSession {
   struct Derived {
     esp::SaParameters peer_inbound;
     esp::SaParameters peer_outbound;
+    std::shared_ptr<testing::EspPeer> esp;  // the peer's ESP under them, once needed
   };
+  testing::EspPeer& esp_of(Derived& derived);
   std::vector<Derived> derived_;
+  // Of the ESP the check sends under the gateway's inbound SAs (above any
+  // window the gateway's SAs may have seen).
+  std::uint64_t esp_sequence_ = 1u << 20;
 };
 
 }  // namespace strait::fuzz
