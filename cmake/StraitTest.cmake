@@ -7,10 +7,17 @@
 # more than one thread; it gets the second label `threads`, and the target
 # `threads-tests` builds every such test (make tsan runs them under
 # ThreadSanitizer).
+#
+# The fuzz build (STRAIT_FUZZ, cmake/Fuzz.cmake) defines the executable
+# (outside `all`) but registers no test: its CTest runs the fuzz targets.
 function(strait_test name)
   cmake_parse_arguments(T "SKIPPABLE;THREADS" "LABEL" "SOURCES;LIBRARIES" ${ARGN})
   if(NOT T_LABEL)
     message(FATAL_ERROR "strait_test(${name}): LABEL is required")
+  endif()
+  if(STRAIT_FUZZ)
+    add_executable(${name} EXCLUDE_FROM_ALL ${T_SOURCES})
+    return()
   endif()
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBRARIES} Boost::unit_test_framework)
