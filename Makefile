@@ -3,6 +3,7 @@
 #                 paris/tokyo lab (gateways, internet, Kubernetes nodes) in
 #                 network namespaces; lab-verify, lab-status, lab-down
 #   make test     installs what is missing, builds and runs every test
+#   make asan, make tsan  the tests again under the sanitizers
 #   make soak     the lab for SOAK_MINUTES (30) with a rekey every minute
 #   make conformance  conformance/run: every case of conformance/cases
 #                 through strait replay, and the interoperability checks
