@@ -21,7 +21,8 @@ class AfPacketPair final : public PortPair {
       options.ring_frames = spec.ring_size;
       auto opened = afpacket::AfPacketPort::open(*pair->pool_, options);
       if (!opened) return opened;
-      auto joined = LinkMemberships::join(port.ifname, port.promiscuous, port.multicast);
+      auto joined =
+          LinkMemberships::join(port.ifname, port.promiscuous, port.unicast, port.multicast);
       if (!joined) return decltype(opened)(joined.error());
       pair->memberships_.push_back(std::move(*joined));
       return opened;

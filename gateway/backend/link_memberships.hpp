@@ -3,9 +3,13 @@
 // broadcast, which a NIC filters out otherwise (veth and bridges hand
 // everything up anyway): the multicast groups a gateway port listens to
 // (PACKET_MR_MULTICAST: an IPv6 port's all-nodes and solicited-node groups,
-// net/multicast.hpp) or, for strait wan's L2 wire, every frame
-// (PACKET_MR_PROMISC). The gateway's own ports are never promiscuous: the
-// dispatchers drop what is not for them (dispatch/mac_filter.hpp).
+// net/multicast.hpp), the gateway's MAC when it is not the interface's
+// address (PACKET_MR_UNICAST: a `mac` configured, or derived from the
+// address, that nobody set on the interface; a driver without unicast
+// filtering turns promiscuous for it, the kernel's choice) or, for strait
+// wan's L2 wire, every frame (PACKET_MR_PROMISC). The gateway itself never
+// asks for promiscuous mode: the dispatchers drop what is not for them
+// (dispatch/mac_filter.hpp).
 //
 // Held by an AF_PACKET socket that receives nothing (protocol 0): the
 // kernel drops the memberships when it closes, as the port closes, however
@@ -23,9 +27,10 @@ namespace strait::backend {
 
 class LinkMemberships {
  public:
-  // nullptr when there is nothing to join.
+  // nullptr when there is nothing to join. `unicast` all zero: none.
   static base::Result<std::unique_ptr<LinkMemberships>> join(const std::string& ifname,
                                                              bool promiscuous,
+                                                             const net::Mac& unicast,
                                                              const std::vector<net::Mac>& groups);
   ~LinkMemberships();
   LinkMemberships(const LinkMemberships&) = delete;

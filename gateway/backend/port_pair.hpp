@@ -42,9 +42,11 @@ struct PortSpec {
   std::vector<net::Address> own_addresses;  // for Traffic::kOwn
   std::uint16_t protocol_port = 0;          // for Traffic::kOwn: UDP port of the key exchange
   // What the interface takes from the wire beyond its own MAC and broadcast
-  // (link_memberships.hpp): every frame (strait wan), or these multicast
+  // (link_memberships.hpp): every frame (strait wan), or the gateway's MAC
+  // when it is not the interface's (all zero: none), and these multicast
   // groups (a gateway port: net::listened_groups of its address).
   bool promiscuous = false;
+  net::Mac unicast{};
   std::vector<net::Mac> multicast;
 };
 

@@ -15,6 +15,7 @@ PortSpec port_spec(const std::string& role, const PortBinding& side, Traffic tra
   spec.traffic = traffic;
   spec.own_addresses = {side.address};
   spec.protocol_port = protocol_port;
+  spec.unicast = side.mac;
   spec.multicast = net::listened_groups(side.address);
   return spec;
 }

@@ -23,6 +23,7 @@ struct PortBinding {
   std::string ifname;
   std::optional<std::uint16_t> device_queue;
   net::Address address;  // the gateway's own address on this interface
+  net::Mac mac{};        // the gateway's MAC on it (all zero: the interface's own)
 };
 
 struct QueueBinding {

@@ -29,7 +29,8 @@ class XdpPair final : public PortPair {
       options.rx_size = options.tx_size = spec.ring_size;
       auto opened = xdp::XskPort::open(*pair->umem_, options);
       if (!opened) return opened;
-      auto joined = LinkMemberships::join(port.ifname, port.promiscuous, port.multicast);
+      auto joined =
+          LinkMemberships::join(port.ifname, port.promiscuous, port.unicast, port.multicast);
       if (!joined) return decltype(opened)(joined.error());
       pair->memberships_.push_back(std::move(*joined));
       return opened;

@@ -76,13 +76,13 @@ base::Result<std::vector<backend::QueueBinding>> bindings_of(const config::Gatew
         shared_private
             ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(public_interface.queue - 1))
             : std::nullopt,
-        config.private_interface.ip};
+        config.private_interface.ip, config.private_interface.mac};
     binding.public_side = backend::PortBinding{
         *public_ifname,
         public_interface.device_queue ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(
                                             *public_interface.device_queue - 1))
                                       : std::nullopt,
-        public_interface.ip};
+        public_interface.ip, public_interface.mac};
     bindings.push_back(std::move(binding));
   }
   return bindings;
