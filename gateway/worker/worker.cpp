@@ -130,7 +130,7 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
     }
     installed_inbound.push_back(sa);
   }
-  std::vector<config::SecurityAssociation> installed_outbound;
+  std::vector<InstalledOutbound> installed_outbound;
   for (std::uint32_t r = 0; r < routes_.route_ids.size(); ++r) {
     const config::SecurityAssociation* wanted = nullptr;
     for (const auto& sa : outbound)
@@ -139,9 +139,14 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
       sas_->remove_outbound(r);
       continue;
     }
-    if (contains_same(installed_outbound_, *wanted) && sas_->outbound(r) != nullptr) {
-      installed_outbound.push_back(*wanted);
-      continue;
+    if (sas_->outbound(r) != nullptr) {
+      const InstalledOutbound* same = nullptr;
+      for (const auto& old : installed_outbound_)
+        if (same_sa(old.sa, *wanted)) same = &old;
+      if (same != nullptr) {
+        installed_outbound.push_back(*same);
+        continue;
+      }
     }
     // Above everything this queue (or, with static_sequences_, a previous
     // run) sent under the same key and salt.
@@ -155,7 +160,7 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
     if (sas_->set_outbound(r, *parameters, initial)) {
       if (static_sequences_ != nullptr)
         sas_->outbound(r)->set_limit(static_sequences_->limit(fingerprint));
-      installed_outbound.push_back(*wanted);
+      installed_outbound.push_back({*wanted, fingerprint});
       continue;
     }
     ++sa_install_errors_;
@@ -163,7 +168,7 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
     // Nothing changed on the route: what it had stays installed.
     if (sas_->outbound(r) != nullptr)
       for (const auto& old : installed_outbound_)
-        if (old.route == routes_.route_ids[r]) installed_outbound.push_back(old);
+        if (old.sa.route == routes_.route_ids[r]) installed_outbound.push_back(old);
   }
   installed_outbound_ = std::move(installed_outbound);
   installed_inbound_ = std::move(installed_inbound);

@@ -191,8 +191,8 @@ class Worker {
       esp::OutboundSa* sa = sas_->outbound(r);
       if (sa == nullptr) continue;
       for (const auto& installed : installed_outbound_) {
-        if (installed.route != routes_.route_ids[r]) continue;
-        f(esp::key_fingerprint(installed.key, installed.salt), *sa);
+        if (installed.sa.route != routes_.route_ids[r]) continue;
+        f(installed.fingerprint, *sa);
         break;
       }
     }
@@ -292,7 +292,13 @@ class Worker {
   // Data-plane mode: this queue's static SAs as installed (their keys in
   // the secure heap, wiped when replaced), to keep those a new
   // configuration leaves unchanged.
-  std::vector<config::SecurityAssociation> installed_outbound_;
+  struct InstalledOutbound {
+    config::SecurityAssociation sa;
+    // Of sa's key and salt, computed once when installed (not every time
+    // the sequence numbers are checked: no key goes through the hash again).
+    esp::KeyFingerprint fingerprint;
+  };
+  std::vector<InstalledOutbound> installed_outbound_;
   std::vector<config::SecurityAssociation> installed_inbound_;
   // Where a static SA's parameters are put together for the SA database:
   // locked memory, never a stack.

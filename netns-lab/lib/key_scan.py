@@ -14,13 +14,12 @@ leaves its earlier, shorter buffers behind), the first and the last 8 bytes
 of the binary form and the first and last 16 digits of each text form when
 the key is longer than that. A NAME ending in `!` names a key that must
 also be found inside the locked mappings (the gateway holds it there): a
-check that the scan sees what it looks for. `NAME=text:HEX` searches the
-text forms alone (a 4-byte salt matches anywhere by chance in binary). A NAME ending in `~` names a key
-that must be found nowhere, locked or not (replaced, so wiped). Prints one
-line per key; exit status 0 when every check holds, 1 otherwise, 77 when
-the memory cannot be read.
+check that the scan sees what it looks for. A NAME ending in `~` names a
+key that must be found nowhere, locked or not (replaced, so wiped).
+`NAME=text:HEX` searches the text forms alone (a 4-byte salt in binary
+matches somewhere by chance). Prints one line per key; exit status 0 when
+every check holds, 1 otherwise, 77 when the memory cannot be read.
 """
-import os
 import re
 import sys
 
