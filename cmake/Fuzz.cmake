@@ -4,8 +4,9 @@
 # Every library is compiled with AddressSanitizer, UndefinedBehaviorSanitizer
 # (any report aborts) and libFuzzer's coverage instrumentation; the fuzz
 # targets of fuzz/ link libFuzzer's main. Only the fuzz targets and the
-# libraries they need are built; no other test is registered (strait_test
-# does nothing), CTest runs each target's smoke run.
+# libraries they need are built (`ninja fuzz_targets`); strait_test defines
+# its executables outside `all` and registers no test: CTest runs each
+# target's smoke run.
 option(STRAIT_FUZZ "Build the libFuzzer targets of fuzz/ (clang) instead of the tests" OFF)
 if(STRAIT_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
