@@ -12,7 +12,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 
 .PHONY: all build strait deps test unit conformance asan tsan bench bench-e2e lab-up lab-down lab-verify lab-status soak \
-	format format-check clean
+	format format-check clean fuzz fuzz-build fuzz-smoke fuzz-merge fuzz-seeds
 
 all: build
 
@@ -70,6 +70,37 @@ tsan:
 	ninja -C build-tsan -j $(JOBS) threads-tests
 	cd build-tsan && { $(SANITIZER_OPTIONS) $(SANITIZER_CTEST) -j 1 -L '^threads$$'; \
 	  status=$$?; $(TEST_SUMMARY); exit $$status; }
+
+# libFuzzer (fuzz/README.md): clang-14 with ASan and UBSan in $(FUZZ_BUILD).
+# make fuzz runs every target for FUZZ_SECONDS each (FUZZ_TARGETS="a b":
+# some of them); fuzz-smoke is each target over its corpus plus a few
+# seconds (CTest); fuzz-merge keeps in fuzz/corpus what make fuzz found that
+# adds coverage; fuzz-seeds rebuilds seeds from the conformance captures and
+# merges them in.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DSTRAIT_FUZZ=ON
+
+fuzz-build: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) -j $(JOBS) fuzz_targets
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	fuzz/run-all.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: deps
+	$(MAKE) fuzz-build
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -R '^fuzz_'
+
+fuzz-merge: fuzz-build
+	fuzz/merge.sh $(FUZZ_BUILD) $(FUZZ_BUILD)/fuzz-runs/corpus
+
+fuzz-seeds: fuzz-build
+	rm -rf $(FUZZ_BUILD)/seeds
+	/usr/bin/python3 fuzz/make_seeds.py $(FUZZ_BUILD)/seeds
+	fuzz/merge.sh $(FUZZ_BUILD) $(FUZZ_BUILD)/seeds
 
 bench: strait
 	$(BUILD)/strait bench

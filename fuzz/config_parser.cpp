@@ -9,7 +9,7 @@
 //   exactly as the original did.
 // * No error message, and no redacted print, carries a value of
 //   preshared-key, key or salt that looks like key material (16 or more
-//   hex digits).
+//   hex digits) and is written nowhere else in the document.
 // * A loaded configuration passes config::warnings_of().
 #include <cstddef>
 #include <cstdint>
@@ -37,12 +37,36 @@ bool looks_like_key(std::string_view text) {
   return true;
 }
 
-void collect_secrets(const config::Statements& statements, std::vector<std::string>& out) {
+// The values of secret leaves, and every other word of the document
+// (keywords, values of other leaves).
+void collect(const config::Statements& statements, std::vector<std::string>& secrets,
+             std::vector<std::string>& others) {
   for (const auto& s : statements) {
-    if (s.value && control::is_secret_leaf(s.keyword) && looks_like_key(s.value->text))
-      out.push_back(s.value->text);
-    collect_secrets(s.children, out);
+    others.push_back(s.keyword);
+    if (s.value) {
+      if (control::is_secret_leaf(s.keyword))
+        secrets.push_back(s.value->text);
+      else
+        others.push_back(s.value->text);
+    }
+    collect(s.children, secrets, others);
   }
+}
+
+// The secrets that look like key material and appear nowhere else in the
+// document (a value copied under another keyword is not redacted, nor
+// should it be).
+std::vector<std::string> secrets_of(const config::Statements& document) {
+  std::vector<std::string> secrets, others, out;
+  collect(document, secrets, others);
+  for (const auto& secret : secrets) {
+    if (!looks_like_key(secret)) continue;
+    bool elsewhere = false;
+    for (const auto& other : others)
+      elsewhere = elsewhere || other.find(secret) != std::string::npos;
+    if (!elsewhere) out.push_back(secret);
+  }
+  return out;
 }
 
 void check_no_secret(std::string_view text, const std::vector<std::string>& secrets,
@@ -77,8 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!loaded, "load accepted what parse_document refused");
     return 0;
   }
-  std::vector<std::string> secrets;
-  collect_secrets(*document, secrets);
+  const std::vector<std::string> secrets = secrets_of(*document);
   if (!loaded) {
     check_no_secret(loaded.error().message, secrets, "a load error shows key material");
   } else {
