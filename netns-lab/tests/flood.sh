@@ -85,9 +85,15 @@ sleep 0.5
 alone1=$(tcp 5 "alone") || exit 1
 paced_alone=$(tcp 4 "paced alone" -b $PACE) || exit 1
 
-# What the flood needs to know: paris's public MAC, its inbound SAs (the
+# What the flood needs to know: paris's gateway MAC, its inbound SAs (the
 # live one carries the iperf3 traffic), the route SPI (1234).
-mac=$(ip -n "$P-gw-paris" -j link show pub0 | py -c 'import json, sys; print(json.load(sys.stdin)[0]["address"])')
+# The MAC the gateway answers ARP with (its configured or derived `mac`, not
+# necessarily pub0's own address: it takes only frames for that MAC), as the
+# internet's router learned it when the pings crossed.
+mac=$(ip -n "$P-wan" -j neigh show 198.51.100.10 | py -c '
+import json, sys
+print(next(n["lladdr"] for n in json.load(sys.stdin) if n.get("lladdr")))') ||
+  fail "the internet router has no ARP entry for paris (198.51.100.10)"
 state paris >"$TMP/paris-before.json" || fail "get-state paris"
 state tokyo >"$TMP/tokyo-before.json" || fail "get-state tokyo"
 read -r live exclude < <(py -c '
