@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "exchange/messages.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
 
@@ -13,12 +14,13 @@ using namespace strait::net;
 
 namespace {
 
-constexpr std::uint8_t kKnock = 11;
-constexpr std::uint8_t kProposal = 13;
-constexpr std::uint32_t kVersion = 5;
-constexpr std::size_t kSkeHeader = 8;
-constexpr std::size_t kKnockBody = 4;
-constexpr std::size_t kProposalBody = 80;
+// The vita-ske wire format, as the gateway's own exchange/ defines it.
+constexpr std::uint8_t kKnock = static_cast<std::uint8_t>(exchange::MessageType::kKnock);
+constexpr std::uint8_t kProposal = static_cast<std::uint8_t>(exchange::MessageType::kProposal);
+constexpr std::uint32_t kVersion = exchange::kProtocolVersion;
+constexpr std::size_t kSkeHeader = exchange::kHeaderSize;
+constexpr std::size_t kKnockBody = exchange::kKnockSize;
+constexpr std::size_t kProposalBody = exchange::kProposalSize;
 constexpr std::size_t kEspHeader = 8;  // SPI, sequence number
 // IV (8) + at least 4 bytes of ciphertext (padding length, next header and
 // alignment) + ICV (16), a multiple of 4: the smallest body that reaches
