@@ -103,6 +103,16 @@ def udp_payloads(frames, port=303):
     return out
 
 
+def turned_round(packet):
+    """The packet with source and destination addresses swapped (the
+    harness recomputes the checksums)."""
+    if packet[0] >> 4 == 4 and len(packet) >= 20:
+        return packet[:12] + packet[16:20] + packet[12:16] + packet[20:]
+    if packet[0] >> 4 == 6 and len(packet) >= 40:
+        return packet[:8] + packet[24:40] + packet[8:24] + packet[40:]
+    return packet
+
+
 def ip_packets(frames):
     return [f[14:] for _, f in frames if len(f) > 14 and f[12:14] in (b"\x08\x00", b"\x86\xdd")]
 
@@ -176,14 +186,20 @@ def input_seeds(out):
             write(out, "private_input", bytes([selector]) + frame_records(private))
         if public and not case.startswith("ske-"):
             write(out, "public_input", bytes([selector]) + frame_records(public))
-        # What the private side sends, as ESP the peer seals (next header 4
-        # or 41, the next sequence numbers): decapsulated and forwarded.
+        # What the private side sends, turned round (the peer's host to
+        # ours), as ESP the peer seals (next header 4 or 41, the next
+        # sequence numbers): decapsulated and forwarded; and the same with
+        # a flipped ICV.
         if private and not key_exchange:
-            records = b""
+            records, corrupt = b"", b""
             for i, packet in enumerate(ip_packets(private)[:16]):
+                packet = turned_round(packet)
                 next_header = 41 if packet[0] >> 4 == 6 else 4
-                records += record(ESP, bytes([next_header]) + struct.pack(">Q", i + 1) + packet)
+                body = bytes([next_header]) + struct.pack(">Q", i + 1) + packet
+                records += record(ESP, body)
+                corrupt += record(ESP | CORRUPT, body)
             write(out, "public_input", bytes([selector]) + records)
+            write(out, "public_input", bytes([selector]) + corrupt)
         # Key-exchange messages as datagrams from the peer.
         if case.startswith("ske-") and public:
             messages = udp_payloads(public)

@@ -7,9 +7,12 @@
 // ARP, and clock steps that run the timers.
 //
 // Properties beyond "no crash, no sanitizer report, no leak":
-// * Nothing reaches the private network unless ESP was sent: a frame on
-//   the private side needs an ESP record, or a raw or IP record that could
-//   be ESP (this gateway's private next hop is static in variants 0 to 3).
+// * Nothing reaches the private network unless ESP was sent, and on a
+//   gateway with static SAs, unless authentic ESP was sent: a frame on the
+//   private side needs an ESP record sealed under the gateway's inbound SA
+//   with its ICV intact (key-exchange gateways: also a raw or IP record
+//   that could be ESP). The fuzzer never sees the keys, so no other bytes
+//   authenticate. (The private next hop is static in variants 0 to 3.)
 // * Every IPv4 header the gateway sends has a valid checksum.
 #include <cstddef>
 #include <cstdint>
@@ -64,9 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   while (records.next(r)) {
     const auto kind = r.op & kKindMask;
-    if (kind == kEsp ||
-        ((kind == kRaw || kind == kIp) && maybe_esp(driver.frame(Side::kPublic, r))))
+    if (driver.variant().static_sas) {
+      if (kind == kEsp && !(r.op & kCorrupt)) esp_sent = true;
+    } else if (kind == kEsp ||
+               ((kind == kRaw || kind == kIp) && maybe_esp(driver.frame(Side::kPublic, r)))) {
       esp_sent = true;
+    }
     driver.apply(Side::kPublic, r);
     check_output();
   }
