@@ -1,10 +1,23 @@
 #pragma once
-// The software benchmark scenario of the reference implementation: one
-// gateway whose public port is looped back to itself (every route's gateway
-// is the gateway's own public address, PROTOCOL.md's loopback case), with
-// synthetic traffic sent into its private port by a generator thread and
-// counted at the private output. Each packet is therefore encrypted and
-// decrypted once, and routed twice.
+// The software benchmark scenario of the reference implementation: per
+// queue, one worker whose public port is looped back to itself (every
+// route's gateway is the gateway's own public address, PROTOCOL.md's
+// loopback case), with the hosts of its private network (traffic.hpp)
+// on the same core. Each packet is therefore encrypted and decrypted once,
+// and routed twice. Every packet is checked: at the private output byte
+// for byte against what was sent (traffic.hpp), on the public loop its
+// outer headers and its SA (checks.hpp), and at the end every static SA's
+// packet count against the plan; the first difference, or a packet that
+// does not come out within a second, ends the run with an error.
+//
+// The run is a number of rounds; each round measures the pipeline (a share
+// of the packets through the gateway) and the cryptography alone (as many
+// packets through the same ESP code, crypto_loop.hpp), in alternating
+// order, so both see the same machine; the figures are the medians over the
+// rounds, and the ratio the median of the rounds' ratios. With several
+// queues each runs on a core of its own with its own share of the routes,
+// all at once, and each round also runs queue 0 alone: the scaling is the
+// packet rate of all queues over that of queue 0 alone.
 //
 // With key_exchange set the gateway negotiates its SAs instead of loading
 // static ones (data-plane false; it negotiates with itself through the
@@ -21,21 +34,45 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "esp/engine.hpp"
 
 namespace strait::bench {
+
+// Test hooks: the gateway's output made wrong on purpose; the run must
+// then fail.
+struct Fault {
+  enum class Kind : std::uint8_t {
+    kNone,
+    kCorruptPayload,      // the last byte of a packet the gateway delivers flipped
+    kRewriteDestination,  // a delivered packet given the next route's address (checksum fixed)
+    kDrop,                // a delivered packet dropped
+    kCorruptCiphertext,   // a ciphertext byte flipped on the public loop (decryption rejects it)
+    kSwapRoutes,          // configuration: the first two routes' prefixes swapped (the gateway
+                          // sends their traffic under each other's SA)
+  };
+  Kind kind = Kind::kNone;
+  std::uint64_t packet = 0;  // which packet of queue 0 (by serial, from 0)
+};
 
 struct Options {
   std::vector<std::uint32_t> frame_sizes{60};  // cycled; Ethernet frame bytes without FCS
   std::string size_label = "60";
-  std::uint64_t packets = 10'000'000;
-  std::uint32_t routes = 1;
-  std::optional<int> cpu;  // pin the gateway thread
+  std::uint64_t packets = 10'000'000;  // through the pipeline, per queue, over all rounds
+  std::uint32_t routes = 1;            // shared out among the queues
+  std::uint32_t queues = 1;
+  std::uint32_t rounds = 10;
+  // Pin queue i to CPU cpu + i (with several queues: CPU i if not given).
+  std::optional<int> cpu;
   // Run the simulated hosts (traffic source and sink) on a thread of their
-  // own instead of interleaving them with the gateway on one core.
+  // own instead of interleaving them with the gateway on one core (one
+  // queue only).
   bool host_thread = false;
   double timeout_seconds = 120;
+  // A packet that has not come out this long after the last one did is
+  // lost: the run ends with an error.
+  double stall_seconds = 1;
 
-  // Negotiated SAs instead of static ones (see above).
+  // Negotiated SAs instead of static ones (see above; one queue only).
   bool key_exchange = false;
   std::uint32_t sa_ttl = 600;         // seconds
   std::uint32_t negotiation_ttl = 5;  // seconds
@@ -43,6 +80,12 @@ struct Options {
   // Called every 60 virtual seconds of the fast-forward with the routes
   // keyed so far and the virtual seconds elapsed.
   std::function<void(std::uint32_t keyed, double virtual_seconds)> progress;
+
+  // Test hooks.
+  Fault fault;
+  // Busy time added per packet in the pipeline's rounds only: a pipeline
+  // made slower on purpose (the ratio guard's own test).
+  double pipeline_delay_ns = 0;
 };
 
 // The shortest sa-ttl (seconds) with which `routes` looped-back routes
@@ -79,14 +122,29 @@ struct KeyExchangeReport {
   std::uint32_t routes_keyed_after = 0;  // with an outbound SA when it ended
 };
 
+// Only a run in which every packet came out as sent gives a report: any
+// difference, loss or stall is an error saying which packet and what.
 struct Report {
-  std::uint64_t sent = 0;
-  std::uint64_t received = 0;   // at the private output, verified
-  std::uint64_t corrupted = 0;  // received but not the packet that was sent
-  std::uint64_t bytes = 0;      // frame bytes received
-  double seconds = 0;
-  double mpps = 0;
+  std::uint64_t packets = 0;  // through the pipeline, all queues and rounds, every one checked
+  std::uint64_t bytes = 0;    // their frame bytes
+  std::size_t in_flight = 0;  // packets in flight per queue
+  // The pipeline's rounds with every queue running.
+  double seconds = 0;  // their wall time, summed
+  double mpps = 0;     // all queues
   double gbps = 0;
+  // Nanoseconds per packet on one core (medians over the rounds; several
+  // queues: the mean of the queues in each round), and the ratio (the
+  // median of each round's pipeline / crypto).
+  double pipeline_ns = 0;
+  double crypto_ns = 0;
+  double ratio = 0;
+  std::vector<double> pipeline_ns_rounds, crypto_ns_rounds, ratio_rounds;
+  // Several queues: queue 0 alone, and the packet rate of all queues over
+  // it (median of the rounds').
+  double single_queue_mpps = 0;
+  double scaling = 0;
+  std::vector<double> scaling_rounds;
+  bool sa_counts_checked = false;  // static SAs: every SA's packets matched the plan
   std::uint64_t peak_rss_kib = 0;
   std::string esp_architecture;
   std::optional<KeyExchangeReport> key_exchange;

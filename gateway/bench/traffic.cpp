@@ -1,6 +1,7 @@
 #include "bench/traffic.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "net/checksum.hpp"
@@ -10,70 +11,198 @@ namespace strait::bench {
 
 using namespace strait::net;
 
-void route_destination(std::uint32_t route, std::uint8_t out[4]) noexcept {
-  out[0] = static_cast<std::uint8_t>(20 + (route >> 16));
-  out[1] = static_cast<std::uint8_t>(route >> 8);
-  out[2] = static_cast<std::uint8_t>(route);
-  out[3] = 1;
+namespace {
+
+constexpr std::size_t kIp = kEthernetHeaderSize;           // IP header offset
+constexpr std::size_t kUdp = kIp + kIpv4HeaderSize;        // UDP header offset
+constexpr std::size_t kSerial = kUdp + kUdpHeaderSize;     // serial number offset
+constexpr std::size_t kMaxFrame = 8937;                    // scenario.cpp's bound
+constexpr std::uint8_t kSentTtl = 64, kDeliveredTtl = 62;  // one decrement each way
+
+// The payload after the serial number: byte i of the frame is i mod 256.
+const std::uint8_t* pattern() noexcept {
+  static const auto bytes = [] {
+    std::array<std::uint8_t, kMaxFrame + 64> b{};
+    for (std::size_t i = 0; i < b.size(); ++i)
+      b[i] = static_cast<std::uint8_t>(i);
+    return b;
+  }();
+  return bytes.data();
 }
 
-Traffic::Traffic(io::FramePool& pool, io::MemoryPort& host, const Addresses& addresses,
-                 std::vector<std::uint32_t> frame_sizes, std::uint32_t routes,
-                 std::uint64_t packets)
-    : pool_(pool),
-      host_(host),
-      addresses_(addresses),
-      frame_sizes_(std::move(frame_sizes)),
-      routes_(routes),
-      packets_(packets) {}
-
-// An IPv4/UDP frame from the host, with a counting payload.
-void Traffic::write_frame(io::Packet* p, std::uint32_t frame_size) noexcept {
-  std::uint8_t* f = p->data;
-  std::memset(f, 0, frame_size);
-  store16(f + 12, kEthertypeIpv4);
-  auto* ip = reinterpret_cast<Ipv4Header*>(f + kEthernetHeaderSize);
-  const auto ip_length = static_cast<std::uint16_t>(frame_size - kEthernetHeaderSize);
-  ip->version_ihl = 0x45;
-  store16(ip->total_length, ip_length);
-  ip->protocol = kProtocolUdp;
-  std::memcpy(ip->source, addresses_.host_ip, 4);
-  std::uint8_t* udp = f + kEthernetHeaderSize + kIpv4HeaderSize;
-  store16(udp, 4000);
-  store16(udp + 2, 5000);
-  store16(udp + 4, static_cast<std::uint16_t>(ip_length - kIpv4HeaderSize));
-  for (std::uint32_t i = kEthernetHeaderSize + kIpv4HeaderSize + kUdpHeaderSize; i < frame_size;
-       ++i)
-    f[i] = static_cast<std::uint8_t>(i);
-  p->length = frame_size;
+inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
+  for (int i = 0; i < 8; ++i)
+    p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+inline std::uint64_t load_le64(const std::uint8_t* p) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i)
+    v = v << 8 | p[i];
+  return v;
 }
 
-// Ethernet addresses, the next route's destination, TTL 64, checksum.
-void Traffic::address(io::Packet* p) noexcept {
-  std::memcpy(p->data, addresses_.gateway_mac, 6);
-  std::memcpy(p->data + 6, addresses_.host_mac, 6);
-  auto* ip = reinterpret_cast<Ipv4Header*>(p->data + kEthernetHeaderSize);
-  ip->ttl = 64;
-  route_destination(next_route_, ip->destination);
-  if (++next_route_ == routes_) next_route_ = 0;
-  store16(ip->checksum, 0);
-  store16(ip->checksum, ipv4_header_checksum(p->data + kEthernetHeaderSize));
+// One's-complement sum of an IP header's 16-bit words (network order).
+std::uint32_t header_sum(const std::uint8_t* ip) noexcept {
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < kIpv4HeaderSize; i += 2)
+    sum += static_cast<std::uint32_t>(ip[i] << 8 | ip[i + 1]);
+  return sum;
+}
+inline std::uint16_t fold(std::uint32_t sum) noexcept {
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<std::uint16_t>(~sum);
 }
 
-void Traffic::prime() noexcept {
+const char* field_name(std::size_t offset) noexcept {
+  if (offset < 6) return "Ethernet destination";
+  if (offset < 12) return "Ethernet source";
+  if (offset < kIp) return "ethertype";
+  if (offset < kIp + 2) return "IP version, header length or TOS";
+  if (offset < kIp + 4) return "IP total length";
+  if (offset < kIp + 6) return "IP identification";
+  if (offset < kIp + 8) return "IP flags and fragment offset";
+  if (offset < kIp + 9) return "IP TTL";
+  if (offset < kIp + 10) return "IP protocol";
+  if (offset < kIp + 12) return "IP checksum";
+  if (offset < kIp + 16) return "IP source";
+  if (offset < kUdp) return "IP destination";
+  if (offset < kUdp + 2) return "UDP source port";
+  if (offset < kUdp + 4) return "UDP destination port";
+  if (offset < kUdp + 6) return "UDP length";
+  if (offset < kSerial) return "UDP checksum";
+  if (offset < Traffic::kHeadBytes) return "serial number";
+  return "payload";
+}
+
+std::string dotted(const std::uint8_t* a) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+  return text;
+}
+
+}  // namespace
+
+Traffic::Traffic(io::FramePool& pool, BenchPort& host, const Addresses& addresses,
+                 const TrafficPlan& plan, std::size_t in_flight)
+    : pool_(pool), host_(host), addresses_(addresses), plan_(plan), in_flight_(in_flight) {
+  for (std::size_t s = 0; s < plan.size_count(); ++s) {
+    const std::uint32_t size = plan.size(s);
+    for (const bool delivered : {false, true}) {
+      Head h{};
+      std::memcpy(h.data(), delivered ? addresses.host_mac : addresses.gateway_mac, 6);
+      std::memcpy(h.data() + 6, delivered ? addresses.gateway_mac : addresses.host_mac, 6);
+      store16(h.data() + 12, kEthertypeIpv4);
+      std::uint8_t* ip = h.data() + kIp;
+      ip[0] = 0x45;
+      store16(ip + 2, static_cast<std::uint16_t>(size - kIp));
+      ip[8] = delivered ? kDeliveredTtl : kSentTtl;
+      ip[9] = kProtocolUdp;
+      std::memcpy(ip + 12, addresses.host_ip, 4);
+      store16(h.data() + kUdp, 4000);
+      store16(h.data() + kUdp + 2, 5000);
+      store16(h.data() + kUdp + 4, static_cast<std::uint16_t>(size - kUdp));
+      (delivered ? delivered_heads_ : sent_heads_).push_back(h);
+      (delivered ? delivered_sums_ : sent_sums_).push_back(header_sum(ip));
+    }
+  }
+}
+
+void Traffic::head(std::uint8_t* out, const PlanCursor& c, bool delivered) const noexcept {
+  std::memcpy(out, (delivered ? delivered_heads_ : sent_heads_)[c.size_index].data(), kHeadBytes);
+  std::uint8_t* ip = out + kIp;
+  const auto id = static_cast<std::uint16_t>(c.serial);
+  store16(ip + 4, id);
+  route_destination(plan_.route(c.route_index), ip + 16);
+  const std::uint32_t sum = (delivered ? delivered_sums_ : sent_sums_)[c.size_index] + id +
+                            static_cast<std::uint32_t>(ip[16] << 8 | ip[17]) +
+                            static_cast<std::uint32_t>(ip[18] << 8 | ip[19]);
+  store16(ip + 10, fold(sum));
+  store_le64(out + kSerial, c.serial);
+}
+
+void Traffic::write_new(io::Packet* p) noexcept {
+  const std::uint32_t size = plan_.size(tx_.size_index);
+  std::uint8_t h[kHeadBytes];
+  head(h, tx_, false);
+  std::memcpy(p->data, h, std::min<std::size_t>(size, kHeadBytes));
+  if (size > kHeadBytes)
+    std::memcpy(p->data + kHeadBytes, pattern() + kHeadBytes, size - kHeadBytes);
+  p->length = size;
+}
+
+bool Traffic::start(std::uint64_t packets) noexcept {
+  round_end_ = tx_.serial + packets;
   io::Packet* batch[64];
-  const std::uint64_t target = std::min<std::uint64_t>(kInFlight, packets_);
-  while (sent_ < target && host_.transmit_room() >= 64) {
-    const std::size_t n = pool_.allocate_batch(batch, std::min<std::uint64_t>(64, target - sent_));
-    if (n == 0) break;  // pool exhausted: fewer packets in flight
+  std::size_t primed = 0;
+  while (tx_.serial < round_end_ && primed < in_flight_) {
+    const std::size_t want =
+        std::min<std::uint64_t>({64, round_end_ - tx_.serial, in_flight_ - primed});
+    const std::size_t n = pool_.allocate_batch(batch, want);
     for (std::size_t i = 0; i < n; ++i) {
-      write_frame(batch[i], frame_sizes_[next_size_]);
-      if (++next_size_ == frame_sizes_.size()) next_size_ = 0;
-      address(batch[i]);
+      write_new(batch[i]);
+      tx_.advance(plan_);
     }
     host_.transmit({batch, n});
-    sent_ += n;
+    primed += n;
+    if (n < want) return false;  // pool exhausted
   }
+  return true;
+}
+
+bool Traffic::check(const io::Packet* p) noexcept {
+  const std::uint32_t size = plan_.size(rx_.size_index);
+  std::uint8_t expected[kHeadBytes];
+  head(expected, rx_, true);
+  const std::size_t head_length = std::min<std::size_t>(size, kHeadBytes);
+  if (p->length == size && std::memcmp(p->data, expected, head_length) == 0 &&
+      (size <= kHeadBytes || std::memcmp(p->data + kHeadBytes, pattern() + kHeadBytes,
+                                         size - kHeadBytes) == 0)) [[likely]]
+    return true;
+  describe(p, expected);
+  return false;
+}
+
+void Traffic::describe(const io::Packet* p, const std::uint8_t* expected) noexcept {
+  const std::uint32_t size = plan_.size(rx_.size_index);
+  const std::uint32_t route = plan_.route(rx_.route_index);
+  const std::string which = "packet " + std::to_string(rx_.serial) + " (route r" +
+                            std::to_string(route) + ", " + std::to_string(size) + "-byte frame)";
+  // Another packet than the one due: the one due was lost (or this one
+  // is late). Its serial number (or IP identification) tells.
+  if (p->length >= kHeadBytes) {
+    const std::uint64_t got = load_le64(p->data + kSerial);
+    if (got > rx_.serial) {
+      failure_ = which + " never came out of the gateway: packet " + std::to_string(got) +
+                 " came out in its place (" + std::to_string(got - rx_.serial) + " lost)";
+      return;
+    }
+    if (got < rx_.serial) {
+      failure_ = which + " was due but packet " + std::to_string(got) +
+                 " came out (again, or out of order)";
+      return;
+    }
+  } else if (p->length >= kIp + 6 && load16(p->data + kIp + 4) != load16(expected + kIp + 4)) {
+    failure_ = which + " never came out of the gateway: another packet came out in its place";
+    return;
+  }
+  const std::size_t common = std::min<std::size_t>(p->length, size);
+  std::size_t at = 0;
+  const auto byte_of = [&](std::size_t i) { return i < kHeadBytes ? expected[i] : pattern()[i]; };
+  while (at < common && p->data[at] == byte_of(at))
+    ++at;
+  if (at == common) {
+    failure_ = which + " came out " + std::to_string(p->length) + " bytes long, sent " +
+               std::to_string(size);
+    return;
+  }
+  char bytes[128];
+  std::snprintf(bytes, sizeof bytes, "byte %zu (%s) is 0x%02x, sent 0x%02x", at, field_name(at),
+                p->data[at], byte_of(at));
+  failure_ = which + " came out altered: " + bytes;
+  if (at >= kIp + 16 && at < kUdp && p->length >= kUdp)
+    failure_ += ": delivered to " + dotted(p->data + kIp + 16) + ", sent to " +
+                dotted(expected + kIp + 16) + " (misrouted)";
 }
 
 std::size_t Traffic::step() noexcept {
@@ -82,26 +211,29 @@ std::size_t Traffic::step() noexcept {
   std::size_t again = 0;
   for (std::size_t i = 0; i < got; ++i) {
     io::Packet* p = batch[i];
-    const auto* ip = reinterpret_cast<const Ipv4Header*>(p->data + kEthernetHeaderSize);
-    // The decapsulated packet from the host, its TTL decremented once in
-    // each direction, its header intact.
-    const bool ok = p->length >= kEthernetHeaderSize + kIpv4HeaderSize &&
-                    load16(p->data + 12) == kEthertypeIpv4 && ip->ttl == 62 &&
-                    ip->protocol == kProtocolUdp &&
-                    std::memcmp(ip->source, addresses_.host_ip, 4) == 0 &&
-                    ipv4_header_checksum(p->data + kEthernetHeaderSize) == 0;
-    corrupted_ += !ok;
-    bytes_ += p->length;
-    if (ok && sent_ < packets_) {
-      address(p);
-      batch[again++] = p;
-      ++sent_;
-    } else {
+    if (failed() || !check(p)) [[unlikely]] {
       host_.release(p);
+      continue;
     }
+    bytes_ += p->length;
+    rx_.advance(plan_);
+    if (tx_.serial == round_end_) {
+      host_.release(p);
+      continue;
+    }
+    // Sent again as packet tx_: the same size (the packets in flight are
+    // a whole number of size cycles), so only the head changes.
+    if (p->length == plan_.size(tx_.size_index)) [[likely]] {
+      std::uint8_t h[kHeadBytes];
+      head(h, tx_, false);
+      std::memcpy(p->data, h, std::min<std::size_t>(p->length, kHeadBytes));
+    } else {
+      write_new(p);
+    }
+    tx_.advance(plan_);
+    batch[again++] = p;
   }
-  if (again) host_.transmit({batch, again});
-  received_ += got;
+  if (again != 0) host_.transmit({batch, again});
   return got;
 }
 

@@ -1,62 +1,76 @@
 #pragma once
-// The benchmark's traffic source and sink, standing in for the hosts on the
-// private network: it primes the gateway's private input with a fixed
-// number of packets, then reflects every packet that comes out verified
-// back in (restoring its addresses, TTL and checksum), so feeding the
-// gateway costs a few header writes per packet and no copies.
+// The benchmark's hosts on the private network: the source sends packets
+// of the plan (plan.hpp) into the gateway's private port, the sink checks
+// each one that comes out, byte for byte, against what was sent: its
+// length, Ethernet addresses (gateway to host), IP header (lengths, the
+// identification, TTL 64 - 2, protocol, checksum, source, and the
+// destination of the route the plan put it on), UDP header, and payload
+// (its serial number, then a fixed pattern). Packets come out in the
+// order they went in (one queue, first in first out), so the sink knows
+// which packet to expect next: a lost packet shows as the next one
+// arriving in its place. The first difference ends the run (failure()).
+// A checked packet is sent again as the next packet of the plan
+// (reflected: a few header writes, no copy), so a round keeps a fixed
+// number of packets in flight.
 
+#include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "bench/bench_port.hpp"
+#include "bench/plan.hpp"
 #include "io/frame_pool.hpp"
-#include "io/memory_wire.hpp"
 
 namespace strait::bench {
 
-struct Addresses {
-  std::uint8_t gateway_mac[6];
-  std::uint8_t host_mac[6];
-  std::uint8_t host_ip[4];
-};
-
-// Route r's /24 is 20.0.0.0 + r * 256; packets go to its .1.
-void route_destination(std::uint32_t route, std::uint8_t out[4]) noexcept;
-
 class Traffic {
  public:
-  static constexpr std::size_t kInFlight = 512;
+  // Bytes from the frame's start that the header templates cover: the
+  // Ethernet, IP and UDP headers and the 8-byte serial number.
+  static constexpr std::size_t kHeadBytes = 50;
 
-  Traffic(io::FramePool& pool, io::MemoryPort& host, const Addresses& addresses,
-          std::vector<std::uint32_t> frame_sizes, std::uint32_t routes, std::uint64_t packets);
+  Traffic(io::FramePool& pool, BenchPort& host, const Addresses& addresses, const TrafficPlan& plan,
+          std::size_t in_flight);
 
-  // Sends the first packets (up to kInFlight).
-  void prime() noexcept;
-  // Receives and verifies what the gateway sent, reflects it back while
-  // packets remain to be sent. Returns the number received this step.
+  // Starts a round of `packets` more packets: sends the first ones (up to
+  // the packets in flight). False if the pool had no frames for them.
+  bool start(std::uint64_t packets) noexcept;
+  // Receives what the gateway sent, checks it, reflects it while the round
+  // has packets left to send. Returns the number received.
   std::size_t step() noexcept;
-  bool finished() const noexcept { return received_ >= packets_; }
+  bool round_done() const noexcept { return rx_.serial == round_end_; }
+  bool failed() const noexcept { return !failure_.empty(); }
+  const std::string& failure() const noexcept { return failure_; }
 
-  std::uint64_t sent() const noexcept { return sent_; }
-  std::uint64_t received() const noexcept { return received_; }
-  std::uint64_t corrupted() const noexcept { return corrupted_; }
-  std::uint64_t bytes() const noexcept { return bytes_; }
+  std::uint64_t sent() const noexcept { return tx_.serial; }
+  std::uint64_t received() const noexcept { return rx_.serial; }  // checked
+  std::uint64_t bytes() const noexcept { return bytes_; }         // frame bytes received
+  std::size_t in_flight() const noexcept { return in_flight_; }
 
  private:
-  void write_frame(io::Packet* p, std::uint32_t frame_size) noexcept;
-  void address(io::Packet* p) noexcept;
+  using Head = std::array<std::uint8_t, kHeadBytes>;
+  // The first kHeadBytes of packet `c` as the gateway receives it (to it
+  // from the host, TTL 64) or must deliver it (to the host, TTL 62).
+  void head(std::uint8_t* out, const PlanCursor& c, bool delivered) const noexcept;
+  void write_new(io::Packet* p) noexcept;  // packet tx_, the whole frame
+  bool check(const io::Packet* p) noexcept;
+  void describe(const io::Packet* p, const std::uint8_t* expected) noexcept;
 
   io::FramePool& pool_;
-  io::MemoryPort& host_;
+  BenchPort& host_;
   Addresses addresses_;
-  std::vector<std::uint32_t> frame_sizes_;
-  std::uint32_t routes_;
-  std::uint64_t packets_;
-  std::uint32_t next_route_ = 0;
-  std::size_t next_size_ = 0;
-  std::uint64_t sent_ = 0;
-  std::uint64_t received_ = 0;
-  std::uint64_t corrupted_ = 0;
+  const TrafficPlan& plan_;
+  std::size_t in_flight_;
+  // Per size: the heads with identification, destination, checksum and
+  // serial zero, and the one's-complement sums of their IP headers.
+  std::vector<Head> sent_heads_, delivered_heads_;
+  std::vector<std::uint32_t> sent_sums_, delivered_sums_;
+  PlanCursor tx_;  // the next packet to send
+  PlanCursor rx_;  // the next packet to come out
+  std::uint64_t round_end_ = 0;
   std::uint64_t bytes_ = 0;
+  std::string failure_;
 };
 
 }  // namespace strait::bench

@@ -2,8 +2,8 @@
 
 namespace strait::cli {
 
-// strait bench [--size 60|IMIX|BYTES] [--packets N] [--routes N] [--cpu N] [--json]
-//              [--host-thread]
+// strait bench [--size 60|IMIX|BYTES] [--packets N] [--routes N] [--queues N] [--rounds N]
+//              [--cpu N] [--json] [--host-thread] [--key-exchange ...]
 // strait bench --ake [--routes N] [--cpu N] [--json]
 int bench_command(int argc, char** argv);
 

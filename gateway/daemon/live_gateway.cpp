@@ -371,7 +371,7 @@ base::Result<std::string> LiveGateway::state(std::optional<std::uint16_t> queue)
   }
   if (workers.empty())
     return base::Error{queue ? "no queue " + std::to_string(*queue) : "no queue is running"};
-  return worker::render_gateway_state(workers);
+  return worker::render_gateway_state(workers, {.esp_implementation = true});
 }
 
 base::Result<LiveGateway::Snapshot> LiveGateway::snapshot(bool with_queues) {
@@ -382,10 +382,11 @@ base::Result<LiveGateway::Snapshot> LiveGateway::snapshot(bool with_queues) {
     q.thread->worker().collect_kernel_counters();
     workers.push_back(&q.thread->worker());
   }
-  Snapshot snapshot{worker::render_gateway_state(workers), {}};
+  Snapshot snapshot{worker::render_gateway_state(workers, {.esp_implementation = true}), {}};
   if (with_queues)
     for (const auto* w : workers)
-      snapshot.per_queue.emplace_back(w->queue(), worker::render_queue_state(*w));
+      snapshot.per_queue.emplace_back(w->queue(),
+                                      worker::render_queue_state(*w, {.esp_implementation = true}));
   return snapshot;
 }
 

@@ -21,16 +21,23 @@ class Container {
       }
     entries_.emplace_back(std::string(name), value);
   }
+  // A leaf that is not a counter (a word), after the counters.
+  void add_word(std::string_view name, std::string_view word) {
+    words_.emplace_back(std::string(name), std::string(word));
+  }
   void render(std::string& out, std::string_view name, int indent) const {
     const std::string pad(static_cast<std::size_t>(indent), ' ');
     out += pad + std::string(name) + " {\n";
     for (const auto& [n, v] : entries_)
       out += pad + "  " + n + " " + std::to_string(v) + ";\n";
+    for (const auto& [n, w] : words_)
+      out += pad + "  " + n + " " + w + ";\n";
     out += pad + "}\n";
   }
 
  private:
   std::vector<std::pair<std::string, std::uint64_t>> entries_;
+  std::vector<std::pair<std::string, std::string>> words_;
 };
 
 // Whole seconds from `now` until `at` (0 if past, or if `at` is 0).
@@ -52,7 +59,7 @@ void lifetime(std::string& out, base::Nanoseconds expires, base::Nanoseconds ttl
 
 }  // namespace
 
-std::string render_gateway_state(std::span<const Worker* const> workers) {
+std::string render_gateway_state(std::span<const Worker* const> workers, StateExtras extras) {
   Container private_interface, public_interface, private_next_hop, public_next_hop,
       private_dispatch, public_dispatch, private_router, public_router, private_icmp, public_icmp,
       inbound_icmp, key_manager, worker_internal;
@@ -89,6 +96,8 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
   public_icmp.render(out, std::string("public-icmp") + family, 2);
   inbound_icmp.render(out, std::string("inbound-icmp") + family, 2);
   key_manager.render(out, "key-manager", 2);
+  if (extras.esp_implementation && !workers.empty())
+    worker_internal.add_word("esp-implementation", workers.front()->esp_implementation());
   worker_internal.render(out, "worker", 2);  // not in Vita's schema: after its containers
   for (const Worker* w : workers) {
     const base::Nanoseconds now = w->clock().now();
@@ -131,9 +140,9 @@ std::string render_gateway_state(std::span<const Worker* const> workers) {
   return out;
 }
 
-std::string render_queue_state(const Worker& worker) {
+std::string render_queue_state(const Worker& worker, StateExtras extras) {
   const Worker* one[] = {&worker};
-  return render_gateway_state(one);
+  return render_gateway_state(one, extras);
 }
 
 }  // namespace strait::worker

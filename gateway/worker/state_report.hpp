@@ -12,8 +12,16 @@
 
 namespace strait::worker {
 
-std::string render_gateway_state(std::span<const Worker* const> workers);
+// Leaves that only a running gateway reports (strait run's get-state), not
+// the captures' golden states of strait replay, which must not depend on
+// the machine: `worker { esp-implementation avx512; }`, the libipsec-mb
+// code path the queues use (esp::Engine; the same for every queue).
+struct StateExtras {
+  bool esp_implementation = false;
+};
+
+std::string render_gateway_state(std::span<const Worker* const> workers, StateExtras extras = {});
 // The same for one queue (`strait config get-state --queue N`).
-std::string render_queue_state(const Worker& worker);
+std::string render_queue_state(const Worker& worker, StateExtras extras = {});
 
 }  // namespace strait::worker

@@ -252,6 +252,8 @@ class Worker {
   const state::IcmpCounters& public_icmp() const noexcept { return public_icmp_.counters(); }
   const state::IcmpCounters& inbound_icmp() const noexcept { return inbound_icmp_.counters(); }
   net::Family family() const noexcept { return family_; }
+  // The libipsec-mb code path of this queue's ESP (esp::Engine).
+  const char* esp_implementation() const noexcept { return engine_->architecture(); }
 
  private:
   Worker(const config::GatewayConfig& config, const config::PublicInterface& public_interface,
