@@ -101,6 +101,9 @@ bool EspCheck::check(const io::Packet* p) noexcept {
 std::size_t EspCheck::inspect(std::span<io::Packet* const> packets) noexcept {
   for (io::Packet* p : packets) {
     if (failed()) return kKeepAll;
+    // Negotiated SAs: the key exchange's datagrams share the wire.
+    if (sas_ != nullptr && p->length > kOuter && p->data[kEthernetHeaderSize + 9] != kProtocolEsp)
+      continue;
     if (!check(p)) {
       failed_.store(true, std::memory_order_release);
       return kKeepAll;

@@ -7,10 +7,12 @@
 // outer Ethernet and IP headers byte for byte, and that it left under its
 // own route's SA: with static SAs the SPI of the route's pair and the next
 // sequence number of that SA (in the header and the IV); with negotiated
-// ones the SPI of the route's current (or previous) outbound SA. A packet
+// ones the SPI of the route's current (or previous) outbound SA (and the
+// key exchange's datagrams, which share the wire, are let by). A packet
 // sent under another route's SA would still be decrypted (under that SA's
 // inbound half) and delivered intact, so only this check catches it.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <span>

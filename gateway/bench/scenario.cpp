@@ -347,7 +347,8 @@ class Queue {
       if (esp_check_->failed() || traffic_->failed()) [[unlikely]]
         return failure();
       if (traffic_->round_done()) return base::Ok{};
-      if (options_.pipeline_delay_ns > 0 && got != 0) spin_for(options_.pipeline_delay_ns * got);
+      if (options_.pipeline_delay_ns > 0 && got != 0)
+        spin_for(options_.pipeline_delay_ns * static_cast<double>(got));
       if ((round & 255) == 0) {
         const auto now = Steady::now();
         if (traffic_->received() != seen) {
@@ -377,7 +378,8 @@ class Queue {
           break;
         }
         if (traffic_->round_done()) break;
-        if (options_.pipeline_delay_ns > 0 && got != 0) spin_for(options_.pipeline_delay_ns * got);
+        if (options_.pipeline_delay_ns > 0 && got != 0)
+          spin_for(options_.pipeline_delay_ns * static_cast<double>(got));
         if ((round & 255) == 0) {
           const auto now = Steady::now();
           if (traffic_->received() != seen) {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <mutex>
 #include <span>
+
+#include <time.h>
 #include <string_view>
 
 #include "esp/security_association.hpp"
@@ -127,20 +129,30 @@ Calibration calibrate() {
   for (std::size_t i = 0; i < probes.size(); ++i) {
     c.paths[i].arch = probes[i]->arch();
     c.paths[i].imix_ns = c.paths[i].small_ns = c.paths[i].large_ns = 1e18;
-    probes[i]->run(kImix, 2);  // warm-up: code and key schedule in cache
+    probes[i]->run(kImix, 4);  // warm-up: code and key schedule in cache
   }
-  // Interleaved rounds, the best of each: a path is not penalised for a
-  // moment when the machine was busy. Bounded to about 20 ms however slow
-  // the machine is.
-  constexpr int kRounds = 9;
+  // Short samples (a few microseconds each) in interleaved rounds, the
+  // best of each: a sample the scheduler interrupted is discarded, and a
+  // path is not penalised for a moment when the machine was busy. Bounded
+  // to 4 ms of this thread's CPU time (and 50 ms of wall time on a
+  // machine too busy to give it that).
+  const auto cpu_time = [] {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+  };
+  const double cpu_start = cpu_time();
+  constexpr int kRounds = 40;
   for (int round = 0; round < kRounds; ++round) {
     for (std::size_t i = 0; i < probes.size(); ++i) {
       PathTiming& t = c.paths[i];
-      t.imix_ns = std::min(t.imix_ns, probes[i]->run(kImix, 8));
-      t.small_ns = std::min(t.small_ns, probes[i]->run(kSmall, 16));
-      t.large_ns = std::min(t.large_ns, probes[i]->run(kLarge, 8));
+      t.imix_ns = std::min(t.imix_ns, probes[i]->run(kImix, 1));
+      t.small_ns = std::min(t.small_ns, probes[i]->run(kSmall, 8));
+      t.large_ns = std::min(t.large_ns, probes[i]->run(kLarge, 2));
     }
-    if (std::chrono::steady_clock::now() - start > std::chrono::milliseconds(20)) break;
+    if (round >= 4 && (cpu_time() - cpu_start > 4 ||
+                       std::chrono::steady_clock::now() - start > std::chrono::milliseconds(50)))
+      break;
   }
   const auto best =
       std::min_element(c.paths.begin(), c.paths.end(),
