@@ -237,3 +237,20 @@ route4 { id far; gateway { ip 198.51.100.1; } net "10.99.0.0/16";
              "  worker {\n    link-drops " + std::to_string(sent - held) +
                  ";\n    sa-install-errors 0;\n  }\n");
 }
+
+BOOST_AUTO_TEST_CASE(a_running_gateway_names_its_esp_code_path) {
+  TwoQueues t;
+  auto w = worker::Worker::create(t.config, t.config.public_interfaces.front().queue,
+                                  t.private1.b(), t.public1.b(), t.clock, t.random);
+  BOOST_REQUIRE(w.ok());
+  const worker::Worker* workers[] = {w->get()};
+  const std::string chosen = esp::architecture_name(esp::calibration().chosen);
+  BOOST_TEST(std::string((*w)->esp_implementation()) == chosen);
+  // strait run's get-state: a word after the worker's counters.
+  BOOST_TEST(
+      worker_container(worker::render_gateway_state(workers, {.esp_implementation = true})) ==
+      "  worker {\n    link-drops 0;\n    sa-install-errors 0;\n    esp-implementation " + chosen +
+          ";\n  }\n");
+  // strait replay's states (the conformance goldens) do not depend on the CPU.
+  BOOST_TEST(worker::render_gateway_state(workers).find("esp-implementation") == std::string::npos);
+}
