@@ -1,8 +1,8 @@
 #include "bench/crypto_loop.hpp"
 
-#include <chrono>
 #include <cstring>
 
+#include "bench/thread_clock.hpp"
 #include "esp/transform.hpp"
 #include "net/headers.hpp"
 #include "worker/worker.hpp"
@@ -42,7 +42,7 @@ CryptoLoop::CryptoLoop(const TrafficPlan& plan, std::unique_ptr<esp::Engine> eng
 base::Result<double> CryptoLoop::run(std::uint64_t packets) noexcept {
   constexpr std::size_t kBurst = worker::Worker::kBurst;
   std::uint64_t failures = 0;
-  const auto start = std::chrono::steady_clock::now();
+  const double start = thread_cpu_ns();
   for (std::uint64_t done = 0; done < packets;) {
     const std::size_t n =
         packets - done < kBurst ? static_cast<std::size_t>(packets - done) : kBurst;
@@ -69,7 +69,7 @@ base::Result<double> CryptoLoop::run(std::uint64_t packets) noexcept {
     }
     done += n;
   }
-  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const double elapsed = thread_cpu_ns() - start;
   if (failures != 0)
     return base::Error{"crypto-only loop: " + std::to_string(failures) +
                        " packets did not decrypt to what was encrypted"};

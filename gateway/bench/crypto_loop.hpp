@@ -24,7 +24,8 @@ class CryptoLoop {
   static base::Result<std::unique_ptr<CryptoLoop>> create(const TrafficPlan& plan,
                                                           std::size_t in_flight,
                                                           std::size_t frame_size);
-  // Encrypts and decrypts `packets` packets; nanoseconds per packet.
+  // Encrypts and decrypts `packets` packets; nanoseconds of the thread's
+  // CPU time per packet.
   base::Result<double> run(std::uint64_t packets) noexcept;
   const char* implementation() const noexcept { return engine_->architecture(); }
 

@@ -20,6 +20,7 @@
 #include "bench/checks.hpp"
 #include "bench/crypto_loop.hpp"
 #include "bench/plan.hpp"
+#include "bench/thread_clock.hpp"
 #include "bench/traffic.hpp"
 #include "config/gateway_config.hpp"
 #include "io/frame_pool.hpp"
@@ -171,10 +172,10 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// Busy for `nanoseconds` of this thread's CPU time.
 void spin_for(double nanoseconds) {
-  const auto until =
-      Steady::now() + std::chrono::nanoseconds(static_cast<std::int64_t>(nanoseconds));
-  while (Steady::now() < until) {
+  const double until = thread_cpu_ns() + nanoseconds;
+  while (thread_cpu_ns() < until) {
   }
 }
 
@@ -262,18 +263,22 @@ class Queue {
     return base::Ok{};
   }
 
-  // One round of `packets` through the gateway; nanoseconds per packet.
-  // `start` and `end` receive the round's times.
+  // One round of `packets` through the gateway; nanoseconds per packet
+  // of this thread's CPU time (with --host-thread, of wall time: two
+  // threads do the work). `start` and `end` receive the round's wall
+  // times.
   base::Result<double> pipeline(std::uint64_t packets, Steady::time_point deadline,
                                 Steady::time_point& start, Steady::time_point& end) {
     start = Steady::now();
+    const double cpu_start = thread_cpu_ns();
     if (!traffic_->start(packets)) return base::Error{"the frame pool ran out of frames"};
     base::Status status =
         options_.host_thread ? hosts_on_their_thread(deadline) : hosts_on_this_core(deadline);
+    const double cpu = thread_cpu_ns() - cpu_start;
     end = Steady::now();
     if (!status) return status.error();
-    return std::chrono::duration<double, std::nano>(end - start).count() /
-           static_cast<double>(packets);
+    const double wall = std::chrono::duration<double, std::nano>(end - start).count();
+    return (options_.host_thread ? wall : cpu) / static_cast<double>(packets);
   }
 
   base::Result<double> crypto(std::uint64_t packets) { return crypto_->run(packets); }
@@ -437,7 +442,8 @@ struct Run {
         crypto_ns(o.queues, std::vector<double>(o.rounds)),
         starts(o.queues, std::vector<Steady::time_point>(o.rounds)),
         ends(o.queues, std::vector<Steady::time_point>(o.rounds)),
-        solo_ns(o.rounds) {}
+        solo_ns(o.rounds),
+        solo_seconds(o.rounds) {}
 
   void fail(const base::Error& error) {
     const std::lock_guard lock(mutex);
@@ -455,7 +461,7 @@ struct Run {
   std::vector<std::unique_ptr<Queue>> queues;
   std::vector<std::vector<double>> pipeline_ns, crypto_ns;
   std::vector<std::vector<Steady::time_point>> starts, ends;
-  std::vector<double> solo_ns;
+  std::vector<double> solo_ns, solo_seconds;  // queue 0 alone: per packet, the round's wall time
 };
 
 std::uint64_t round_packets(const Options& o, std::uint32_t round) {
@@ -506,10 +512,12 @@ void queue_thread(Run& run, std::uint32_t q, Steady::time_point deadline) {
       if (q == 0 && !run.aborted()) {
         Steady::time_point start, end;
         auto ns = queue->pipeline(packets, deadline, start, end);
-        if (!ns)
+        if (!ns) {
           run.fail(base::Error{"queue 0 alone: " + ns.error().message});
-        else
+        } else {
           run.solo_ns[r] = *ns;
+          run.solo_seconds[r] = std::chrono::duration<double>(end - start).count();
+        }
       }
     }
   }
@@ -598,8 +606,12 @@ base::Result<Report> run(const Options& options) {
     report.seconds += wall;
     together += round_packets(options, r) * n;
     if (n > 1) {
-      const double all = static_cast<double>(round_packets(options, r) * n) / wall;
-      report.scaling_rounds.push_back(all / (1e9 / shared.solo_ns[r]));
+      const auto packets = static_cast<double>(round_packets(options, r));
+      report.scaling_rounds.push_back(packets * n / wall / (packets / shared.solo_seconds[r]));
+      double rates = 0;
+      for (std::uint32_t q = 0; q < n; ++q)
+        rates += 1 / shared.pipeline_ns[q][r];
+      report.scaling_cpu_rounds.push_back(rates * shared.solo_ns[r]);
     }
   }
   report.pipeline_ns = median(report.pipeline_ns_rounds);
@@ -609,7 +621,12 @@ base::Result<Report> run(const Options& options) {
   report.gbps = report.mpps * average_frame * 8 / 1e3;
   if (n > 1) {
     report.scaling = median(report.scaling_rounds);
-    report.single_queue_mpps = 1e3 / median(shared.solo_ns);
+    report.scaling_cpu = median(report.scaling_cpu_rounds);
+    std::vector<double> solo_mpps;
+    for (std::uint32_t r = 0; r < options.rounds; ++r)
+      solo_mpps.push_back(static_cast<double>(round_packets(options, r)) / shared.solo_seconds[r] /
+                          1e6);
+    report.single_queue_mpps = median(solo_mpps);
   }
   for (const auto& q : shared.queues) {
     report.packets += q->traffic().received();

@@ -132,18 +132,23 @@ struct Report {
   double seconds = 0;  // their wall time, summed
   double mpps = 0;     // all queues
   double gbps = 0;
-  // Nanoseconds per packet on one core (medians over the rounds; several
-  // queues: the mean of the queues in each round), and the ratio (the
-  // median of each round's pipeline / crypto).
+  // Nanoseconds per packet of the thread's CPU time (the time another
+  // process had the core is not counted; with --host-thread, of wall time),
+  // medians over the rounds (several queues: the mean of the queues in each
+  // round), and the ratio (the median of each round's pipeline / crypto).
   double pipeline_ns = 0;
   double crypto_ns = 0;
   double ratio = 0;
   std::vector<double> pipeline_ns_rounds, crypto_ns_rounds, ratio_rounds;
-  // Several queues: queue 0 alone, and the packet rate of all queues over
-  // it (median of the rounds').
+  // Several queues (medians of the rounds'): queue 0 alone, and the
+  // scaling: the packet rate of all queues at once over queue 0's alone,
+  // by the wall clock (what this machine gave, other processes included)
+  // and by CPU time (the sum of each queue's packets per CPU second over
+  // queue 0's alone: what the cores do when the machine is the gateway's).
   double single_queue_mpps = 0;
   double scaling = 0;
-  std::vector<double> scaling_rounds;
+  double scaling_cpu = 0;
+  std::vector<double> scaling_rounds, scaling_cpu_rounds;
   bool sa_counts_checked = false;  // static SAs: every SA's packets matched the plan
   std::uint64_t peak_rss_kib = 0;
   std::string esp_architecture;

@@ -304,8 +304,11 @@ int bench_command(int argc, char** argv) {
         r.pipeline_ns, r.crypto_ns, r.ratio, list(r.pipeline_ns_rounds, "%.2f").c_str(),
         list(r.crypto_ns_rounds, "%.2f").c_str(), list(r.ratio_rounds, "%.4f").c_str());
     if (options.queues > 1)
-      std::printf("\"single_queue_mpps\": %.3f, \"scaling\": %.4f, \"scaling_rounds\": %s, ",
-                  r.single_queue_mpps, r.scaling, list(r.scaling_rounds, "%.4f").c_str());
+      std::printf(
+          "\"single_queue_mpps\": %.3f, \"scaling\": %.4f, \"scaling_rounds\": %s, "
+          "\"scaling_cpu\": %.4f, \"scaling_cpu_rounds\": %s, ",
+          r.single_queue_mpps, r.scaling, list(r.scaling_rounds, "%.4f").c_str(), r.scaling_cpu,
+          list(r.scaling_cpu_rounds, "%.4f").c_str());
     std::printf("\"peak_rss_kib\": %llu, \"esp\": \"%s\", \"esp_forced\": %s, \"esp_paths\": {",
                 u(r.peak_rss_kib), r.esp_architecture.c_str(),
                 calibration.forced ? "true" : "false");
@@ -340,8 +343,9 @@ int bench_command(int argc, char** argv) {
         "rounds; ESP %s)\n",
         r.pipeline_ns, r.crypto_ns, r.ratio, options.rounds, r.esp_architecture.c_str());
     if (options.queues > 1)
-      std::printf("%u queues: %.3f Mpps; queue 0 alone %.3f Mpps: scaling %.2fx\n", options.queues,
-                  r.mpps, r.single_queue_mpps, r.scaling);
+      std::printf(
+          "%u queues: %.3f Mpps; queue 0 alone %.3f Mpps: scaling %.2fx (by CPU time %.2fx)\n",
+          options.queues, r.mpps, r.single_queue_mpps, r.scaling, r.scaling_cpu);
     if (calibration.forced) {
       std::printf("ESP code path %s (STRAIT_ESP)\n", r.esp_architecture.c_str());
     } else {
