@@ -1,6 +1,7 @@
 #include "bench/traffic.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 
@@ -10,6 +11,9 @@
 namespace strait::bench {
 
 using namespace strait::net;
+
+// The heads are little-endian words (traffic.hpp).
+static_assert(std::endian::native == std::endian::little);
 
 namespace {
 
@@ -41,17 +45,22 @@ inline std::uint64_t load_le64(const std::uint8_t* p) noexcept {
   return v;
 }
 
-// One's-complement sum of an IP header's 16-bit words (network order).
+// One's-complement sum of an IP header's 16-bit words in memory byte
+// order (RFC 1071 2.B: the order does not change the checksum's bytes).
 std::uint32_t header_sum(const std::uint8_t* ip) noexcept {
   std::uint32_t sum = 0;
-  for (std::size_t i = 0; i < kIpv4HeaderSize; i += 2)
-    sum += static_cast<std::uint32_t>(ip[i] << 8 | ip[i + 1]);
+  for (std::size_t i = 0; i < kIpv4HeaderSize; i += 2) {
+    std::uint16_t word;
+    std::memcpy(&word, ip + i, 2);
+    sum += word;
+  }
   return sum;
 }
-inline std::uint16_t fold(std::uint32_t sum) noexcept {
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(~sum);
+
+// Route g's destination address as its four bytes read little-endian.
+inline std::uint32_t destination_word(std::uint32_t route) noexcept {
+  return static_cast<std::uint32_t>(static_cast<std::uint8_t>(20 + (route >> 16))) |
+         (route >> 8 & 0xff) << 8 | (route & 0xff) << 16 | 1u << 24;
 }
 
 const char* field_name(std::size_t offset) noexcept {
@@ -89,7 +98,7 @@ Traffic::Traffic(io::FramePool& pool, BenchPort& host, const Addresses& addresse
   for (std::size_t s = 0; s < plan.size_count(); ++s) {
     const std::uint32_t size = plan.size(s);
     for (const bool delivered : {false, true}) {
-      Head h{};
+      std::array<std::uint8_t, kHeadBytes> h{};
       std::memcpy(h.data(), delivered ? addresses.host_mac : addresses.gateway_mac, 6);
       std::memcpy(h.data() + 6, delivered ? addresses.gateway_mac : addresses.host_mac, 6);
       store16(h.data() + 12, kEthertypeIpv4);
@@ -102,30 +111,47 @@ Traffic::Traffic(io::FramePool& pool, BenchPort& host, const Addresses& addresse
       store16(h.data() + kUdp, 4000);
       store16(h.data() + kUdp + 2, 5000);
       store16(h.data() + kUdp + 4, static_cast<std::uint16_t>(size - kUdp));
-      (delivered ? delivered_heads_ : sent_heads_).push_back(h);
-      (delivered ? delivered_sums_ : sent_sums_).push_back(header_sum(ip));
+      Head words{};
+      std::memcpy(words.words, h.data(), sizeof words.words);
+      std::memcpy(&words.tail, h.data() + sizeof words.words, 2);
+      heads_[delivered].push_back(words);
+      sums_[delivered].push_back(header_sum(ip));
     }
   }
 }
 
-void Traffic::head(std::uint8_t* out, const PlanCursor& c, bool delivered) const noexcept {
-  std::memcpy(out, (delivered ? delivered_heads_ : sent_heads_)[c.size_index].data(), kHeadBytes);
-  std::uint8_t* ip = out + kIp;
-  const auto id = static_cast<std::uint16_t>(c.serial);
-  store16(ip + 4, id);
-  route_destination(plan_.route(c.route_index), ip + 16);
-  const std::uint32_t sum = (delivered ? delivered_sums_ : sent_sums_)[c.size_index] + id +
-                            static_cast<std::uint32_t>(ip[16] << 8 | ip[17]) +
-                            static_cast<std::uint32_t>(ip[18] << 8 | ip[19]);
-  store16(ip + 10, fold(sum));
-  store_le64(out + kSerial, c.serial);
+Traffic::Head Traffic::head(const PlanCursor& c, bool delivered) const noexcept {
+  Head h = heads_[delivered][c.size_index];
+  const std::uint32_t destination = destination_word(plan_.route(c.route_index));
+  const std::uint32_t id = __builtin_bswap16(static_cast<std::uint16_t>(c.serial));
+  std::uint32_t sum =
+      sums_[delivered][c.size_index] + id + (destination & 0xffff) + (destination >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  h.words[2] |= std::uint64_t{id} << 16;                    // bytes 18-19
+  h.words[3] |= (~sum & 0xffff) |                           // bytes 24-25, checksum
+                std::uint64_t{destination & 0xffff} << 48;  // bytes 30-31
+  h.words[4] |= destination >> 16;                          // bytes 32-33
+  h.words[5] |= c.serial << 16;                             // bytes 42-47
+  h.tail = static_cast<std::uint16_t>(c.serial >> 48);      // bytes 48-49
+  return h;
+}
+
+void Traffic::store(std::uint8_t* out, const Head& h, std::size_t length) noexcept {
+  if (length >= kHeadBytes) [[likely]] {
+    std::memcpy(out, h.words, sizeof h.words);
+    std::memcpy(out + sizeof h.words, &h.tail, 2);
+    return;
+  }
+  std::uint8_t bytes[kHeadBytes];
+  std::memcpy(bytes, h.words, sizeof h.words);
+  std::memcpy(bytes + sizeof h.words, &h.tail, 2);
+  std::memcpy(out, bytes, length);
 }
 
 void Traffic::write_new(io::Packet* p) noexcept {
   const std::uint32_t size = plan_.size(tx_.size_index);
-  std::uint8_t h[kHeadBytes];
-  head(h, tx_, false);
-  std::memcpy(p->data, h, std::min<std::size_t>(size, kHeadBytes));
+  store(p->data, head(tx_, false), std::min<std::size_t>(size, kHeadBytes));
   if (size > kHeadBytes)
     std::memcpy(p->data + kHeadBytes, pattern() + kHeadBytes, size - kHeadBytes);
   p->length = size;
@@ -152,18 +178,30 @@ bool Traffic::start(std::uint64_t packets) noexcept {
 
 bool Traffic::check(const io::Packet* p) noexcept {
   const std::uint32_t size = plan_.size(rx_.size_index);
-  std::uint8_t expected[kHeadBytes];
-  head(expected, rx_, true);
-  const std::size_t head_length = std::min<std::size_t>(size, kHeadBytes);
-  if (p->length == size && std::memcmp(p->data, expected, head_length) == 0 &&
-      (size <= kHeadBytes || std::memcmp(p->data + kHeadBytes, pattern() + kHeadBytes,
-                                         size - kHeadBytes) == 0)) [[likely]]
-    return true;
+  const Head expected = head(rx_, true);
+  if (p->length == size && size >= kHeadBytes) [[likely]] {
+    std::uint64_t words[6];
+    std::uint16_t tail;
+    std::memcpy(words, p->data, sizeof words);
+    std::memcpy(&tail, p->data + sizeof words, 2);
+    std::uint64_t differ = tail ^ expected.tail;
+    for (int i = 0; i < 6; ++i)
+      differ |= words[i] ^ expected.words[i];
+    if (differ == 0 && std::memcmp(p->data + kHeadBytes, pattern() + kHeadBytes,
+                                   size - kHeadBytes) == 0) [[likely]]
+      return true;
+  } else if (p->length == size) {
+    std::uint8_t bytes[kHeadBytes];
+    store(bytes, expected, kHeadBytes);
+    if (std::memcmp(p->data, bytes, size) == 0) return true;
+  }
   describe(p, expected);
   return false;
 }
 
-void Traffic::describe(const io::Packet* p, const std::uint8_t* expected) noexcept {
+void Traffic::describe(const io::Packet* p, const Head& head) noexcept {
+  std::uint8_t expected[kHeadBytes];
+  store(expected, head, kHeadBytes);
   const std::uint32_t size = plan_.size(rx_.size_index);
   const std::uint32_t route = plan_.route(rx_.route_index);
   const std::string which = "packet " + std::to_string(rx_.serial) + " (route r" +
@@ -232,9 +270,7 @@ std::size_t Traffic::step() noexcept {
     // Sent again as packet tx_: the same size (the packets in flight are
     // a whole number of size cycles), so only the head changes.
     if (p->length == plan_.size(tx_.size_index)) [[likely]] {
-      std::uint8_t h[kHeadBytes];
-      head(h, tx_, false);
-      std::memcpy(p->data, h, std::min<std::size_t>(p->length, kHeadBytes));
+      store(p->data, head(tx_, false), p->length);
     } else {
       write_new(p);
     }

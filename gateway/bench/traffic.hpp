@@ -49,13 +49,20 @@ class Traffic {
   std::size_t in_flight() const noexcept { return in_flight_; }
 
  private:
-  using Head = std::array<std::uint8_t, kHeadBytes>;
-  // The first kHeadBytes of packet `c` as the gateway receives it (to it
-  // from the host, TTL 64) or must deliver it (to the host, TTL 62).
-  void head(std::uint8_t* out, const PlanCursor& c, bool delivered) const noexcept;
+  // The first kHeadBytes of a packet as six little-endian words and a
+  // 2-byte tail: built and compared in registers (a head built in memory
+  // and read back at once stalls on store forwarding).
+  struct Head {
+    std::uint64_t words[6];
+    std::uint16_t tail;
+  };
+  // Packet `c` as the gateway receives it (to it from the host, TTL 64)
+  // or must deliver it (to the host, TTL 62).
+  Head head(const PlanCursor& c, bool delivered) const noexcept;
+  static void store(std::uint8_t* out, const Head& h, std::size_t length) noexcept;
   void write_new(io::Packet* p) noexcept;  // packet tx_, the whole frame
   bool check(const io::Packet* p) noexcept;
-  void describe(const io::Packet* p, const std::uint8_t* expected) noexcept;
+  void describe(const io::Packet* p, const Head& expected) noexcept;
 
   io::FramePool& pool_;
   BenchPort& host_;
@@ -63,9 +70,10 @@ class Traffic {
   const TrafficPlan& plan_;
   std::size_t in_flight_;
   // Per size: the heads with identification, destination, checksum and
-  // serial zero, and the one's-complement sums of their IP headers.
-  std::vector<Head> sent_heads_, delivered_heads_;
-  std::vector<std::uint32_t> sent_sums_, delivered_sums_;
+  // serial zero, and the one's-complement sums of their IP headers (of
+  // 16-bit words in memory byte order, RFC 1071 2.B).
+  std::vector<Head> heads_[2];  // [delivered]
+  std::vector<std::uint32_t> sums_[2];
   PlanCursor tx_;  // the next packet to send
   PlanCursor rx_;  // the next packet to come out
   std::uint64_t round_end_ = 0;
