@@ -120,7 +120,8 @@ Traffic::Traffic(io::FramePool& pool, BenchPort& host, const Addresses& addresse
   }
 }
 
-Traffic::Head Traffic::head(const PlanCursor& c, bool delivered) const noexcept {
+[[gnu::always_inline]] inline Traffic::Head Traffic::head(const PlanCursor& c,
+                                                          bool delivered) const noexcept {
   Head h = heads_[delivered][c.size_index];
   const std::uint32_t destination = destination_word(plan_.route(c.route_index));
   const std::uint32_t id = __builtin_bswap16(static_cast<std::uint16_t>(c.serial));
@@ -137,7 +138,8 @@ Traffic::Head Traffic::head(const PlanCursor& c, bool delivered) const noexcept 
   return h;
 }
 
-void Traffic::store(std::uint8_t* out, const Head& h, std::size_t length) noexcept {
+[[gnu::always_inline]] inline void Traffic::store(std::uint8_t* out, const Head& h,
+                                                  std::size_t length) noexcept {
   if (length >= kHeadBytes) [[likely]] {
     std::memcpy(out, h.words, sizeof h.words);
     std::memcpy(out + sizeof h.words, &h.tail, 2);
@@ -180,13 +182,17 @@ bool Traffic::check(const io::Packet* p) noexcept {
   const std::uint32_t size = plan_.size(rx_.size_index);
   const Head expected = head(rx_, true);
   if (p->length == size && size >= kHeadBytes) [[likely]] {
-    std::uint64_t words[6];
+    const auto word = [p](std::size_t i) {
+      std::uint64_t w;
+      std::memcpy(&w, p->data + 8 * i, 8);
+      return w;
+    };
     std::uint16_t tail;
-    std::memcpy(words, p->data, sizeof words);
-    std::memcpy(&tail, p->data + sizeof words, 2);
-    std::uint64_t differ = tail ^ expected.tail;
-    for (int i = 0; i < 6; ++i)
-      differ |= words[i] ^ expected.words[i];
+    std::memcpy(&tail, p->data + sizeof expected.words, 2);
+    const std::uint64_t differ = (word(0) ^ expected.words[0]) | (word(1) ^ expected.words[1]) |
+                                 (word(2) ^ expected.words[2]) | (word(3) ^ expected.words[3]) |
+                                 (word(4) ^ expected.words[4]) | (word(5) ^ expected.words[5]) |
+                                 (tail ^ expected.tail);
     if (differ == 0 && std::memcmp(p->data + kHeadBytes, pattern() + kHeadBytes,
                                    size - kHeadBytes) == 0) [[likely]]
       return true;

@@ -34,10 +34,15 @@ class MacFilter {
   }
 
  private:
+  // From a 4- and a 2-byte load put together in a register: six bytes
+  // copied into a zeroed 8-byte variable would be stored and read back as
+  // one load, which the stores cannot forward (half the dispatchers' time).
   static std::uint64_t key(const std::uint8_t* mac) noexcept {
-    std::uint64_t k = 0;
-    std::memcpy(&k, mac, 6);
-    return k;
+    std::uint32_t low;
+    std::uint16_t high;
+    std::memcpy(&low, mac, 4);
+    std::memcpy(&high, mac + 4, 2);
+    return low | std::uint64_t{high} << 32;
   }
 
   std::uint64_t own_;
