@@ -112,8 +112,9 @@ Traffic::Traffic(io::FramePool& pool, BenchPort& host, const Addresses& addresse
       store16(h.data() + kUdp + 2, 5000);
       store16(h.data() + kUdp + 4, static_cast<std::uint16_t>(size - kUdp));
       Head words{};
-      std::memcpy(words.words, h.data(), sizeof words.words);
-      std::memcpy(&words.tail, h.data() + sizeof words.words, 2);
+      for (std::uint64_t* w : {&words.w0, &words.w1, &words.w2, &words.w3, &words.w4, &words.w5})
+        std::memcpy(w, h.data() + 8 * (w - &words.w0), 8);
+      std::memcpy(&words.tail, h.data() + 48, 2);
       heads_[delivered].push_back(words);
       sums_[delivered].push_back(header_sum(ip));
     }
@@ -129,25 +130,32 @@ Traffic::Traffic(io::FramePool& pool, BenchPort& host, const Addresses& addresse
       sums_[delivered][c.size_index] + id + (destination & 0xffff) + (destination >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
-  h.words[2] |= std::uint64_t{id} << 16;                    // bytes 18-19
-  h.words[3] |= (~sum & 0xffff) |                           // bytes 24-25, checksum
-                std::uint64_t{destination & 0xffff} << 48;  // bytes 30-31
-  h.words[4] |= destination >> 16;                          // bytes 32-33
-  h.words[5] |= c.serial << 16;                             // bytes 42-47
-  h.tail = static_cast<std::uint16_t>(c.serial >> 48);      // bytes 48-49
+  h.w2 |= std::uint64_t{id} << 16;                      // bytes 18-19
+  h.w3 |= (~sum & 0xffff) |                             // bytes 24-25, checksum
+          std::uint64_t{destination & 0xffff} << 48;    // bytes 30-31
+  h.w4 |= destination >> 16;                            // bytes 32-33
+  h.w5 |= c.serial << 16;                               // bytes 42-47
+  h.tail = static_cast<std::uint16_t>(c.serial >> 48);  // bytes 48-49
   return h;
 }
 
 [[gnu::always_inline]] inline void Traffic::store(std::uint8_t* out, const Head& h,
                                                   std::size_t length) noexcept {
+  const auto put = [&h](std::uint8_t* to) {
+    std::memcpy(to, &h.w0, 8);
+    std::memcpy(to + 8, &h.w1, 8);
+    std::memcpy(to + 16, &h.w2, 8);
+    std::memcpy(to + 24, &h.w3, 8);
+    std::memcpy(to + 32, &h.w4, 8);
+    std::memcpy(to + 40, &h.w5, 8);
+    std::memcpy(to + 48, &h.tail, 2);
+  };
   if (length >= kHeadBytes) [[likely]] {
-    std::memcpy(out, h.words, sizeof h.words);
-    std::memcpy(out + sizeof h.words, &h.tail, 2);
+    put(out);
     return;
   }
   std::uint8_t bytes[kHeadBytes];
-  std::memcpy(bytes, h.words, sizeof h.words);
-  std::memcpy(bytes + sizeof h.words, &h.tail, 2);
+  put(bytes);
   std::memcpy(out, bytes, length);
 }
 
@@ -188,10 +196,10 @@ bool Traffic::check(const io::Packet* p) noexcept {
       return w;
     };
     std::uint16_t tail;
-    std::memcpy(&tail, p->data + sizeof expected.words, 2);
-    const std::uint64_t differ = (word(0) ^ expected.words[0]) | (word(1) ^ expected.words[1]) |
-                                 (word(2) ^ expected.words[2]) | (word(3) ^ expected.words[3]) |
-                                 (word(4) ^ expected.words[4]) | (word(5) ^ expected.words[5]) |
+    std::memcpy(&tail, p->data + 48, 2);
+    const std::uint64_t differ = (word(0) ^ expected.w0) | (word(1) ^ expected.w1) |
+                                 (word(2) ^ expected.w2) | (word(3) ^ expected.w3) |
+                                 (word(4) ^ expected.w4) | (word(5) ^ expected.w5) |
                                  (tail ^ expected.tail);
     if (differ == 0 && std::memcmp(p->data + kHeadBytes, pattern() + kHeadBytes,
                                    size - kHeadBytes) == 0) [[likely]]

@@ -53,8 +53,8 @@ class Traffic {
   // 2-byte tail: built and compared in registers (a head built in memory
   // and read back at once stalls on store forwarding).
   struct Head {
-    std::uint64_t words[6];
-    std::uint16_t tail;
+    std::uint64_t w0, w1, w2, w3, w4, w5;  // bytes 0-47 (named, so they stay in registers)
+    std::uint16_t tail;                    // bytes 48-49
   };
   // Packet `c` as the gateway receives it (to it from the host, TTL 64)
   // or must deliver it (to the host, TTL 62).
