@@ -228,6 +228,17 @@ base::Result<std::unique_ptr<Engine>> Engine::create(IMB_ARCH arch) {
   return std::unique_ptr<Engine>(new Engine(manager, arch));
 }
 
+Engine::Engine(IMB_MGR* manager, IMB_ARCH arch) : manager_(manager), arch_(arch) {
+  // intel-ipsec-mb's gcm_keys_*.asm: where each path keeps its hash keys.
+  constexpr std::uint64_t kVaes = IMB_FEATURE_VAES | IMB_FEATURE_VPCLMULQDQ;
+  if (arch == IMB_ARCH_AVX512 && (manager->features & kVaes) == kVaes)
+    key_lines_ = 0xf | 0x7 << 13;  // HashKey^1..^11 at bytes 832-1007
+  else if (arch == IMB_ARCH_AVX2 || arch == IMB_ARCH_AVX512)
+    key_lines_ = 0x3f;  // HashKey^8..^1 at bytes 240-367
+  else
+    key_lines_ = 0xff;  // and their Karatsuba halves up to byte 495
+}
+
 Engine::~Engine() {
   free_mb_mgr(manager_);
 }

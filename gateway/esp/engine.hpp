@@ -13,6 +13,7 @@
 
 #include <intel-ipsec-mb.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,11 +58,19 @@ class Engine {
   IMB_MGR* manager() noexcept { return manager_; }
   IMB_ARCH arch() const noexcept { return arch_; }
   const char* architecture() const noexcept { return architecture_name(arch_); }
+  // The 64-byte lines of a gcm_key_data laid out by this engine that a
+  // short packet reads (bit i: line i; esp::prefetch_key): the AES round
+  // keys (lines 0-3) and the lowest powers of the hash key, which the
+  // SSE / AVX layout keeps in lines 3-7 (with their Karatsuba halves), the
+  // AVX2 / AVX-512 one in lines 3-5, and the VAES one (48 powers, highest
+  // first) in lines 13-15.
+  std::uint32_t key_lines() const noexcept { return key_lines_; }
 
  private:
-  explicit Engine(IMB_MGR* manager, IMB_ARCH arch) : manager_(manager), arch_(arch) {}
+  Engine(IMB_MGR* manager, IMB_ARCH arch);
   IMB_MGR* manager_;
   IMB_ARCH arch_;
+  std::uint32_t key_lines_;
 };
 
 }  // namespace strait::esp

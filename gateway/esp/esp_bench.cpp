@@ -87,8 +87,8 @@ int compare_apis(Engine& engine, std::size_t length, std::uint64_t iterations) {
   for (std::uint64_t i = 0; i < iterations; ++i) {
     std::uint8_t* p = data.data() + (i % kBurst) * (length + 64);
     gcm_context_data context;
-    IMB_AES128_GCM_ENC(manager, &key, &context, p, p, length, iv, aad, sizeof aad,
-                       tags[i % kBurst], 16);
+    IMB_AES128_GCM_ENC(manager, &key, &context, p, p, length, iv, aad, sizeof aad, tags[i % kBurst],
+                       16);
   }
   const double direct_ns = nanoseconds_per(std::chrono::steady_clock::now() - start, iterations);
 
@@ -157,16 +157,17 @@ int compare_apis(Engine& engine, std::size_t length, std::uint64_t iterations) {
   }
   const double burst_ns = nanoseconds_per(std::chrono::steady_clock::now() - start, iterations);
   if (completed != iterations) {
-    std::printf("  GCM encrypt %zu B: direct API %.1f ns, job API %.1f ns; burst API refused "
-                "(%llu of %llu completed: %s)\n",
-                length, direct_ns, job_ns, static_cast<unsigned long long>(completed),
-                static_cast<unsigned long long>(iterations),
-                imb_get_strerror(imb_get_errno(manager)));
+    std::printf(
+        "  GCM encrypt %zu B: direct API %.1f ns, job API %.1f ns; burst API refused "
+        "(%llu of %llu completed: %s)\n",
+        length, direct_ns, job_ns, static_cast<unsigned long long>(completed),
+        static_cast<unsigned long long>(iterations), imb_get_strerror(imb_get_errno(manager)));
     return 0;
   }
-  std::printf("  GCM encrypt %zu B: direct API %.1f ns, job API %.1f ns, burst API (%zu a call) "
-              "%.1f ns per packet\n",
-              length, direct_ns, job_ns, kBurst, burst_ns);
+  std::printf(
+      "  GCM encrypt %zu B: direct API %.1f ns, job API %.1f ns, burst API (%zu a call) "
+      "%.1f ns per packet\n",
+      length, direct_ns, job_ns, kBurst, burst_ns);
   return 0;
 }
 

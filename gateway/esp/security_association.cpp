@@ -26,7 +26,10 @@ KeyFingerprint key_fingerprint(std::span<const std::uint8_t, 16> key,
 
 OutboundSa::OutboundSa(Engine& engine, const SaParameters& parameters,
                        std::uint64_t initial_sequence) noexcept
-    : salt_(parameters.salt), spi_(parameters.spi), sequence_(initial_sequence - 1) {
+    : salt_(parameters.salt),
+      spi_(parameters.spi),
+      key_lines_(engine.key_lines()),
+      sequence_(initial_sequence - 1) {
   IMB_AES128_GCM_PRE(engine.manager(), parameters.key.data(), &key_);
 }
 
@@ -36,7 +39,7 @@ OutboundSa::~OutboundSa() {
 }
 
 InboundSa::InboundSa(Engine& engine, const SaParameters& parameters) noexcept
-    : salt_(parameters.salt), spi_(parameters.spi) {
+    : salt_(parameters.salt), spi_(parameters.spi), key_lines_(engine.key_lines()) {
   IMB_AES128_GCM_PRE(engine.manager(), parameters.key.data(), &key_);
 }
 

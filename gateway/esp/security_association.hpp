@@ -38,12 +38,15 @@ KeyFingerprint key_fingerprint(std::span<const std::uint8_t, 16> key,
                                std::span<const std::uint8_t, 4> salt) noexcept;
 
 // Brings the parts of a GCM key schedule that a short packet needs (the AES
-// round keys and the first hash-key powers) towards the core ahead of use:
-// with thousands of SAs their keys are not in cache.
-inline void prefetch_key(const gcm_key_data& key) noexcept {
+// round keys and the lowest hash-key powers) towards the core ahead of use:
+// with thousands of SAs their keys are not in cache. Where those parts lie
+// depends on the code path that laid the schedule out (Engine::key_lines):
+// one bit per 64-byte line.
+inline void prefetch_key(const gcm_key_data& key, std::uint32_t lines) noexcept {
+  static_assert(sizeof(gcm_key_data) <= 32 * 64);
   const auto* bytes = reinterpret_cast<const char*>(&key);
-  for (int line = 0; line < 6; ++line)
-    __builtin_prefetch(bytes + line * 64, 0, 2);
+  for (; lines != 0; lines &= lines - 1)
+    __builtin_prefetch(bytes + 64 * __builtin_ctz(lines), 0, 2);
 }
 
 // Sender side. The sequence counter starts at 1 and increments per packet.
@@ -83,7 +86,7 @@ class OutboundSa {
   const std::uint8_t* salt() const noexcept { return salt_.data(); }
   // Ahead of encrypt(): key schedule and the sequence counter.
   void prefetch() const noexcept {
-    prefetch_key(key_);
+    prefetch_key(key_, key_lines_);
     __builtin_prefetch(&sequence_, 1, 2);
   }
 
@@ -91,6 +94,7 @@ class OutboundSa {
   alignas(64) gcm_key_data key_;
   std::array<std::uint8_t, 4> salt_;
   std::uint32_t spi_;
+  std::uint32_t key_lines_;
   std::atomic<std::uint64_t> sequence_ = 0;
   std::atomic<std::uint64_t> limit_ = ~std::uint64_t{0};
 };
@@ -111,7 +115,7 @@ class InboundSa {
   const ReplayWindow& window() const noexcept { return window_; }
   // Ahead of decrypt(): key schedule, window head and counters.
   void prefetch() const noexcept {
-    prefetch_key(key_);
+    prefetch_key(key_, key_lines_);
     __builtin_prefetch(&window_, 1, 2);
     __builtin_prefetch(&counters, 1, 2);
   }
@@ -126,6 +130,7 @@ class InboundSa {
   alignas(64) gcm_key_data key_;
   std::array<std::uint8_t, 4> salt_;
   std::uint32_t spi_;
+  std::uint32_t key_lines_;
   ReplayWindow window_;
 };
 
