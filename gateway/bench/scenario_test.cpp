@@ -120,6 +120,12 @@ BOOST_AUTO_TEST_CASE(a_corrupted_packet_fails_the_run) {
   const std::string error = failure_with(bench::Fault::Kind::kCorruptPayload, 1'234);
   BOOST_TEST(contains(error, "packet 1234 (route r4, 594-byte frame) came out altered"), error);
   BOOST_TEST(contains(error, "(payload)"), error);
+  // A short frame's payload is compared another way (inline).
+  const std::string short_frame = failure_with(bench::Fault::Kind::kCorruptPayload, 1'233);
+  BOOST_TEST(contains(short_frame,
+                      "packet 1233 (route r3, 64-byte frame) came out altered: "
+                      "byte 63 (payload) is 0x3e, sent 0x3f"),
+             short_frame);
 }
 
 BOOST_AUTO_TEST_CASE(a_misrouted_packet_fails_the_run) {
