@@ -114,9 +114,14 @@ class InboundSa {
   ReplayWindow& window() noexcept { return window_; }
   const ReplayWindow& window() const noexcept { return window_; }
   // Ahead of decrypt(): key schedule, window head and counters.
+  // The whole window: the block a packet's bit is in moves along it every
+  // 64 packets, and with thousands of SAs any of its lines may be cold.
   void prefetch() const noexcept {
     prefetch_key(key_, key_lines_);
-    __builtin_prefetch(&window_, 1, 2);
+    const auto* window = reinterpret_cast<const char*>(&window_);
+    for (std::size_t at = 0; at < sizeof window_; at += 64)
+      __builtin_prefetch(window + at, 1, 2);
+    __builtin_prefetch(window + sizeof window_ - 1, 1, 2);
     __builtin_prefetch(&counters, 1, 2);
   }
 
