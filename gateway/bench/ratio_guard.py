@@ -3,9 +3,13 @@
 
 Runs a short `strait bench` at 60-byte frames and fails when the pipeline
 to cryptography ratio (both timed in the same process, round by round,
-interleaved; the median of the rounds' ratios) is more than the committed
-margin (25 %) above the committed figure, ratio_baseline.json. A ratio, so
-a slower or busier machine slows both sides alike and does not fail it.
+interleaved, in the thread's CPU time; the median of the rounds' ratios) is
+more than the committed margin (25 %) above the committed figure,
+ratio_baseline.json. A ratio, so a slower or busier machine slows both
+sides alike and does not fail it. It runs twice, pinned to each of the
+first two CPUs it may use, and judges the lower ratio: a core shared with
+a noisy neighbour for a whole run (the rounds then all suffer alike) does
+not fail it either, while a slower pipeline raises both.
 
 --expect-trip (CTest bench_ratio_guard_trips) turns the verdict round: with
 --pipeline-delay NS (busy time added per packet to the pipeline's rounds
@@ -14,6 +18,7 @@ only) the guard must fail, else this exits 1: the guard's own test.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 
@@ -30,28 +35,36 @@ def main():
 
     with open(args.baseline, encoding="utf-8") as f:
         baseline = json.load(f)
-    command = [args.strait, "bench", "--size", str(baseline["size"]),
-               "--packets", str(baseline["packets"]), "--rounds", str(baseline["rounds"]),
-               "--json"]
-    if args.pipeline_delay:
-        command += ["--pipeline-delay", str(args.pipeline_delay)]
-    try:
-        run = subprocess.run(command, capture_output=True, text=True, timeout=100, check=False)
-    except subprocess.TimeoutExpired:
-        print("ratio guard: %s took more than 100 s" % " ".join(command))
-        return 1
-    if run.returncode != 0:
-        print("ratio guard: %s failed (exit %d):\n%s" % (" ".join(command), run.returncode,
-                                                          run.stderr.strip()))
-        return 1
-    result = json.loads(run.stdout)
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    results = []
+    for cpu in cpus:
+        command = [args.strait, "bench", "--size", str(baseline["size"]),
+                   "--packets", str(baseline["packets"]), "--rounds", str(baseline["rounds"]),
+                   "--cpu", str(cpu), "--json"]
+        if args.pipeline_delay:
+            command += ["--pipeline-delay", str(args.pipeline_delay)]
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=100,
+                                 check=False)
+        except subprocess.TimeoutExpired:
+            print("ratio guard: %s took more than 100 s" % " ".join(command))
+            return 1
+        if run.returncode != 0:
+            print("ratio guard: %s failed (exit %d):\n%s" % (" ".join(command), run.returncode,
+                                                              run.stderr.strip()))
+            return 1
+        result = json.loads(run.stdout)
+        results.append(result)
+        print("ratio guard: CPU %d: %s B pipeline %.1f ns / cryptography %.1f ns per packet = "
+              "%.3f (median of %d rounds: %s; ESP %s)" %
+              (cpu, result["size"], result["pipeline_ns"], result["crypto_ns"], result["ratio"],
+               result["rounds"], ", ".join("%.3f" % r for r in result["ratio_rounds"]),
+               result["esp"]))
+    result = min(results, key=lambda r: r["ratio"])
     limit = baseline["ratio"] * (1 + baseline["margin"])
     tripped = result["ratio"] > limit
-    print("ratio guard: %s B pipeline %.1f ns / cryptography %.1f ns per packet = %.3f "
-          "(median of %d rounds: %s; ESP %s), committed %.3f, limit %.3f: %s" %
-          (result["size"], result["pipeline_ns"], result["crypto_ns"], result["ratio"],
-           result["rounds"], ", ".join("%.3f" % r for r in result["ratio_rounds"]),
-           result["esp"], baseline["ratio"], limit, "REGRESSED" if tripped else "ok"))
+    print("ratio guard: %.3f (the lower), committed %.3f, limit %.3f: %s" %
+          (result["ratio"], baseline["ratio"], limit, "REGRESSED" if tripped else "ok"))
     if args.expect_trip:
         if tripped:
             print("ratio guard: tripped, as it must with the pipeline slowed by %g ns a packet"
