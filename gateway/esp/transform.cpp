@@ -2,8 +2,10 @@
 
 #include <sodium.h>
 
+#include <emmintrin.h>
 #include <endian.h>
 
+#include <bit>
 #include <cstring>
 
 #include "net/headers.hpp"
@@ -12,8 +14,8 @@ namespace strait::esp {
 namespace {
 
 constexpr std::size_t kNonceSize = 12;  // salt(4) || IV(8)
-constexpr std::size_t kAadSize = 12;    // SPI(4) || seq_hi(4) || seq_lo(4)
-constexpr std::size_t kSaltSize = 4;
+static_assert(kNonceSize <= 16);
+constexpr std::size_t kAadSize = 12;  // SPI(4) || seq_hi(4) || seq_lo(4)
 constexpr std::size_t kIvOffset = 8;
 
 inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
@@ -22,20 +24,35 @@ inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
 }
 
 // GCM nonce = salt || IV as carried; AAD = SPI || seq_hi || seq_lo (RFC
-// 4106 with ESN), from the ESP header at `esp` and the full sequence number.
+// 4106 with ESN). Each is put together in registers and written with one
+// 16-byte store: libipsec-mb reads them with vector loads, which a
+// field-by-field build (several smaller stores) cannot forward, and the
+// wait cost about a tenth of a short packet's encryption. The words are
+// the bytes as they lie in memory (little-endian host).
 struct NonceAndAad {
-  std::uint8_t nonce[kNonceSize];
-  std::uint8_t aad[kAadSize];
+  alignas(16) std::uint8_t nonce[16];  // kNonceSize used
+  alignas(16) std::uint8_t aad[16];    // kAadSize used
 };
+static_assert(std::endian::native == std::endian::little);
 
-inline NonceAndAad nonce_and_aad(const std::uint8_t* salt, const std::uint8_t* esp,
-                                 std::uint64_t seq) noexcept {
+inline std::uint32_t load_raw32(const std::uint8_t* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// salt, iv: the salt's 4 bytes and the IV's 8 as they lie in memory;
+// spi, seq_lo: the ESP header's first two words as they lie in memory.
+inline NonceAndAad nonce_and_aad(std::uint32_t salt, std::uint64_t iv, std::uint32_t spi,
+                                 std::uint32_t seq_lo, std::uint64_t seq) noexcept {
   NonceAndAad n;
-  std::memcpy(n.nonce, salt, kSaltSize);
-  std::memcpy(n.nonce + kSaltSize, esp + kIvOffset, 8);
-  std::memcpy(n.aad, esp, 4);
-  net::store32(n.aad + 4, static_cast<std::uint32_t>(seq >> 32));
-  std::memcpy(n.aad + 8, esp + 4, 4);
+  const std::uint32_t seq_hi = __builtin_bswap32(static_cast<std::uint32_t>(seq >> 32));
+  _mm_store_si128(reinterpret_cast<__m128i*>(n.nonce),
+                  _mm_set_epi64x(static_cast<std::int64_t>(iv >> 32),
+                                 static_cast<std::int64_t>(salt | iv << 32)));
+  _mm_store_si128(reinterpret_cast<__m128i*>(n.aad),
+                  _mm_set_epi64x(static_cast<std::int64_t>(seq_lo),
+                                 static_cast<std::int64_t>(spi | std::uint64_t{seq_hi} << 32)));
   return n;
 }
 
@@ -65,7 +82,10 @@ std::size_t encrypt(Engine& engine, OutboundSa& sa, std::uint8_t* esp, std::size
   net::store32(esp + 4, seq_lo);
   store_le64(esp + kIvOffset, seq);
 
-  const NonceAndAad n = nonce_and_aad(sa.salt(), esp, seq);
+  // The header's bytes as just stored, worked out again rather than read
+  // back.
+  const NonceAndAad n = nonce_and_aad(load_raw32(sa.salt()), htole64(seq),
+                                      __builtin_bswap32(sa.spi()), __builtin_bswap32(seq_lo), seq);
 
   gcm_context_data context;
   IMB_AES128_GCM_ENC(engine.manager(), &sa.key(), &context, plaintext, plaintext, plaintext_length,
@@ -87,7 +107,10 @@ Decrypted decrypt(Engine& engine, InboundSa& sa, std::uint8_t* esp,
   }
 
   // The receiver uses the IV bytes exactly as carried.
-  const NonceAndAad n = nonce_and_aad(sa.salt(), esp, seq);
+  std::uint64_t iv;
+  std::memcpy(&iv, esp + kIvOffset, 8);
+  const NonceAndAad n =
+      nonce_and_aad(load_raw32(sa.salt()), iv, load_raw32(esp), load_raw32(esp + 4), seq);
 
   std::uint8_t* text = esp + kHeaderSize;
   const std::size_t text_length = esp_length - kHeaderSize - kIcvSize;
