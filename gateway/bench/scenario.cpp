@@ -172,10 +172,12 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// Busy for `nanoseconds` of this thread's CPU time.
+// Busy for `nanoseconds` (by the steady clock, which is cheap to read: the
+// thread's CPU clock is a system call that would add its own time).
 void spin_for(double nanoseconds) {
-  const double until = thread_cpu_ns() + nanoseconds;
-  while (thread_cpu_ns() < until) {
+  const auto until =
+      Steady::now() + std::chrono::nanoseconds(static_cast<std::int64_t>(nanoseconds));
+  while (Steady::now() < until) {
   }
 }
 
