@@ -181,6 +181,13 @@ void spin_for(double nanoseconds) {
   }
 }
 
+// The lowest CPU of a set, -1 if none.
+int first_cpu(const cpu_set_t& set) {
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) return cpu;
+  return -1;
+}
+
 // One queue: its gateway worker, wires, hosts, checks and crypto-only loop.
 class Queue {
  public:
@@ -372,9 +379,18 @@ class Queue {
   base::Status hosts_on_their_thread(Steady::time_point deadline) {
     std::atomic<bool> done{false};
     base::Status status = base::Ok{};
+    const int gateway_cpu = sched_getcpu();
     std::thread host([&] {
-      // Not on the gateway's CPU (a thread starts with its creator's).
-      pthread_setaffinity_np(pthread_self(), sizeof all_cpus_, &all_cpus_);
+      // On another CPU than the gateway's (a thread starts with its
+      // creator's), the first other one the process may use.
+      cpu_set_t others = all_cpus_;
+      if (gateway_cpu >= 0) CPU_CLR(gateway_cpu, &others);
+      if (const int cpu = first_cpu(others); cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+      }
       const auto stall = std::chrono::duration<double>(options_.stall_seconds);
       std::uint64_t seen = traffic_->received();
       auto progress = Steady::now();
@@ -473,9 +489,12 @@ std::uint64_t round_packets(const Options& o, std::uint32_t round) {
 // Queue q's thread: built, keyed, then every round in step with the others.
 void queue_thread(Run& run, std::uint32_t q, Steady::time_point deadline) {
   const Options& o = run.options;
-  if (o.cpu || o.queues > 1)
+  // Several queues, or the hosts on a thread of their own: each busy
+  // thread on a CPU of its own (two spinning threads left to share one
+  // until the scheduler moves one run at a fraction of their speed).
+  if (o.cpu || o.queues > 1 || o.host_thread)
     if (const base::Status pinned =
-            base::pin_current_thread(o.cpu.value_or(0) + static_cast<int>(q));
+            base::pin_current_thread(o.cpu.value_or(first_cpu(run.all_cpus)) + static_cast<int>(q));
         !pinned)
       run.fail(pinned.error());
   if (!run.aborted()) {

@@ -61,11 +61,12 @@ struct Options {
   std::uint32_t routes = 1;            // shared out among the queues
   std::uint32_t queues = 1;
   std::uint32_t rounds = 10;
-  // Pin queue i to CPU cpu + i (with several queues: CPU i if not given).
+  // Pin queue i to CPU cpu + i (with several queues or host_thread, the
+  // first CPU the process may use if not given).
   std::optional<int> cpu;
   // Run the simulated hosts (traffic source and sink) on a thread of their
-  // own instead of interleaving them with the gateway on one core (one
-  // queue only).
+  // own, pinned to another CPU, instead of interleaving them with the
+  // gateway on one core (one queue only).
   bool host_thread = false;
   double timeout_seconds = 120;
   // A packet that has not come out this long after the last one did is

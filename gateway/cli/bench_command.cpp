@@ -34,7 +34,7 @@ constexpr const char* kUsage =
     "  cryptography alone (as many packets through the same ESP code), so the\n"
     "  report gives both in ns per packet and their ratio, medians of the\n"
     "  rounds. The simulated hosts share the gateway's core (it does their work\n"
-    "  too) unless --host-thread gives them a thread of their own.\n"
+    "  too) unless --host-thread gives them a thread of their own (on another CPU).\n"
     "  --queues N: N gateways on CPUs --cpu .. --cpu + N - 1 (default 0..N-1),\n"
     "  each with its share of the routes, all at once; each round also runs\n"
     "  queue 0 alone, and the scaling (all queues' packet rate over queue 0's\n"
