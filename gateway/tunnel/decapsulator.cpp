@@ -18,11 +18,16 @@ std::size_t Decapsulator::esp_offset_of(const io::Packet* p) const noexcept {
 void Decapsulator::process(io::Link& in, io::Link& out, io::Port& public_port,
                            state::PublicRouterCounters& router) noexcept {
   const std::uint8_t expected_next_header = ipv6_ ? esp::kNextHeaderIpv6 : esp::kNextHeaderIpv4;
-  // First pass: find every packet's SA by SPI (independent lookups that
-  // overlap), then work through the packets, loading the SA of a packet a
+  // First the SPI lookups' hash-table slots are asked for, then every
+  // packet's SA is found by SPI (independent lookups that overlap), then
+  // the packets are worked through, loading the SA of a packet a
   // few places ahead while this one is decrypted.
   esp::InboundSa* sas[io::Link::kCapacity];
   const std::span<io::Packet*> packets = in.packets();
+  for (const io::Packet* p : packets) {
+    const std::size_t esp_offset = esp_offset_of(p);
+    if (p->length >= esp_offset + 4) sas_.prefetch_inbound(load32(p->data + esp_offset));
+  }
   for (std::size_t i = 0; i < packets.size(); ++i) {
     const io::Packet* p = packets[i];
     const std::size_t esp_offset = esp_offset_of(p);
