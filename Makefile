@@ -7,12 +7,16 @@
 #   make soak     the lab for SOAK_MINUTES (30) with a rekey every minute
 #   make conformance  conformance/run: every case of conformance/cases
 #                 through strait replay, and the interoperability checks
+#   make install  the binary, man page, systemd units and example
+#                 configuration under PREFIX (/usr/local), below DESTDIR
+#   make deb      the Debian package, in build/deb/; deb-check also runs
+#                 lintian and installs it into a scratch dpkg root
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
 .PHONY: all build strait deps test unit conformance asan tsan bench bench-e2e lab-up lab-down lab-verify lab-status soak \
-	format format-check clean fuzz fuzz-build fuzz-smoke fuzz-merge fuzz-seeds
+	format format-check clean install deb deb-check fuzz fuzz-build fuzz-smoke fuzz-merge fuzz-seeds
 
 all: build
 
@@ -101,6 +105,20 @@ fuzz-seeds: fuzz-build
 	rm -rf $(FUZZ_BUILD)/seeds
 	/usr/bin/python3 fuzz/make_seeds.py $(FUZZ_BUILD)/seeds
 	fuzz/merge.sh $(FUZZ_BUILD) $(FUZZ_BUILD)/seeds
+
+# Installation without Nix (README, "Install"; dist/CMakeLists.txt).
+PREFIX ?= /usr/local
+install: $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS) dist
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(BUILD) --prefix $(PREFIX)
+
+deb:
+	JOBS=$(JOBS) dist/build-deb.sh $(BUILD)/deb
+
+# The man page is expected in the package when the build has a `man` target.
+deb-check: $(BUILD)/build.ninja
+	JOBS=$(JOBS) bash dist/tests/deb_test.sh $(CURDIR) $(abspath $(BUILD))/deb \
+	  $$(ninja -C $(BUILD) -t targets all | grep -q '^man:' && echo 1 || echo 0)
 
 bench: strait
 	$(BUILD)/strait bench
