@@ -22,7 +22,7 @@ const std::string kLabParis = STRAIT_SOURCE_DIR "/netns-lab/vita-paris.conf";
 
 BOOST_AUTO_TEST_CASE(the_example_loads_without_warnings) {
   auto example = config::load_file(kExample);
-  BOOST_REQUIRE_MESSAGE(example.ok(), example.ok() ? "" : example.error().message);
+  if (!example.ok()) BOOST_FAIL(example.error().message);
   const auto warnings = config::warnings_of(*example);
   for (const auto& warning : warnings)
     BOOST_TEST_MESSAGE(warning);
@@ -33,7 +33,7 @@ BOOST_AUTO_TEST_CASE(the_example_is_the_labs_vita_paris_but_for_the_key) {
   auto example = config::load_file(kExample);
   auto lab = config::load_file(kLabParis);
   BOOST_REQUIRE(example.ok());
-  BOOST_REQUIRE_MESSAGE(lab.ok(), lab.ok() ? "" : lab.error().message);
+  if (!lab.ok()) BOOST_FAIL(lab.error().message);
   BOOST_TEST((example->family == lab->family));
   BOOST_TEST((example->private_interface == lab->private_interface));
   BOOST_TEST((example->public_interfaces == lab->public_interfaces));

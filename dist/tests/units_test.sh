@@ -4,13 +4,13 @@
 # bad values as warnings, exit status 0: any output fails the test, and a
 # deliberately broken copy must draw output, so the check can fail here),
 # keep their hardening (`systemd-analyze security` exposure at most
-# STRAIT_EXPOSURE_MAX, and the capability set of the contract), and
+# STRAIT_EXPOSURE_MAX tenths, and the capability set of the contract), and
 # tmpfiles.d/strait.conf makes /run/strait the link to /var/lib/strait.
 #   units_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 source_dir=$1
 build_dir=$2
-exposure_max=${STRAIT_EXPOSURE_MAX:-5.0}
+exposure_max=${STRAIT_EXPOSURE_MAX:-50}  # tenths: 50 is 5.0
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 for tool in make systemd-analyze systemd-tmpfiles; do
