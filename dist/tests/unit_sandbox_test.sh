@@ -10,7 +10,7 @@
 #   CapabilityBoundingSet   setpriv --bounding-set (root keeps only these)
 #   NoNewPrivileges         setpriv --no-new-privs
 #   MemoryDenyWriteExecute  prctl(PR_SET_MDWE) (kernel >= 6.3; else skipped)
-#   LimitMEMLOCK=infinity   ulimit -l unlimited
+#   LimitMEMLOCK=infinity   ulimit -l unlimited (where this shell may raise it)
 #   ProtectSystem=strict, ProtectKernelTunables, ReadWritePaths
 #                           a mount namespace with every file system
 #                           read-only but the run directory (and the BPF
@@ -58,7 +58,15 @@ expected_mask=$(printf '%016x' "$expected_mask")
 # the wrapper below ends in) has exactly the unit's bounding set, as its
 # effective set too, and no_new_privs.
 check_sandbox() {
-  local status=/proc/${PID[paris]}/status
+  local status=/proc/${PID[paris]}/status i
+  # Running: the wrapper ends in strait under the same pid, which logs it
+  # (the gateway-state of a killed instance is still there: not a sign).
+  for ((i = 0; i < 100; i++)); do
+    grep -q "running (pid ${PID[paris]})" "$TMP/paris.log" && break
+    kill -0 "${PID[paris]}" 2>/dev/null || fail "$1: the sandboxed gateway exited"
+    sleep 0.1
+  done
+  grep -q "running (pid ${PID[paris]})" "$TMP/paris.log" || fail "$1: not running after 10 s"
   grep -q "^Name:\sstrait" "$status" || fail "$1: PID ${PID[paris]} is not strait: $(head -1 "$status")"
   [ "$(awk '/^CapBnd:/ { print $2 }' "$status")" = "$expected_mask" ] ||
     fail "$1: bounding set $(awk '/^CapBnd:/ { print $2 }' "$status"), expected $expected_mask"
@@ -82,7 +90,7 @@ exec unshare --mount --propagation private bash -c '
   mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
   if touch /var/tmp/.strait-sandbox-probe 2>/dev/null; then echo "sandbox: / is writable" >&2; exit 99; fi
   [ "\${BPFFS:-0}" = 1 ] && mount -t bpf bpf /sys/fs/bpf
-  ulimit -l unlimited
+  ulimit -l unlimited 2>/dev/null || true  # stricter if not allowed (no CAP_SYS_RESOURCE)
   exec /usr/bin/python3 -c "
 import ctypes, os, sys
 if $mdwe and ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) != 0:
