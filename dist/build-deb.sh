@@ -27,7 +27,7 @@ version=$(dpkg-parsechangelog -S Version)
 source="$out/strait-$version"
 rm -rf "$source"
 mkdir -p "$source"
-rm -f "$out"/strait_*.deb "$out"/strait-dbgsym_*.deb "$out"/strait_*.buildinfo "$out"/strait_*.changes
+rm -f "$out"/strait_*.deb "$out"/strait-dbgsym_*.deb "$out"/build.log "$out"/strait_*.buildinfo "$out"/strait_*.changes
 git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
   tar --null -T - -cf - | tar -xf - -C "$source"
@@ -38,7 +38,8 @@ if command -v ccache >/dev/null; then
   CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir)}
   export CCACHE_DIR
 fi
-export DEB_BUILD_OPTIONS="parallel=$jobs ${DEB_BUILD_OPTIONS:-}"
+# No -dbgsym package: the build has no debug information (-O2, no -g).
+export DEB_BUILD_OPTIONS="parallel=$jobs noautodbgsym ${DEB_BUILD_OPTIONS:-}"
 (cd "$source" && dpkg-buildpackage --build=binary --no-sign) >"$out/build.log" 2>&1 || {
   tail -40 "$out/build.log" >&2
   echo "build-deb: dpkg-buildpackage failed; the whole log: $out/build.log" >&2

@@ -96,12 +96,15 @@ dpkg=(dpkg --root="$work/root" --log="$work/dpkg.log" --force-depends --force-sc
 "${dpkg[@]}" -i "$work"/strait_*.deb
 "${dpkg[@]}" -s strait | grep -qx 'Status: install ok installed'
 "$work/root/usr/bin/strait" --help >"$work/help.txt"
+# postinst applied tmpfiles.d/strait.conf to the scratch root.
+[ "$(readlink "$work/root/run/strait")" = /var/lib/strait ] || { echo "postinst: no /run/strait link in the root" >&2; exit 4; }
 "${dpkg[@]}" --purge strait
 SCRIPT
 if ! unshare --mount --propagation private bash "$work/install.sh" "$work" >"$work/install.log" 2>&1; then
   cat "$work/install.log" >&2
   fail "dpkg -i / --purge in the scratch root"
 fi
+grep -Ev 'depends on|is not installed|dependency problems|^ *$' "$work/install.log" | sed 's/^/dpkg: /'
 grep -q '^usage: strait' "$work/help.txt" || fail "the installed strait --help does not print its usage"
 [ ! -e "$root/usr/bin/strait" ] || fail "dpkg --purge left /usr/bin/strait"
 echo "PASS: the package builds, lintian has no error, it installs, runs --help and purges in a scratch root"
