@@ -105,6 +105,9 @@ base::Status run_gateway(const DaemonOptions& options) {
 
   auto directory = InstanceDirectory::claim(run_root(), options.name);
   if (!directory) return directory.error();
+  auto state_directory = make_state_directory(state_root(), options.name);
+  if (!state_directory) return state_directory.error();
+  const std::string sequence_path = *state_directory + "/static-sa-sequences";
   std::unique_ptr<metrics::MetricsServer> metrics_server;
   if (!options.metrics_address.empty()) {
     auto endpoint = metrics::parse_endpoint(options.metrics_address);
@@ -121,7 +124,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   gateway_options.threads.busywait = options.busywait;
   gateway_options.threads.realtime = options.realtime;
   gateway_options.config_path = options.config_path;
-  gateway_options.sequence_file = (*directory)->sequence_path();
+  gateway_options.sequence_file = sequence_path;
   auto gateway = LiveGateway::create(std::move(gateway_options), **backend, clock);
   if (!gateway) return gateway.error();
   control::Controller controller(**gateway, config::Statements{});
@@ -186,7 +189,7 @@ base::Status run_gateway(const DaemonOptions& options) {
         if (!sequence_error_logged) LOG_ERROR(extended.error().message);
         sequence_error_logged = true;
       } else if (sequence_error_logged) {
-        LOG_INFO("static SA sequence numbers reserved again in " + (*directory)->sequence_path());
+        LOG_INFO("static SA sequence numbers reserved again in " + sequence_path);
         sequence_error_logged = false;
       }
       next_sequence_check = now_ms() + kSequenceCheckMs;

@@ -136,3 +136,46 @@ BOOST_AUTO_TEST_CASE(instances_are_listed_and_probed) {
   BOOST_TEST(!absent.running);
   BOOST_TEST(absent.pid == 0);
 }
+
+// Static SA sequence numbers must survive a reboot, so they live under the
+// state root (/var/lib/strait), not the run root (/run is emptied at boot).
+BOOST_AUTO_TEST_CASE(state_root_survives_reboots_unless_moved) {
+  const auto restore = [](const char* name, const char* saved) {
+    if (saved) {
+      setenv(name, saved, 1);
+    } else {
+      unsetenv(name);
+    }
+  };
+  const char* saved_state = std::getenv("STRAIT_STATE_DIR");
+  const char* saved_run = std::getenv("STRAIT_RUN_DIR");
+  const std::string keep_state = saved_state ? saved_state : "";
+  const std::string keep_run = saved_run ? saved_run : "";
+  unsetenv("STRAIT_STATE_DIR");
+  unsetenv("STRAIT_RUN_DIR");
+  BOOST_TEST(state_root() == "/var/lib/strait");
+  BOOST_TEST(run_root() == "/run/strait");
+  setenv("STRAIT_RUN_DIR", "/tmp/lab-run", 1);
+  BOOST_TEST(state_root() == "/tmp/lab-run");
+  setenv("STRAIT_STATE_DIR", "/tmp/lab-state", 1);
+  BOOST_TEST(state_root() == "/tmp/lab-state");
+  restore("STRAIT_STATE_DIR", saved_state ? keep_state.c_str() : nullptr);
+  restore("STRAIT_RUN_DIR", saved_run ? keep_run.c_str() : nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(state_directory_is_created_private) {
+  TemporaryRoot root;
+  auto made = make_state_directory(root.path + "/var/lib/strait", "paris");
+  BOOST_TEST_REQUIRE(made.ok());
+  BOOST_TEST(*made == root.path + "/var/lib/strait/paris");
+  struct stat info {};
+  BOOST_TEST_REQUIRE(stat(made->c_str(), &info) == 0);
+  BOOST_TEST((info.st_mode & 0777) == 0700u);
+  BOOST_TEST(make_state_directory(root.path + "/var/lib/strait", "paris").ok());  // exists
+  BOOST_TEST(!make_state_directory(root.path, "../escape").ok());
+  // A file where a directory should be: an error that names the path.
+  std::ofstream(root.path + "/blocked") << "x";
+  auto blocked = make_state_directory(root.path + "/blocked", "paris");
+  BOOST_TEST_REQUIRE(!blocked.ok());
+  BOOST_TEST(blocked.error().message.find(root.path + "/blocked") != std::string::npos);
+}
