@@ -50,6 +50,15 @@ std::string run_root() {
   return root && *root ? root : "/run/strait";
 }
 
+std::string config_directory() {
+  const char* directory = std::getenv("STRAIT_CONFIG_DIR");
+  return directory && *directory ? directory : "/etc/strait";
+}
+
+std::string config_path_for(std::string_view name) {
+  return config_directory() + "/" + std::string(name) + ".conf";
+}
+
 base::Status check_instance_name(std::string_view name) {
   if (name.empty()) return base::Error{"the name is empty"};
   if (name.size() > 64) return base::Error{"the name is longer than 64 characters"};

@@ -24,6 +24,13 @@ namespace strait::daemon {
 // /run/strait.
 std::string run_root();
 
+// Where `strait run --name NAME` finds its configuration when --config is
+// not given: <config directory>/NAME.conf, the directory being
+// $STRAIT_CONFIG_DIR if set, else /etc/strait. `name` must have passed
+// check_instance_name (a single path component).
+std::string config_directory();
+std::string config_path_for(std::string_view name);
+
 // Names are what may appear as a single path component: letters, digits,
 // '-', '_' and '.', not starting with '.', at most 64 characters.
 base::Status check_instance_name(std::string_view name);
