@@ -82,6 +82,10 @@ bool write_all(int fd, std::string_view text) {
 
 }  // namespace
 
+std::string_view config_usage() {
+  return kConfigUsage;
+}
+
 int config_command(int argc, char** argv) {
   std::vector<std::string_view> positional;
   control::Request request;
@@ -153,6 +157,10 @@ int config_command(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+std::string_view ps_usage() {
+  return kPsUsage;
 }
 
 int ps_command(int argc, char** argv) {
