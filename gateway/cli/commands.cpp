@@ -1,6 +1,8 @@
 #include "cli/commands.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "base/result.hpp"

@@ -1,5 +1,6 @@
 #include "cli/man_page.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <optional>
@@ -158,7 +159,7 @@ std::string render_usage(std::string_view usage) {
   std::size_t description_column = 0;  // of the current item; 0: not known yet
   bool in_nested_list = false;
   bool after_blank = false;
-  const auto close = [&] {
+  const auto end_block = [&] {
     if (in_nested_list) out += ".RE\n";
     in_nested_list = false;
     state = State::kNone;
@@ -167,7 +168,7 @@ std::string render_usage(std::string_view usage) {
     const std::string_view line = lines[i];
     const std::size_t indent = indent_of(line);
     if (indent == line.size()) {  // blank
-      close();
+      end_block();
       after_blank = true;
       continue;
     }
@@ -191,7 +192,7 @@ std::string render_usage(std::string_view usage) {
       else
         item = word_then_gap(text);
       if (item) {
-        close();
+        end_block();
         out += ".TP\n" + tag_roff(item->head) + "\n";
         if (!item->rest.empty()) out += roff_text(item->rest) + "\n";
         description_column =
@@ -200,7 +201,7 @@ std::string render_usage(std::string_view usage) {
         continue;
       }
       if (state != State::kParagraph) {
-        close();
+        end_block();
         out += ".PP\n";
         state = State::kParagraph;
       }
@@ -222,13 +223,13 @@ std::string render_usage(std::string_view usage) {
       continue;
     }
     if (state != State::kParagraph) {
-      close();
+      end_block();
       out += ".PP\n";
       state = State::kParagraph;
     }
     out += roff_text(text) + "\n";
   }
-  close();
+  end_block();
   return out;
 }
 

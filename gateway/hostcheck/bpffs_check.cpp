@@ -37,7 +37,7 @@ void check_bpffs(const Context& context, std::vector<Finding>& out) {
                      " (libxdp then attaches the XDP program without its dispatcher: no "
                      "other XDP program can share the interfaces)";
     finding.fix = "mount -t bpf bpf " + path;
-    finding.remedy = [path](System& system) { return system.mount_bpffs(path); };
+    finding.remedy = [path](System& host) { return host.mount_bpffs(path); };
     finding.remedy_order = 0;
   }
   out.push_back(std::move(finding));

@@ -50,7 +50,7 @@ void check_link(const InterfaceNeeds& interface,
     finding.detail = "down";
     finding.fix = "ip link set " + interface.ifname + " up";
     const std::string ifname = interface.ifname;
-    finding.remedy = [ifname](System& system) { return system.set_up(ifname); };
+    finding.remedy = [ifname](System& host) { return host.set_up(ifname); };
     finding.remedy_order = 3;
   } else if (number_in(directory + "/carrier", 10) == std::optional<std::uint64_t>(0)) {
     finding.verdict = Verdict::kWarn;
@@ -122,8 +122,8 @@ void check_queues(const Context& context, const InterfaceNeeds& interface,
                   " (or a larger instance type)";
   } else {
     finding.fix = "ethtool -L " + ifname + " " + channels->ethtool_arguments(needed);
-    finding.remedy = [ifname, needed](System& system) {
-      return system.set_receive_queues(ifname, needed);
+    finding.remedy = [ifname, needed](System& host) {
+      return host.set_receive_queues(ifname, needed);
     };
     finding.remedy_order = 1;
   }
@@ -160,7 +160,7 @@ void check_offloads(const Context& context, const InterfaceNeeds& interface,
   finding.detail = which + " on: received TCP segments are merged into frames larger than the " +
                    "MTU, which the gateway drops";
   finding.fix = "ethtool -K " + ifname + (on.gro ? " gro off" : "") + (on.lro ? " lro off" : "");
-  finding.remedy = [ifname, on](System& system) { return system.turn_off(ifname, on); };
+  finding.remedy = [ifname, on](System& host) { return host.turn_off(ifname, on); };
   finding.remedy_order = 2;
   out.push_back(std::move(finding));
 }

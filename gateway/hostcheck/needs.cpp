@@ -44,7 +44,7 @@ base::Result<HostNeeds> needs_of(const config::GatewayConfig& config,
       config.family == net::Family::kIpv4 ? kEspOverhead4 : kEspOverhead6;
   const std::string mtu = "mtu " + std::to_string(config.mtu);
   for (const backend::QueueBinding& binding : *bindings) {
-    const auto bind = [&](const backend::PortBinding& side, bool is_private) {
+    const auto bind_side = [&](const backend::PortBinding& side, bool is_private) {
       InterfaceNeeds& interface = interface_of(needs, side.ifname);
       interface.is_private = interface.is_private || is_private;
       add_role(interface, is_private ? "private" : "public (queue " + std::to_string(binding.queue) + ")");
@@ -56,8 +56,8 @@ base::Result<HostNeeds> needs_of(const config::GatewayConfig& config,
         need_mtu(interface, config.mtu + overhead,
                  mtu + " + " + std::to_string(overhead) + " bytes of ESP");
     };
-    bind(binding.private_side, true);
-    bind(binding.public_side, false);
+    bind_side(binding.private_side, true);
+    bind_side(binding.public_side, false);
   }
   // The private interface first, as the configuration reads.
   std::stable_partition(needs.interfaces.begin(), needs.interfaces.end(),
