@@ -74,12 +74,17 @@ echo "ok: run --name (missing file, modes 644 640 604 660 606 refused, 600 taken
 [ -s "$MAN_PAGE" ] || fail "no $MAN_PAGE: the build writes it (ninja -C build man)"
 "$STRAIT" help --man | cmp -s - "$MAN_PAGE" ||
   fail "$MAN_PAGE is not what strait help --man prints (rebuild: ninja -C build man)"
+export LC_ALL=C.UTF-8
 warnings=$(groff -man -Tutf8 -ww -z "$MAN_PAGE" 2>&1)
-[ -z "$warnings" ] || fail "groff -man -ww: $warnings"
-MANWIDTH=80 MANPAGER=cat PAGER=cat man --warnings -l "$MAN_PAGE" >"$TMP/page.raw" 2>"$TMP/man.err" ||
+[ -z "$warnings" ] || fail "groff -man -Tutf8 -ww: $warnings"
+MANWIDTH=80 MANPAGER=cat PAGER=cat man -l "$MAN_PAGE" >"$TMP/page.raw" 2>"$TMP/man.err" ||
   fail "man -l $MAN_PAGE: $(cat "$TMP/man.err")"
-[ -s "$TMP/man.err" ] && fail "man -l $MAN_PAGE: $(cat "$TMP/man.err")"
-col -bx <"$TMP/page.raw" >"$TMP/page.txt"
+# Plain text, typographic hyphens, minus signs and quotes as typed.
+col -bx <"$TMP/page.raw" | /usr/bin/python3 -c '
+import sys
+table = str.maketrans({"\u2010": "-", "\u2212": "-", "\u2019": "'"'"'", "\u2018": "`",
+                       "\u02c6": "^", "\u02dc": "~", "\u201c": "\"", "\u201d": "\""})
+sys.stdout.write(sys.stdin.read().translate(table))' >"$TMP/page.txt"
 grep -q "^NAME" "$TMP/page.txt" || fail "man -l shows no NAME section"
 commands=$("$STRAIT" --help | sed -n '/^commands:/,/^files:/p' | awk '/^  [a-z]/ { print $1 }')
 [ "$(wc -w <<<"$commands")" -ge 12 ] || fail "strait --help lists only: $commands"
@@ -93,9 +98,7 @@ done
 # Every word of every command's --help is on the page.
 /usr/bin/python3 - "$TMP/page.txt" "$TMP"/help-*.txt <<'PY' || fail "the man page lost words of --help"
 import sys
-table = str.maketrans({"\u2010": "-", "\u2212": "-", "\u2019": "'", "\u2018": "`",
-                       "\u02c6": "^", "\u02dc": "~", "\u201c": '"', "\u201d": '"'})
-page = set(open(sys.argv[1], encoding="utf-8").read().translate(table).split())
+page = set(open(sys.argv[1], encoding="utf-8").read().split())
 missing = {}
 for path in sys.argv[2:]:
     words = set(open(path, encoding="utf-8").read().split()) - {"usage:"}
