@@ -53,14 +53,14 @@ std::optional<std::uint64_t> memlock_limit(const Roots& roots) {
 void check_locked_memory(const Context& context, std::vector<Finding>& out) {
   const bool xdp = context.needs.backend == backend::BackendKind::kXdp;
   const std::string needed =
-      mebibytes(context.needs.locked_bytes) +
+      mebibytes(context.needs.locked_bytes) + " needed" +
       (xdp ? " (the AF_XDP frame pools of " + std::to_string(context.needs.queues) +
                  " queue(s) and the keys)"
            : " (the keys)");
   Finding finding;
   finding.subject = "locked memory";
   if (has_ipc_lock(context.roots)) {
-    finding.detail = "CAP_IPC_LOCK: no limit; " + needed + " needed";
+    finding.detail = "CAP_IPC_LOCK: no limit; " + needed;
     out.push_back(std::move(finding));
     return;
   }
@@ -74,14 +74,13 @@ void check_locked_memory(const Context& context, std::vector<Finding>& out) {
     finding.fix = fix;
   } else if (*limit >= context.needs.locked_bytes) {
     finding.detail = (*limit == UINT64_MAX ? std::string("no limit") : "limit " + mebibytes(*limit)) +
-                     "; " + needed + " needed";
+                     "; " + needed;
   } else {
     // AF_XDP refuses a frame pool beyond the limit; sodium_malloc only
     // fails to lock (the keys could then be swapped out).
     finding.verdict = xdp ? Verdict::kFail : Verdict::kWarn;
     finding.detail = "limit " + mebibytes(*limit) + " (this process, without CAP_IPC_LOCK), " +
-                     needed + " needed" +
-                     (xdp ? "" : ": the keys could be swapped out");
+                     needed + (xdp ? "" : ": the keys could be swapped out");
     finding.fix = fix;
   }
   out.push_back(std::move(finding));

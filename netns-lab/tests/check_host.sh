@@ -199,14 +199,18 @@ echo "ok: a key file others may read fails"
 if [ "$HAVE_AF_PACKET" = 1 ]; then
   # The name taken by a running gateway; its SIGHUP reload refused while
   # the file is readable by others.
-  in_ns "$STRAIT" run --name "$NAME" --af-packet --config "$CONF" >"$TMP/gateway.log" 2>&1 &
-  GATEWAY=$!
+  ip netns exec "$NS" "$STRAIT" run --name "$NAME" --af-packet --config "$CONF" \
+    >"$TMP/gateway.log" 2>&1 &
+  JOB=$!
+  GATEWAY=$JOB
   for ((i = 0; i < 100; i++)); do
     [ -s "$STRAIT_RUN_DIR/$NAME/gateway-state" ] && break
     kill -0 "$GATEWAY" 2>/dev/null || break
     sleep 0.1
   done
   [ -s "$STRAIT_RUN_DIR/$NAME/gateway-state" ] || fail "strait run did not start: $(cat "$TMP/gateway.log")"
+  # The gateway's own pid (ip netns exec may stand between).
+  GATEWAY=$(cat "$STRAIT_RUN_DIR/$NAME/pid")
   check 1 --af-packet
   says "^FAIL  instance $NAME: already running \(pid $GATEWAY, control socket $STRAIT_RUN_DIR/$NAME.sock\)"
   chmod 644 "$CONF"
@@ -220,7 +224,7 @@ if [ "$HAVE_AF_PACKET" = 1 ]; then
   kill -0 "$GATEWAY" 2>/dev/null || fail "the gateway stopped after a refused reload"
   chmod 600 "$CONF"
   kill -TERM "$GATEWAY"
-  wait "$GATEWAY"
+  wait "$JOB"
   status=$?
   GATEWAY=""
   [ "$status" = 0 ] || fail "strait run exited with $status on SIGTERM"
