@@ -54,8 +54,8 @@ void print(const hostcheck::Report& report) {
   if (fails == 0)
     std::printf("check-host: ready (%d warning%s)\n", warns, warns == 1 ? "" : "s");
   else
-    std::printf("check-host: %d FAIL, %d warning%s: the gateway cannot run as configured\n",
-                fails, warns, warns == 1 ? "" : "s");
+    std::printf("check-host: %d FAIL, %d warning%s: the gateway cannot run as configured\n", fails,
+                warns, warns == 1 ? "" : "s");
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include <boost/test/unit_test.hpp>
 #include <cctype>
 #include <cstdio>
-#include <set>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>

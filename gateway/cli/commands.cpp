@@ -55,8 +55,7 @@ constexpr Command kCommands[] = {
      "configuration, read its state",
      config_usage, config_command},
     {"ps", "the running gateways", ps_usage, ps_command},
-    {"top", "live view of a running gateway: rates, drops and errors, SAs", top_usage,
-     top_command},
+    {"top", "live view of a running gateway: rates, drops and errors, SAs", top_usage, top_command},
     {"bench",
      "software benchmark (one gateway looped back to itself; --ake: key exchanges between "
      "two gateways)",
@@ -118,8 +117,7 @@ int help_command(int argc, char** argv) {
     return 0;
   }
   const Command* command = find_command(topic);
-  if (command == nullptr)
-    return reader.usage_error("unknown command '" + std::string(topic) + "'");
+  if (command == nullptr) return reader.usage_error("unknown command '" + std::string(topic) + "'");
   const std::string_view usage = command->usage();
   std::fwrite(usage.data(), 1, usage.size(), stdout);
   return 0;
@@ -150,8 +148,7 @@ const Command* find_command(std::string_view name) {
   return nullptr;
 }
 
-std::string wrap(std::string_view text, std::size_t width, std::size_t first,
-                 std::size_t indent) {
+std::string wrap(std::string_view text, std::size_t width, std::size_t first, std::size_t indent) {
   std::string out;
   std::size_t column = first;
   bool line_empty = true;

@@ -32,8 +32,7 @@ ManPageSource man_page_source();
 // `text` folded into lines of at most `width` columns, the first starting
 // at column `first` (after what the caller printed), the others indented by
 // `indent` spaces; no trailing newline.
-std::string wrap(std::string_view text, std::size_t width, std::size_t first,
-                 std::size_t indent);
+std::string wrap(std::string_view text, std::size_t width, std::size_t first, std::size_t indent);
 
 // strait COMMAND ARGS...: runs the command (argv[1]); the exit status.
 int dispatch(int argc, char** argv);

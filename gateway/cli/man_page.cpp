@@ -251,8 +251,9 @@ std::string render_man_page(const ManPageSource& source) {
   out += ".PP\nThe commands:\n";
   for (const ManCommand& command : source.commands)
     out += ".TP\n\\fB" + escape(command.name) + "\\fR\n" + roff_text(command.summary) + "\n";
-  out += ".PP\n\\fBstrait\\fR \\fIcommand\\fR \\fB\\-\\-help\\fR prints the section of "
-         "\\fIcommand\\fR below.\n";
+  out +=
+      ".PP\n\\fBstrait\\fR \\fIcommand\\fR \\fB\\-\\-help\\fR prints the section of "
+      "\\fIcommand\\fR below.\n";
   out += ".SH COMMANDS\n";
   for (const ManCommand& command : source.commands) {
     out += ".SS \"strait " + escape(command.name) + "\"\n";
@@ -263,8 +264,8 @@ std::string render_man_page(const ManPageSource& source) {
     if (list.empty()) return;
     out += ".SH " + std::string(heading) + "\n";
     for (const ManEntry& entry : list)
-      out += ".TP\n\\f" + std::string(font) + escape(entry.term) + "\\fR\n" + roff_text(entry.text) +
-             "\n";
+      out += ".TP\n\\f" + std::string(font) + escape(entry.term) + "\\fR\n" +
+             roff_text(entry.text) + "\n";
   };
   entries("FILES", source.files, "I");
   entries("ENVIRONMENT", source.environment, "B");

@@ -23,7 +23,6 @@ base::Result<GatewayConfig> load_file(const std::string& path);
 // keys. Errors name the path and the cause. `access`, when given, gets the
 // mode and owner of the file read (fstat of the same descriptor), for
 // check_key_file_access.
-base::Result<base::SecureString> read_file(const std::string& path,
-                                           FileAccess* access = nullptr);
+base::Result<base::SecureString> read_file(const std::string& path, FileAccess* access = nullptr);
 
 }  // namespace strait::config

@@ -28,8 +28,7 @@ std::optional<std::vector<int>> parse_kernel_cpu_list(std::string_view text) {
   if (text.empty()) return cpus;
   const auto number = [](std::string_view digits, int& out) {
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
-    return error == std::errc() && end == digits.data() + digits.size() && out >= 0 &&
-           out < 65536;
+    return error == std::errc() && end == digits.data() + digits.size() && out >= 0 && out < 65536;
   };
   while (true) {
     const std::size_t comma = std::min(text.find(','), text.size());
@@ -84,10 +83,10 @@ void check_cpus(const Context& context, std::vector<Finding>& out) {
     if (std::find(online->begin(), online->end(), cpu) == online->end()) missing.push_back(cpu);
   if (!missing.empty()) {
     finding.verdict = Verdict::kFail;
-    finding.detail = "CPU " + cpu_list_text(missing) + " not online here (online: " +
-                     cpu_list_text(*online) + ")";
-    finding.fix = "pin the workers to online CPUs (--cpu), or bring CPU " +
-                  cpu_list_text(missing) + " online";
+    finding.detail = "CPU " + cpu_list_text(missing) +
+                     " not online here (online: " + cpu_list_text(*online) + ")";
+    finding.fix = "pin the workers to online CPUs (--cpu), or bring CPU " + cpu_list_text(missing) +
+                  " online";
     out.push_back(std::move(finding));
     return;
   }

@@ -58,8 +58,8 @@ Report check_host(const Options& options, System& system) {
     loaded.detail = options.config_path + ": " + describe(*needs, *config);
   report.findings.push_back(std::move(loaded));
 
-  const Context context{options.roots,  system,           *needs, options.config_path,
-                        options.name,   options.run_root};
+  const Context context{options.roots,       system,       *needs,
+                        options.config_path, options.name, options.run_root};
   check_kernel(context, report.findings);
   check_bpffs(context, report.findings);
   check_interfaces(context, report.findings);

@@ -19,8 +19,8 @@ struct Options {
   std::string config_path;
   std::string name;  // the instance name; empty: its check is skipped
   backend::BackendKind backend = backend::BackendKind::kXdp;
-  std::vector<int> cpus;  // as strait run --cpu takes them
-  std::string run_root;   // daemon::run_root()
+  std::vector<int> cpus;   // as strait run --cpu takes them
+  std::string run_root;    // daemon::run_root()
   std::uint32_t user = 0;  // the user strait runs as (geteuid())
   Roots roots;
 };

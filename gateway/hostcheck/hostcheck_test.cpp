@@ -104,8 +104,8 @@ struct FakeSystem final : System {
   }
   base::Status mount_bpffs(const std::string& path) override {
     calls.push_back("mount " + path);
-    std::ofstream(tree.path("proc/self/mounts"), std::ios::app) << "bpf " << path
-                                                                 << " bpf rw 0 0\n";
+    std::ofstream(tree.path("proc/self/mounts"), std::ios::app)
+        << "bpf " << path << " bpf rw 0 0\n";
     return base::Ok{};
   }
 };
@@ -177,16 +177,18 @@ BOOST_AUTO_TEST_CASE(a_ready_host_passes_every_check) {
   BOOST_TEST(report.passed(), all);
   BOOST_TEST(report.count(Verdict::kWarn) == 0, all);
   BOOST_TEST(report.count(Verdict::kFail) == 0);
-  BOOST_TEST(has(line(report, "ok    config: "), "2 queues, eth1 private, eth2 public (queue 1), "
-                                                  "eth3 public (queue 2), mtu 1440, AF_XDP"));
+  BOOST_TEST(has(line(report, "ok    config: "),
+                 "2 queues, eth1 private, eth2 public (queue 1), "
+                 "eth3 public (queue 2), mtu 1440, AF_XDP"));
   BOOST_TEST(has(text(report), "ok    kernel: AF_XDP sockets\n"));
   BOOST_TEST(has(text(report), "ok    kernel: bpf() system call\n"));
   BOOST_TEST(has(text(report), "ok    bpffs: mounted on " + host.tree.path("sys/fs/bpf") + "\n"));
   BOOST_TEST(has(text(report), "ok    eth1: up\n"));
   BOOST_TEST(has(text(report), "ok    eth1: MTU 1500 (needs 1440: mtu 1440)\n"));
   BOOST_TEST(has(text(report), "ok    eth2: MTU 1500 (needs 1497: mtu 1440 + 57 bytes of ESP)\n"));
-  BOOST_TEST(has(text(report), "ok    eth1: 2 receive queues, as AF_XDP needs (the gateway "
-                               "binds receive queues 0-1)\n"));
+  BOOST_TEST(has(text(report),
+                 "ok    eth1: 2 receive queues, as AF_XDP needs (the gateway "
+                 "binds receive queues 0-1)\n"));
   BOOST_TEST(has(text(report), "ok    eth3: 1 receive queue, as AF_XDP needs"));
   BOOST_TEST(has(text(report), "ok    cpus: 2,3 online and isolated\n"));
   BOOST_TEST(has(text(report), "ok    locked memory: CAP_IPC_LOCK: no limit; 68 MiB needed"));
@@ -200,8 +202,9 @@ BOOST_AUTO_TEST_CASE(a_missing_interface_fails) {
   host.tree.remove("sys/class/net/eth3");
   const Report report = host.check();
   BOOST_TEST(!report.passed());
-  BOOST_TEST(has(line(report, "FAIL  eth3: "), "no such interface in this network namespace (the "
-                                               "public (queue 2) interface of "));
+  BOOST_TEST(has(line(report, "FAIL  eth3: "),
+                 "no such interface in this network namespace (the "
+                 "public (queue 2) interface of "));
   BOOST_TEST(has(line(report, "FAIL  eth3: "), "fix: check `ip link`"));
   BOOST_TEST(report.count(Verdict::kFail) == 1);
 }
@@ -305,9 +308,8 @@ BOOST_AUTO_TEST_CASE(a_link_down_fails_and_apply_sets_it_up_last) {
   BOOST_TEST(has(line(report, "FAIL  eth2: down"), "fix: ip link set eth2 up"));
   const auto applied = apply_fixes(report, host.system);
   BOOST_TEST(applied.size() == 3u);
-  BOOST_TEST((host.system.calls == std::vector<std::string>{
-                                       "mount " + host.tree.path("sys/fs/bpf"), "queues eth2 1",
-                                       "up eth2"}));
+  BOOST_TEST((host.system.calls == std::vector<std::string>{"mount " + host.tree.path("sys/fs/bpf"),
+                                                            "queues eth2 1", "up eth2"}));
   const Report again = host.check();
   BOOST_TEST(again.passed(), text(again));
   BOOST_TEST(again.count(Verdict::kWarn) == 0);
@@ -327,8 +329,9 @@ BOOST_AUTO_TEST_CASE(an_mtu_too_small_for_the_tunnel_fails) {
   host.tree.write("sys/class/net/eth2/mtu", "1496\n");
   const Report report = host.check();
   BOOST_TEST(report.count(Verdict::kFail) == 2);
-  BOOST_TEST(has(line(report, "FAIL  eth1: "), "MTU 1400, below the 1440 bytes the private side "
-                                               "needs (mtu 1440); fix: ip link set eth1 mtu 1440"));
+  BOOST_TEST(has(line(report, "FAIL  eth1: "),
+                 "MTU 1400, below the 1440 bytes the private side "
+                 "needs (mtu 1440); fix: ip link set eth1 mtu 1440"));
   BOOST_TEST(has(line(report, "FAIL  eth2: "), "MTU 1496, below the 1497 bytes"));
 }
 
@@ -363,8 +366,9 @@ BOOST_AUTO_TEST_CASE(locked_memory_for_the_frame_pools) {
   host.options.backend = backend::BackendKind::kAfPacket;
   BOOST_TEST(has(text(host.check()), "ok    locked memory: limit 8 MiB; 4 MiB needed (the keys)"));
   host.options.backend = backend::BackendKind::kXdp;
-  host.tree.write("proc/self/limits", "Max locked memory         unlimited            unlimited "
-                                      "           bytes\n");
+  host.tree.write("proc/self/limits",
+                  "Max locked memory         unlimited            unlimited "
+                  "           bytes\n");
   BOOST_TEST(has(text(host.check()), "ok    locked memory: no limit; 68 MiB needed"));
 }
 
@@ -423,7 +427,8 @@ BOOST_AUTO_TEST_CASE(offloads_the_backend_needs_off) {
 }
 
 BOOST_AUTO_TEST_CASE(kernel_cpu_lists) {
-  BOOST_TEST((parse_kernel_cpu_list("0-3,8\n") == std::optional<std::vector<int>>({0, 1, 2, 3, 8})));
+  BOOST_TEST(
+      (parse_kernel_cpu_list("0-3,8\n") == std::optional<std::vector<int>>({0, 1, 2, 3, 8})));
   BOOST_TEST((parse_kernel_cpu_list("\n") == std::optional<std::vector<int>>(std::vector<int>{})));
   BOOST_TEST(!parse_kernel_cpu_list("3-1").has_value());
   BOOST_TEST(!parse_kernel_cpu_list("a").has_value());

@@ -37,8 +37,8 @@ std::string queues_text(std::uint32_t n) {
   return std::to_string(n) + (n == 1 ? " receive queue" : " receive queues");
 }
 
-void check_link(const InterfaceNeeds& interface,
-                const std::string& directory, std::vector<Finding>& out) {
+void check_link(const InterfaceNeeds& interface, const std::string& directory,
+                std::vector<Finding>& out) {
   Finding finding;
   finding.subject = interface.ifname;
   const auto flags = number_in(directory + "/flags", 16);
@@ -78,8 +78,8 @@ void check_mtu(const Context& context, const InterfaceNeeds& interface,
     finding.fix = "ip link set " + interface.ifname + " mtu " + std::to_string(interface.min_mtu) +
                   ", or a smaller mtu in " + context.config_path;
   } else {
-    finding.detail = "MTU " + std::to_string(*mtu) + " (needs " + std::to_string(interface.min_mtu) +
-                     ": " + interface.mtu_reason + ")";
+    finding.detail = "MTU " + std::to_string(*mtu) + " (needs " +
+                     std::to_string(interface.min_mtu) + ": " + interface.mtu_reason + ")";
   }
   out.push_back(std::move(finding));
 }
@@ -91,8 +91,7 @@ void check_queues(const Context& context, const InterfaceNeeds& interface,
   const std::string& ifname = interface.ifname;
   const std::uint32_t needed = interface.receive_queues;
   auto channels = context.system.channels(ifname);
-  const std::uint32_t have =
-      channels ? channels->receive() : sysfs_receive_queues(directory);
+  const std::uint32_t have = channels ? channels->receive() : sysfs_receive_queues(directory);
   if (context.needs.backend != backend::BackendKind::kXdp) {
     finding.detail = queues_text(have) + " (any number serves AF_PACKET)";
     out.push_back(std::move(finding));
@@ -118,8 +117,7 @@ void check_queues(const Context& context, const InterfaceNeeds& interface,
                   " receive queue(s) another way, or run with --af-packet";
   } else if (needed > channels->max_receive()) {
     finding.fix = "the device takes at most " + std::to_string(channels->max_receive()) +
-                  ": use fewer queues in " + context.config_path +
-                  " (or a larger instance type)";
+                  ": use fewer queues in " + context.config_path + " (or a larger instance type)";
   } else {
     finding.fix = "ethtool -L " + ifname + " " + channels->ethtool_arguments(needed);
     finding.remedy = [ifname, needed](System& host) {

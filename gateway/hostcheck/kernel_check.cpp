@@ -33,9 +33,9 @@ struct KernelConfig {
 };
 
 // One facility: probed (0 or an errno), the kernel option behind it.
-void judge(const KernelConfig& kernel, int probe,
-           const std::string& facility, const std::string& option, int missing_errno,
-           const std::string& fix_missing, std::vector<Finding>& out) {
+void judge(const KernelConfig& kernel, int probe, const std::string& facility,
+           const std::string& option, int missing_errno, const std::string& fix_missing,
+           std::vector<Finding>& out) {
   Finding finding;
   finding.subject = "kernel";
   const std::optional<std::string> configured = kernel.value(option);
@@ -69,18 +69,17 @@ void check_kernel(const Context& context, std::vector<Finding>& out) {
     kernel.text = read_text(kernel.path);
   }
   if (context.needs.backend == backend::BackendKind::kXdp) {
-    judge(kernel, context.system.probe_socket(AF_XDP), "AF_XDP sockets",
-          "CONFIG_XDP_SOCKETS", EAFNOSUPPORT,
+    judge(kernel, context.system.probe_socket(AF_XDP), "AF_XDP sockets", "CONFIG_XDP_SOCKETS",
+          EAFNOSUPPORT,
           "boot a kernel built with CONFIG_XDP_SOCKETS=y (NixOS: boot.kernelPackages with "
           "XDP_SOCKETS y, as the seed does), or run the gateway with --af-packet",
           out);
-    judge(kernel, context.system.probe_bpf(), "bpf() system call", "CONFIG_BPF_SYSCALL",
-          ENOSYS,
+    judge(kernel, context.system.probe_bpf(), "bpf() system call", "CONFIG_BPF_SYSCALL", ENOSYS,
           "boot a kernel built with CONFIG_BPF_SYSCALL=y, or run the gateway with --af-packet",
           out);
   } else {
-    judge(kernel, context.system.probe_socket(AF_PACKET), "AF_PACKET sockets",
-          "CONFIG_PACKET", EAFNOSUPPORT, "boot a kernel built with CONFIG_PACKET", out);
+    judge(kernel, context.system.probe_socket(AF_PACKET), "AF_PACKET sockets", "CONFIG_PACKET",
+          EAFNOSUPPORT, "boot a kernel built with CONFIG_PACKET", out);
   }
 }
 

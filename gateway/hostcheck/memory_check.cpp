@@ -73,8 +73,9 @@ void check_locked_memory(const Context& context, std::vector<Finding>& out) {
     finding.detail = "cannot read this process's limit in " + context.roots.proc + "/self/limits";
     finding.fix = fix;
   } else if (*limit >= context.needs.locked_bytes) {
-    finding.detail = (*limit == UINT64_MAX ? std::string("no limit") : "limit " + mebibytes(*limit)) +
-                     "; " + needed;
+    finding.detail =
+        (*limit == UINT64_MAX ? std::string("no limit") : "limit " + mebibytes(*limit)) + "; " +
+        needed;
   } else {
     // AF_XDP refuses a frame pool beyond the limit; sodium_malloc only
     // fails to lock (the keys could then be swapped out).

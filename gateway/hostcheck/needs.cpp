@@ -47,7 +47,8 @@ base::Result<HostNeeds> needs_of(const config::GatewayConfig& config,
     const auto bind_side = [&](const backend::PortBinding& side, bool is_private) {
       InterfaceNeeds& interface = interface_of(needs, side.ifname);
       interface.is_private = interface.is_private || is_private;
-      add_role(interface, is_private ? "private" : "public (queue " + std::to_string(binding.queue) + ")");
+      add_role(interface,
+               is_private ? "private" : "public (queue " + std::to_string(binding.queue) + ")");
       interface.receive_queues = std::max<std::uint32_t>(
           interface.receive_queues, static_cast<std::uint32_t>(side.device_queue.value_or(0)) + 1);
       if (is_private)

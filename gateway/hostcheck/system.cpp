@@ -81,7 +81,7 @@ base::Result<Channels> KernelSystem::channels(const std::string& ifname) {
   ethtool_channels request{};
   request.cmd = ETHTOOL_GCHANNELS;
   if (auto done = ethtool(ifname, &request, "ETHTOOL_GCHANNELS"); !done) return done.error();
-  return Channels{request.max_rx,   request.max_tx, request.max_combined,
+  return Channels{request.max_rx,   request.max_tx,   request.max_combined,
                   request.rx_count, request.tx_count, request.combined_count};
 }
 
