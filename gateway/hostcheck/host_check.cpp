@@ -1,5 +1,7 @@
 #include "hostcheck/host_check.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "config/file_access.hpp"
@@ -38,7 +40,9 @@ Report check_host(const Options& options, System& system) {
   auto text = config::read_file(options.config_path, &access);
   if (!text)
     return fail(text.error().message,
-                "write the configuration there (chmod 600), or give --config FILE");
+                ::access(options.config_path.c_str(), F_OK) == 0
+                    ? "run strait check-host as root (or as the file's owner)"
+                    : "write the configuration there (chmod 600), or give --config FILE");
   auto document = config::parse_document(*text, options.config_path);
   text = base::SecureString();
   if (!document) return fail(document.error().message, "fix the configuration file");

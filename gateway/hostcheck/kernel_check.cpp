@@ -52,7 +52,7 @@ void judge(const KernelConfig& kernel, int probe, const std::string& facility,
                      "; not probed: no privilege)";
   } else {
     finding.verdict = Verdict::kWarn;
-    finding.detail = "cannot tell whether it has " + facility + " (" + std::strerror(probe) + ")";
+    finding.detail = facility + ": cannot tell (" + std::strerror(probe) + ")";
     finding.fix = probe == EPERM || probe == EACCES
                       ? "run strait check-host as root"
                       : "check " + option + " in the kernel's configuration";
