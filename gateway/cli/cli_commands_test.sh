@@ -70,6 +70,17 @@ grep -qF "run \`chmod 600 $TMP/other.conf\`" <<<"$out" || fail "run --config wit
 out=$(timeout 20 "$STRAIT" run --name ../x --af-packet 2>&1) && fail "run --name ../x: $out"
 echo "ok: run --name (missing file, modes 644 640 604 660 606 refused, 600 taken, --config)"
 
+# strait config set < a key file others may read: a warning (the keys are
+# read already), whether or not a gateway answers.
+out=$(timeout 20 "$STRAIT" config set paris / <"$TMP/other.conf" 2>&1)
+grep -qF "strait config: warning: $TMP/other.conf holds keys" <<<"$out" ||
+  fail "config set < a key file of mode 644 gave no warning: $out"
+grep -qF "run \`chmod 600 $TMP/other.conf\`" <<<"$out" || fail "config set warning: $out"
+chmod 600 "$TMP/other.conf"
+out=$(timeout 20 "$STRAIT" config set paris / <"$TMP/other.conf" 2>&1)
+grep -q "warning" <<<"$out" && fail "config set < a key file of mode 600 warned: $out"
+echo "ok: config set < a key file others may read warns"
+
 # The man page.
 [ -s "$MAN_PAGE" ] || fail "no $MAN_PAGE: the build writes it (ninja -C build man)"
 "$STRAIT" help --man | cmp -s - "$MAN_PAGE" ||
