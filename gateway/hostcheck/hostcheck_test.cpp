@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "config/load.hpp"
 #include "daemon/instance_directory.hpp"
 #include "hostcheck/checks.hpp"
 #include "hostcheck/host_check.hpp"
+#include "hostcheck/needs.hpp"
 #include "hostcheck/system.hpp"
 
 #ifndef AF_XDP
@@ -434,4 +436,37 @@ BOOST_AUTO_TEST_CASE(kernel_cpu_lists) {
   BOOST_TEST(!parse_kernel_cpu_list("a").has_value());
   BOOST_TEST(cpu_list_text({3, 2}) == "2,3");
   BOOST_TEST(cpu_list_text({0, 1, 2, 3, 8, 10, 11}) == "0-3,8,10,11");
+}
+
+BOOST_AUTO_TEST_CASE(what_a_configuration_needs_of_the_host) {
+  // One queue over IPv6: the whole private interface (AF_XDP: receive
+  // queue 0), a public interface up to its device-queue, ESP over IPv6.
+  auto one_queue = config::load(
+      "private-interface6 { ifname priv0; ip 2001:db8:1::10; nexthop-ip 2001:db8:1::1; }\n"
+      "public-interface6 { ifname pub0; device-queue 3; ip 2001:db8:2::10;\n"
+      "  nexthop-ip 2001:db8:2::1; }\n"
+      "mtu 1280;\n",
+      "t.conf");
+  if (!one_queue.ok()) BOOST_FAIL(one_queue.error().message);
+  auto needs = needs_of(*one_queue, "t.conf", backend::BackendKind::kXdp, {});
+  BOOST_TEST_REQUIRE(needs.ok());
+  BOOST_TEST(needs->queues == 1u);
+  BOOST_TEST_REQUIRE(needs->interfaces.size() == 2u);
+  BOOST_TEST(needs->interfaces[0].ifname == "priv0");
+  BOOST_TEST(needs->interfaces[0].roles == "private");
+  BOOST_TEST(needs->interfaces[0].receive_queues == 1u);
+  BOOST_TEST(needs->interfaces[0].min_mtu == 1280u);
+  BOOST_TEST(needs->interfaces[1].ifname == "pub0");
+  BOOST_TEST(needs->interfaces[1].receive_queues == 3u);
+  BOOST_TEST(needs->interfaces[1].min_mtu == 1280u + kEspOverhead6);
+  BOOST_TEST(needs->locked_bytes == (32u << 20) + kSecureHeapAllowance);
+  auto af_packet = needs_of(*one_queue, "t.conf", backend::BackendKind::kAfPacket, {});
+  BOOST_TEST_REQUIRE(af_packet.ok());
+  BOOST_TEST(af_packet->locked_bytes == kSecureHeapAllowance);
+  // PCI devices are not kernel interfaces.
+  auto pci = config::load_file(STRAIT_SOURCE_DIR "/gateway/config/testdata/vita-paris6.conf");
+  BOOST_TEST_REQUIRE(pci.ok());
+  auto refused = needs_of(*pci, "vita-paris6.conf", backend::BackendKind::kXdp, {});
+  BOOST_TEST_REQUIRE(!refused.ok());
+  BOOST_TEST(has(refused.error().message, "has no ifname"), refused.error().message);
 }
