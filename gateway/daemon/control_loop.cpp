@@ -18,6 +18,7 @@
 #include "base/blocked_signals.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "config/file_access.hpp"
 #include "config/load.hpp"
 #include "config/schema.hpp"
 #include "config/syntax_tree.hpp"
@@ -73,6 +74,22 @@ void write_state(const InstanceDirectory& directory, LiveGateway& gateway,
   metrics_server->set_snapshot(metrics::render_exposition(name, states));
 }
 
+// The configuration file's text (into the secure heap: config::read_file),
+// refused when it holds keys and others than its owner may read or write
+// it, or its owner is neither root nor this process's user
+// (config/file_access.hpp). A text that does not parse is returned as it
+// is: its reader reports the syntax error.
+base::Result<base::SecureString> read_configuration(const std::string& path) {
+  config::FileAccess access;
+  auto text = config::read_file(path, &access);
+  if (!text) return text.error();
+  if (auto document = config::parse_document(*text, path);
+      document && config::holds_keys(*document))
+    if (auto allowed = config::check_key_file_access(path, access, geteuid()); !allowed)
+      return allowed.error();
+  return text;
+}
+
 std::int64_t now_ms() {
   timespec t{};
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -92,11 +109,10 @@ base::Status run_gateway(const DaemonOptions& options) {
   // gateway then takes it as its first transaction.
   // Into the secure heap: the file holds keys (config::read_file). Its
   // text is released (wiped) once parsed; the tree keeps the values.
-  auto document = [&]() -> base::Result<config::Statements> {
-    auto text = config::read_file(options.config_path);
-    if (!text) return text.error();
-    return config::parse_document(*text, options.config_path);
-  }();
+  auto text = read_configuration(options.config_path);
+  if (!text) return text.error();
+  auto document = config::parse_document(*text, options.config_path);
+  text = base::SecureString();
   if (!document) return base::Error{document.error().message + " (fix the configuration file)"};
   if (auto loaded = config::apply_schema(*document, options.config_path); !loaded)
     return base::Error{loaded.error().message + " (fix the configuration file)"};
@@ -168,7 +184,7 @@ base::Status run_gateway(const DaemonOptions& options) {
     if (fds[0].revents & POLLIN) {
       while (const int signal = signals.take()) {
         if (signal == SIGHUP) {
-          auto reread = config::read_file(options.config_path);
+          auto reread = read_configuration(options.config_path);
           base::Status reloaded = reread ? controller.replace(*reread, options.config_path)
                                          : base::Status(reread.error());
           if (reloaded)

@@ -1,4 +1,6 @@
 #define BOOST_TEST_MODULE daemon
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,7 +9,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
@@ -48,6 +54,62 @@ BOOST_AUTO_TEST_CASE(cpu_lists) {
     BOOST_TEST(!parse_cpu_list(bad).ok(), bad);
   BOOST_TEST(check_cpus_allowed({0}).ok());  // CPU 0 is ours unless restricted
   BOOST_TEST(!check_cpus_allowed({4000}).ok());
+}
+
+namespace {
+
+// The first two CPUs this process may run on, if it may run on two.
+std::optional<std::pair<int, int>> two_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return std::nullopt;
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  if (cpus.size() < 2) return std::nullopt;
+  return std::pair{cpus[0], cpus[1]};
+}
+
+struct TwoCpus {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    boost::test_tools::assertion_result result(two_cpus().has_value());
+    result.message() << "needs two CPUs";
+    return result;
+  }
+};
+
+}  // namespace
+
+// Under isolcpus= every process starts with an affinity that leaves the
+// isolated CPUs out (init's), and they are the ones --cpu pins workers to:
+// a CPU outside the caller's affinity is allowed.
+BOOST_AUTO_TEST_CASE(cpus_outside_the_callers_affinity_are_allowed,
+                     *boost::unit_test::precondition(TwoCpus())) {
+  const auto [first, second] = *two_cpus();
+  bool restricted = false;
+  bool second_allowed = false;
+  bool far_allowed = true;
+  std::thread([&, first = first, second = second] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(first, &set);
+    restricted = pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+    second_allowed = check_cpus_allowed({second}).ok();
+    far_allowed = check_cpus_allowed({second, 4000}).ok();
+  }).join();
+  BOOST_TEST_REQUIRE(restricted);
+  BOOST_TEST(second_allowed);
+  BOOST_TEST(!far_allowed);
+}
+
+BOOST_AUTO_TEST_CASE(configuration_of_a_name) {
+  unsetenv("STRAIT_CONFIG_DIR");
+  BOOST_TEST(config_path_for("paris") == "/etc/strait/paris.conf");
+  setenv("STRAIT_CONFIG_DIR", "/tmp/strait-conf", 1);
+  BOOST_TEST(config_path_for("paris") == "/tmp/strait-conf/paris.conf");
+  setenv("STRAIT_CONFIG_DIR", "", 1);
+  BOOST_TEST(config_path_for("tokyo") == "/etc/strait/tokyo.conf");
+  unsetenv("STRAIT_CONFIG_DIR");
 }
 
 BOOST_AUTO_TEST_CASE(instance_names) {

@@ -34,6 +34,13 @@ std::string state_root();
 // directory. An error names the directory and says what to do.
 base::Result<std::string> make_state_directory(const std::string& root, const std::string& name);
 
+// Where `strait run --name NAME` finds its configuration when --config is
+// not given: <config directory>/NAME.conf, the directory being
+// $STRAIT_CONFIG_DIR if set, else /etc/strait. `name` must have passed
+// check_instance_name (a single path component).
+std::string config_directory();
+std::string config_path_for(std::string_view name);
+
 // Names are what may appear as a single path component: letters, digits,
 // '-', '_' and '.', not starting with '.', at most 64 characters.
 base::Status check_instance_name(std::string_view name);
