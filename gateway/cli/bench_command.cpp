@@ -27,8 +27,8 @@ constexpr const char* kUsage =
     "  The simulated hosts share the gateway's core (it does their work too)\n"
     "  unless --host-thread gives them a thread of their own.\n"
     "  Defaults: --size 60 --packets 1e7 --routes 1.\n"
-    "  --key-exchange: the routes have pre-shared keys instead of static SAs and\n"
-    "  the gateway negotiates with itself through the loop. The clock is first\n"
+    "  With --key-exchange the routes have pre-shared keys instead of static SAs\n"
+    "  and the gateway negotiates with itself through the loop. The clock is first\n"
     "  fast-forwarded (virtual time, progress on stderr) until every route has\n"
     "  its outbound SA and a first rekey has taken effect, then traffic is\n"
     "  measured as above with the key manager live, rekeying on real time; the\n"
@@ -115,6 +115,10 @@ int ake_command(const bench::AkeOptions& options, bool json) {
 }
 
 }  // namespace
+
+std::string_view bench_usage() {
+  return kUsage;
+}
 
 int bench_command(int argc, char** argv) {
   bench::Options options;
