@@ -57,6 +57,27 @@ let
     "CAP_SYS_NICE"
   ];
 
+  # strait-interfaces-<name>: check-host --apply (ethtool settings, links,
+  # the bpffs mount, the checks of AF_XDP and BPF support).
+  interfacesCapabilities = [
+    "CAP_NET_ADMIN"
+    "CAP_NET_RAW"
+    "CAP_SYS_ADMIN"
+    "CAP_BPF"
+    "CAP_IPC_LOCK"
+  ];
+
+  # The control socket (AF_UNIX), interface queries and XDP attach
+  # (AF_NETLINK), the backends, the metrics endpoint and interface ioctls.
+  addressFamilies = [
+    "AF_UNIX"
+    "AF_NETLINK"
+    "AF_PACKET"
+    "AF_XDP"
+    "AF_INET"
+    "AF_INET6"
+  ];
+
   instanceModule =
     { name, ... }:
     {
@@ -330,18 +351,34 @@ let
         requiredBy = [ "strait-${name}.service" ];
         before = [ "strait-${name}.service" ];
         wants = [ "network-pre.target" ];
-        after = [ "network-pre.target" ] ++ lib.optional usesXdp "sys-fs-bpf.mount" ++ map deviceUnit instance.interfaces;
+        after = [
+          "network-pre.target"
+          "systemd-udev-trigger.service"
+        ]
+        ++ lib.optional usesXdp "sys-fs-bpf.mount"
+        ++ map deviceUnit instance.interfaces;
         requires = map deviceUnit instance.interfaces;
         path = [
           pkgs.ethtool
           pkgs.iproute2
           pkgs.util-linux
         ];
+        # As dist/systemd/strait-interfaces@.service: no mount namespace
+        # (the bpffs it mounts must be the host's), only the capabilities
+        # check-host --apply needs.
         serviceConfig = {
           Type = "oneshot";
           RemainAfterExit = true;
           ExecStartPre = mkIf hasKeyFiles "${prepare}";
           ExecStart = command instance (checkArgs name instance);
+          LimitMEMLOCK = "infinity";
+          CapabilityBoundingSet = interfacesCapabilities;
+          NoNewPrivileges = true;
+          LockPersonality = true;
+          MemoryDenyWriteExecute = true;
+          RestrictSUIDSGID = true;
+          SystemCallArchitectures = "native";
+          RestrictAddressFamilies = addressFamilies;
         };
       };
 
@@ -357,45 +394,48 @@ let
         # A new configuration text is applied with SIGHUP (one transaction;
         # SAs of unchanged routes are kept), not with a restart.
         reloadTriggers = lib.optional (instance.config != null) instance.config;
+        # A gateway that keeps failing (5 times in a minute) is left stopped.
+        unitConfig = {
+          StartLimitIntervalSec = 60;
+          StartLimitBurst = 5;
+        };
+        # As dist/systemd/strait@.service.
         serviceConfig = {
+          Type = "exec";
           ExecStartPre = mkIf hasKeyFiles "${prepare}";
           ExecStart = command instance (runArgs name instance);
           ExecReload = lib.optional hasKeyFiles "${prepare}" ++ [ "${pkgs.coreutils}/bin/kill -HUP $MAINPID" ];
           Restart = "on-failure";
           RestartSec = "2s";
+          RestartPreventExitStatus = 2; # a usage error: no retry
+          # /run/strait is a link to /var/lib/strait (tmpfiles below): the
+          # static SAs' reserved sequence numbers survive a reboot.
+          StateDirectory = "strait";
+          StateDirectoryMode = "0700";
           LimitMEMLOCK = "infinity";
           CapabilityBoundingSet = capabilities;
           NoNewPrivileges = true;
           ProtectSystem = "strict";
+          ReadWritePaths = [ "-/sys/fs/bpf" ];
           ProtectHome = true;
           PrivateTmp = true;
           PrivateDevices = true;
+          ProtectKernelTunables = true;
           ProtectKernelModules = true;
           ProtectKernelLogs = true;
           ProtectControlGroups = true;
           ProtectClock = true;
           ProtectHostname = true;
           RestrictNamespaces = true;
-          RestrictSUIDSGID = true;
           LockPersonality = true;
           MemoryDenyWriteExecute = true;
+          RestrictSUIDSGID = true;
           SystemCallArchitectures = "native";
-          RestrictAddressFamilies = [
-            "AF_UNIX"
-            "AF_INET"
-            "AF_INET6"
-            "AF_NETLINK"
-            "AF_PACKET"
-            "AF_XDP"
-          ];
           UMask = "0077";
-          # /run/strait: pid, gateway-state, the control socket, the static
-          # SAs' sequence numbers (kept across restarts), the keyed
-          # configuration. Shared by every instance, so never removed.
-          RuntimeDirectory = "strait";
-          RuntimeDirectoryMode = "0700";
-          RuntimeDirectoryPreserve = true;
-          ReadWritePaths = [ "/sys/fs/bpf" ];
+          RestrictAddressFamilies = addressFamilies;
+          # Not RestrictRealtime (--realtime: SCHED_FIFO workers), no
+          # SystemCallFilter (libbpf and libxdp use calls beyond
+          # @system-service), as in dist/systemd/strait@.service.
         };
       };
     };
@@ -471,6 +511,15 @@ in
               "services.strait.instances.${name}.busywait without cpus: the workers spin on whichever CPUs the scheduler gives them."
           ) enabled
         );
+
+        # /run/strait, where strait run keeps each gateway's files, is a link
+        # to /var/lib/strait (dist/tmpfiles/strait.conf): the static SAs'
+        # sequence numbers (NAME/static-sa-sequences) survive a reboot, and
+        # strait config, top and ps find the sockets at the usual place.
+        systemd.tmpfiles.rules = [
+          "d /var/lib/strait 0700 root root -"
+          "L /run/strait - - - - /var/lib/strait"
+        ];
 
         environment.systemPackages = lib.unique (lib.mapAttrsToList (_: instance: instance.package) enabled);
 

@@ -160,10 +160,19 @@ let
       paris.serviceConfig.ProtectSystem
       paris.serviceConfig.PrivateTmp
     ] [ "infinity" "on-failure" true "strict" true ])
-    (checkEq "module: /run/strait kept across restarts (static SA sequence numbers)" [
-      paris.serviceConfig.RuntimeDirectory
-      paris.serviceConfig.RuntimeDirectoryPreserve
-    ] [ "strait" true ])
+    (checkEq "module: /run/strait links to /var/lib/strait (static SA sequence numbers survive a reboot)" [
+      paris.serviceConfig.StateDirectory
+      c.systemd.tmpfiles.rules
+    ] [ "strait" [ "d /var/lib/strait 0700 root root -" "L /run/strait - - - - /var/lib/strait" ] ])
+    (checkEq "module: the boot-time unit has the capabilities of check-host --apply, no mount namespace" [
+      parisIf.serviceConfig.CapabilityBoundingSet
+      (parisIf.serviceConfig ? ProtectSystem)
+      (parisIf.serviceConfig ? PrivateTmp)
+    ] [ [ "CAP_NET_ADMIN" "CAP_NET_RAW" "CAP_SYS_ADMIN" "CAP_BPF" "CAP_IPC_LOCK" ] false false ])
+    (checkEq "module: a usage error is not retried, a failing gateway is left stopped" [
+      paris.serviceConfig.RestartPreventExitStatus
+      paris.unitConfig.StartLimitBurst
+    ] [ 2 5 ])
     (checkHas "module: AF_XDP and AF_PACKET sockets allowed" paris.serviceConfig.RestrictAddressFamilies [
       "AF_XDP"
       "AF_PACKET"
