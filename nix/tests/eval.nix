@@ -465,6 +465,12 @@ in
           keyFiles."@TOKYO_KEY@" = "@KEYFILE@";
         };
   };
+  # The gateways' configurations as the examples carry them over from the
+  # lab (placeholders for the keys), for strait replay to load.
+  configs = {
+    paris = (withImports ../examples/vita-paris.nix).services.strait.instances.paris.config;
+    tokyo = (withImports ../examples/vita-tokyo.nix).services.strait.instances.tokyo.config;
+  };
   # What a unit of the module holds, for systemd-analyze verify.
   units = {
     inherit (vitaParis.config.systemd.services) strait-paris strait-interfaces-paris;

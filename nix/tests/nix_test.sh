@@ -6,7 +6,10 @@
 # mode 600, and refuses each broken key file; the module's units, rendered
 # as NixOS renders them, pass systemd-analyze verify.
 #
-#   nix/tests/nix_test.sh [SOURCE_DIR]
+#   nix/tests/nix_test.sh [SOURCE_DIR [STRAIT]]
+#
+# With STRAIT (the strait binary), the gateways' configurations of the
+# examples are loaded by `strait replay` too.
 #
 # Exit 77 (CTest: Skipped) when nix-instantiate is not installed (Debian:
 # nix-bin, in ci/install-deps). Nix runs on a store and state directory of
@@ -120,6 +123,45 @@ open(w + "/prepare.sh", "w").write("#!/usr/bin/env bash\n" + text)
   reset; (umask 077; printf '%s\n' "${key:1}" >"$work/tokyo.key"); broken "key of 63 digits" "64 hex digits"
   reset; (umask 077; printf 'not a key %s\n' "$key" >"$work/tokyo.key"); broken "key file with other text" "64 hex digits"
   reset; sed -i 's/@TOKYO_KEY@/@OTHER@/' "$work/paris.conf.in"; broken "template without the placeholder" "no placeholder"
+fi
+
+# 3b. The configurations the examples carry over from the lab, each key
+#     placeholder replaced by a key as the service does it, load in the
+#     gateway itself: strait replay builds every queue from them (no kernel
+#     interface opened).
+strait=${2:-}
+if [ -z "$strait" ] || [ ! -x "$strait" ]; then
+  echo "note: no strait binary given (nix_test.sh SOURCE_DIR STRAIT): the carried-over configurations are not loaded"
+elif [ ! -f "$tmp/prepare.json" ]; then
+  fail "carry-over: no keys script to write the configurations with"
+else
+  for site in paris tokyo; do
+    peer=$([ $site = paris ] && echo tokyo || echo paris)
+    placeholder="@$(echo "$peer" | tr a-z A-Z)_KEY@"
+    dir=$tmp/carry-$site
+    mkdir -p "$dir/out"
+    if ! nix --eval --strict --json "$root/nix/tests/eval.nix" -A "configs.$site" >"$dir/config.json" 2>"$tmp/eval.err"; then
+      fail "carry-over $site: does not evaluate: $(cat "$tmp/eval.err")"
+      continue
+    fi
+    "$python" -c '
+import json, sys
+d = sys.argv[2]
+open(d + "/template", "w").write(json.load(open(sys.argv[1])))
+text = json.load(open(sys.argv[3]))
+text = text.replace("@TEMPLATE@", d + "/template").replace("@TARGET@", d + "/vita.conf") \
+           .replace("@KEYFILE@", d + "/key").replace("@TOKYO_KEY@", sys.argv[4])
+open(d + "/prepare.sh", "w").write(text)
+' "$dir/config.json" "$dir" "$tmp/prepare.json" "$placeholder"
+    (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$dir/key"; echo >>"$dir/key")
+    if ! (cd "$dir" && bash ./prepare.sh) >"$dir/prepare.out" 2>&1; then
+      fail "carry-over $site: the keys script failed: $(cat "$dir/prepare.out")"
+    elif out=$("$strait" replay --config "$dir/vita.conf" --out "$dir/out" --until 1 2>&1); then
+      pass "carry-over $site: netns-lab/vita-$site.conf on EC2 (nat-ip, ENI addresses, key from its file) loads in strait replay"
+    else
+      fail "carry-over $site: strait replay refuses it: $out"
+    fi
+  done
 fi
 
 # 4. The module's two units of vita-paris, rendered as NixOS renders them
