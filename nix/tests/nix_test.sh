@@ -16,13 +16,12 @@
 # its own under a temporary directory: nothing is written to /nix.
 set -uo pipefail
 
-root=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
-python=/usr/bin/python3
-
 if ! command -v nix-instantiate >/dev/null 2>&1; then
   echo "SKIP: nix-instantiate not found (Debian package nix-bin: ci/install-deps)"
   exit 77
 fi
+root=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
+python=/usr/bin/python3
 [ -x "$python" ] || { echo "SKIP: $python not found"; exit 77; }
 
 tmp=$(mktemp -d /tmp/strait-nix-test.XXXXXX)
