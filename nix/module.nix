@@ -248,13 +248,15 @@ let
         s.file
       ];
 
+  backendFlag = instance: if instance.backend == "xdp" then "--xdp" else "--af-packet";
+
   cpuList = cpus: lib.concatMapStringsSep "," toString cpus;
 
   runArgs =
     name: instance:
     [ "run" ]
     ++ configArgs name instance
-    ++ [ (if instance.backend == "xdp" then "--xdp" else "--af-packet") ]
+    ++ [ (backendFlag instance) ]
     ++ lib.optionals (instance.cpus != [ ]) [
       "--cpu"
       (cpuList instance.cpus)
@@ -266,24 +268,17 @@ let
     ]
     ++ instance.extraArgs;
 
+  # As strait run will run: the same name (it must be free), file, backend
+  # and CPUs (online, isolated).
   checkArgs =
     name: instance:
-    let
-      s = source name instance;
-    in
     [ "check-host" ]
-    ++ (
-      if s.byName then
-        [
-          "--name"
-          name
-        ]
-      else
-        [
-          "--config"
-          s.file
-        ]
-    )
+    ++ configArgs name instance
+    ++ [ (backendFlag instance) ]
+    ++ lib.optionals (instance.cpus != [ ]) [
+      "--cpu"
+      (cpuList instance.cpus)
+    ]
     ++ [ "--apply" ];
 
   command = instance: args: utils.escapeSystemdExecArgs ([ "${instance.package}/bin/strait" ] ++ args);

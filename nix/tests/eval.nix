@@ -124,12 +124,12 @@ let
     (checkEq "module: ExecStart of osaka (inline config read by name, af-packet)"
       osaka.serviceConfig.ExecStart
       ''"${strait}" "run" "--name" "osaka" "--af-packet" "--cpu" "5"'')
-    (checkEq "module: the boot-time unit runs check-host --apply on paris's file"
+    (checkEq "module: the boot-time unit runs check-host --apply as strait run will run (name, file, backend, CPUs)"
       parisIf.serviceConfig.ExecStart
-      ''"${strait}" "check-host" "--config" "/run/agenix/strait-paris.conf" "--apply"'')
+      ''"${strait}" "check-host" "--name" "paris" "--config" "/run/agenix/strait-paris.conf" "--xdp" "--cpu" "2,3" "--apply"'')
     (checkEq "module: the boot-time unit of osaka finds its file by name"
       osakaIf.serviceConfig.ExecStart
-      ''"${strait}" "check-host" "--name" "osaka" "--apply"'')
+      ''"${strait}" "check-host" "--name" "osaka" "--af-packet" "--cpu" "5" "--apply"'')
     (checkEq "module: the boot-time unit is a oneshot that stays active" [
       parisIf.serviceConfig.Type
       parisIf.serviceConfig.RemainAfterExit
