@@ -297,6 +297,18 @@ let
       inherit (instance) keyFiles;
     };
 
+  # /run/strait must be the link to /var/lib/strait (tmpfiles below): a
+  # directory there (a gateway once started by hand) would keep the static
+  # SAs' sequence numbers in memory only, and a reboot would reuse GCM
+  # nonces. As dist/systemd/strait@.service, the start is refused until it
+  # is removed.
+  runLinkCheck = pkgs.writeShellScript "strait-run-link-check" ''
+    if [[ ! -L /run/strait ]]; then
+      echo "/run/strait is not a link to /var/lib/strait: stop the gateways started by hand and remove /run/strait, then systemd-tmpfiles --create" >&2
+      exit 1
+    fi
+  '';
+
   # A key written in `config` (a pre-shared key, or a static SA's key) ends
   # up in the world-readable store.
   holdsKey = text: builtins.length (builtins.split "key[[:space:]]+\"?[0-9A-Fa-f]{8}" text) > 1;
@@ -397,7 +409,7 @@ let
         # As dist/systemd/strait@.service.
         serviceConfig = {
           Type = "exec";
-          ExecStartPre = mkIf hasKeyFiles "${prepare}";
+          ExecStartPre = [ "${runLinkCheck}" ] ++ lib.optional hasKeyFiles "${prepare}";
           ExecStart = command instance (runArgs name instance);
           ExecReload = lib.optional hasKeyFiles "${prepare}" ++ [ "${pkgs.coreutils}/bin/kill -HUP $MAINPID" ];
           Restart = "on-failure";

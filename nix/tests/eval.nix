@@ -169,6 +169,9 @@ let
       (parisIf.serviceConfig ? ProtectSystem)
       (parisIf.serviceConfig ? PrivateTmp)
     ] [ [ "CAP_NET_ADMIN" "CAP_NET_RAW" "CAP_SYS_ADMIN" "CAP_BPF" "CAP_IPC_LOCK" ] false false ])
+    (checkEq "module: the start is refused unless /run/strait is the link (configFile: no keys script)" paris.serviceConfig.ExecStartPre [
+      "${store}-strait-run-link-check"
+    ])
     (checkEq "module: a usage error is not retried, a failing gateway is left stopped" [
       paris.serviceConfig.RestartPreventExitStatus
       paris.unitConfig.StartLimitBurst
@@ -350,7 +353,10 @@ let
         "strait/${site}.conf.in"
       ])
       (check "vita-${site}: the keys are written before the gateway starts and on reload" (
-        service.serviceConfig.ExecStartPre == "${store}-strait-${site}-prepare"
+        service.serviceConfig.ExecStartPre == [
+          "${store}-strait-run-link-check"
+          "${store}-strait-${site}-prepare"
+        ]
         && head service.serviceConfig.ExecReload == "${store}-strait-${site}-prepare"
         && evaluated.config.systemd.services."strait-interfaces-${site}".serviceConfig.ExecStartPre
           == "${store}-strait-${site}-prepare"

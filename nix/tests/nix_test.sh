@@ -184,6 +184,7 @@ def value(v):
     # that does stands in, so that verify checks the directives.
     return v.replace("/nix/store/00000000000000000000000000000000-strait-0-unstable/bin/strait", "/bin/true") \
             .replace("/nix/store/00000000000000000000000000000000-strait-paris-prepare", "/bin/true") \
+            .replace("/nix/store/00000000000000000000000000000000-strait-run-link-check", "/bin/true") \
             .replace("/nix/store/00000000000000000000000000000000-coreutils/bin/kill", "/bin/kill")
 def lines(key, v):
     return [f"{key}={value(x)}" for x in (v if isinstance(v, list) else [v])]
