@@ -209,6 +209,32 @@ EOF
   fi
 fi
 
+# 4b. The boot-time unit's command line, as the module writes it for
+#     vita-paris, accepted by this strait's check-host, which loads the
+#     carried-over configuration. Without --apply: it only reads this host
+#     (its own run directory, so no gateway of this machine is seen).
+if [ -n "$strait" ] && [ -x "$strait" ] && [ -f "$tmp/units.json" ] && [ -f "$tmp/carry-paris/vita.conf" ]; then
+  if "$strait" check-host --help >/dev/null 2>&1; then
+    mapfile -t args < <("$python" -c '
+import json, shlex, sys
+line = json.load(open(sys.argv[1]))["strait-interfaces-paris"]["serviceConfig"]["ExecStart"]
+words = shlex.split(line.replace("$$", "$").replace("%%", "%"))
+for w in words[1:]:
+    if w != "--apply":
+        print(sys.argv[2] if w == "/run/strait/paris.conf" else w)
+' "$tmp/units.json" "$tmp/carry-paris/vita.conf")
+    out=$(STRAIT_RUN_DIR=$tmp/run "$strait" "${args[@]}" 2>&1)
+    status=$?
+    if [ $status -le 1 ] && echo "$out" | grep -q '^ok *config: '; then
+      pass "units: check-host accepts the boot-time unit's arguments (${args[*]}) and loads the configuration (status $status on this host)"
+    else
+      fail "units: strait ${args[*]}: status $status: $out"
+    fi
+  else
+    echo "note: this strait has no check-host: the boot-time unit's arguments are not tried"
+  fi
+fi
+
 # 5. What nix/ assumes of the rest of the repository.
 if grep -q -- ' -Werror)' "$root/CMakeLists.txt"; then
   pass "package: CMakeLists.txt ends add_compile_options with ' -Werror)', as package.nix's postPatch expects"
