@@ -54,7 +54,6 @@ std::string run_root() {
   return root && *root ? root : "/run/strait";
 }
 
-<<<<<<< HEAD
 std::string state_root() {
   for (const char* variable : {"STRAIT_STATE_DIR", "STRAIT_RUN_DIR"})
     if (const char* root = std::getenv(variable); root && *root) return root;
@@ -66,7 +65,8 @@ base::Result<std::string> make_state_directory(const std::string& root, const st
   std::string path = root + "/" + name;
   if (auto made = make_directories(path, "STRAIT_STATE_DIR", 0700); !made) return made.error();
   return path;
-=======
+}
+
 std::string config_directory() {
   const char* directory = std::getenv("STRAIT_CONFIG_DIR");
   return directory && *directory ? directory : "/etc/strait";
@@ -74,7 +74,6 @@ std::string config_directory() {
 
 std::string config_path_for(std::string_view name) {
   return config_directory() + "/" + std::string(name) + ".conf";
->>>>>>> ops
 }
 
 base::Status check_instance_name(std::string_view name) {
