@@ -30,7 +30,6 @@ check_tree() {
     "$prefix/bin/strait 755"
     "$prefix/lib/systemd/system/strait-interfaces@.service 644"
     "$prefix/lib/systemd/system/strait@.service 644"
-    "$prefix/lib/tmpfiles.d/strait.conf 644"
     "$prefix/share/doc/strait/example.conf 644"
   )
   [ "$man_page" = 1 ] && expected+=("$prefix/share/man/man8/strait.8 644")

@@ -11,10 +11,12 @@
 #   NoNewPrivileges         setpriv --no-new-privs
 #   MemoryDenyWriteExecute  prctl(PR_SET_MDWE) (kernel >= 6.3; else skipped)
 #   LimitMEMLOCK=infinity   ulimit -l unlimited (where this shell may raise it)
-#   ProtectSystem=strict, ProtectKernelTunables, ReadWritePaths
+#   ProtectSystem=strict, ProtectKernelTunables, RuntimeDirectory,
+#   StateDirectory, ReadWritePaths
 #                           a mount namespace with every file system
-#                           read-only but the run directory (and the BPF
-#                           filesystem when mounted)
+#                           read-only but the run and state directories
+#                           ($STRAIT_RUN_DIR, $STRAIT_STATE_DIR) and the BPF
+#                           filesystem when mounted
 # systemd itself cannot run here (not PID 1): units_test checks the unit's
 # syntax; this checks that its privileges suffice.
 #   unit_sandbox_test.sh STRAIT SOURCE_DIR
@@ -77,14 +79,16 @@ check_sandbox() {
 
 # The sandboxed strait: lab_start_gateway runs $STRAIT in the gateway's
 # namespace. BPFFS=1 mounts a BPF filesystem in the sandbox.
-mkdir -p "$STRAIT_RUN_DIR"
+export STRAIT_STATE_DIR=$TMP/state
+mkdir -p "$STRAIT_RUN_DIR" "$STRAIT_STATE_DIR"
 cat >"$TMP/sandboxed-strait" <<SCRIPT
 #!/bin/bash
 exec unshare --mount --propagation private bash -c '
   set -e
   mount --bind "$STRAIT_RUN_DIR" "$STRAIT_RUN_DIR"
+  mount --bind "$STRAIT_STATE_DIR" "$STRAIT_STATE_DIR"
   findmnt -rn -o TARGET | while read -r target; do
-    case "\$target" in /proc*|/dev*|"$STRAIT_RUN_DIR") continue ;; esac
+    case "\$target" in /proc*|/dev*|"$STRAIT_RUN_DIR"|"$STRAIT_STATE_DIR") continue ;; esac
     mount -o remount,bind,ro "\$target" 2>/dev/null || true
   done
   mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
@@ -117,6 +121,8 @@ for bpffs in 0 1; do
       fail "the tokyo gateway did not start"
   fi
   lab_ping "$P" paris tokyo 20 || fail "$what: paris -> tokyo: no ping reply"
+  [ -s "$STRAIT_STATE_DIR/$NAME_paris/static-sa-sequences" ] ||
+    fail "$what: no static-sa-sequences in the state directory $STRAIT_STATE_DIR/$NAME_paris"
   lab_ping "$P" tokyo paris 10 || fail "$what: tokyo -> paris: no ping reply"
 
   # SIGKILL: the XDP program stays attached to priv0 and pub0; the next
