@@ -56,9 +56,9 @@ for unit in strait@.service strait-interfaces@.service; do
   cmp -s "$work/usr-root/usr/lib/systemd/system/$unit" "$source_dir/dist/systemd/$unit" ||
     fail "the installed $unit (PREFIX=/usr) differs from dist/systemd/$unit"
 done
-grep -qx 'ExecStart=/usr/bin/strait run --name %i $STRAIT_OPTIONS' \
+grep -qx 'ExecStart=/usr/bin/strait run --name %i $STRAIT_OPTIONS $STRAIT_RUN_OPTIONS' \
   "$work/usr-root/usr/lib/systemd/system/strait@.service" || fail "strait@.service: ExecStart"
-grep -qx 'ExecStart=/usr/bin/strait check-host --name %i --apply' \
+grep -qx 'ExecStart=/usr/bin/strait check-host --name %i --apply $STRAIT_OPTIONS' \
   "$work/usr-root/usr/lib/systemd/system/strait-interfaces@.service" ||
   fail "strait-interfaces@.service: ExecStart"
 

@@ -6,7 +6,9 @@
 # attached then: removing it is why CAP_SYS_ADMIN is in the set), and
 # stops with status 0 on SIGTERM. Once without a BPF filesystem, once with
 # one mounted (as strait-interfaces@ mounts it; libxdp then tries its
-# dispatcher). What the unit grants, as read from dist/systemd/strait@.service:
+# dispatcher). And strait-interfaces@.service's capabilities are enough
+# for `strait check-host --apply`: it says and does the same with them as
+# with all of root's. What the unit grants, as read from dist/systemd/strait@.service:
 #   CapabilityBoundingSet   setpriv --bounding-set (root keeps only these)
 #   NoNewPrivileges         setpriv --no-new-privs
 #   MemoryDenyWriteExecute  prctl(PR_SET_MDWE) (kernel >= 6.3; else skipped)
@@ -107,6 +109,34 @@ chmod +x "$TMP/sandboxed-strait"
 
 lab_two_sites_up "$P" || fail "cannot build the lab topology"
 for site in paris tokyo; do lab_gateway_config $site data-plane >"$TMP/$site.conf"; done
+chmod 600 "$TMP"/*.conf
+
+# check-host as strait-interfaces@ runs it, and with every capability:
+# the same lines, the same status (each in a mount namespace of its own,
+# from `ip netns exec`: the bpffs --apply mounts goes with it).
+interfaces_unit=$SOURCE_DIR/dist/systemd/strait-interfaces@.service
+interfaces_caps=-all
+for cap in $(sed -n 's/^CapabilityBoundingSet=//p' "$interfaces_unit"); do
+  cap=${cap#CAP_}
+  interfaces_caps+=",+${cap,,}"
+done
+[ "$interfaces_caps" != -all ] || fail "no CapabilityBoundingSet in $interfaces_unit"
+for apply in "" --apply; do
+  ip netns exec "$P-gw-paris" "$REAL_STRAIT" check-host --config "$TMP/paris.conf" $apply \
+    >"$TMP/check-host-root.txt" 2>&1
+  root_status=$?
+  ip netns exec "$P-gw-paris" setpriv --no-new-privs --bounding-set="$interfaces_caps" \
+    --inh-caps=-all "$REAL_STRAIT" check-host --config "$TMP/paris.conf" $apply \
+    >"$TMP/check-host-unit.txt" 2>&1
+  unit_status=$?
+  if [ "$root_status" != "$unit_status" ] || ! cmp -s "$TMP/check-host-root.txt" "$TMP/check-host-unit.txt"; then
+    diff "$TMP/check-host-root.txt" "$TMP/check-host-unit.txt" >&2
+    fail "check-host $apply: status $unit_status with strait-interfaces@'s capabilities ($interfaces_caps), $root_status with root's"
+  fi
+  [ -n "$apply" ] && { grep -q "^applied" "$TMP/check-host-unit.txt" ||
+    fail "check-host --apply applied nothing (the bpffs mount at least was expected)"; }
+done
+echo "ok: check-host (and --apply) with strait-interfaces@'s capabilities ($interfaces_caps) as with root's"
 
 for bpffs in 0 1; do
   what="bpffs=$bpffs"
