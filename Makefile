@@ -114,6 +114,7 @@ PREFIX ?= /usr/local
 install: $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS) dist
 	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(BUILD) --prefix $(PREFIX)
+	@[ -n "$(DESTDIR)" ] || echo "install: 'systemctl daemon-reload' makes systemd see strait@.service and strait-interfaces@.service"
 
 deb:
 	JOBS=$(JOBS) dist/build-deb.sh $(BUILD)/deb
