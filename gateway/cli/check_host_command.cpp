@@ -10,6 +10,7 @@
 #include "backend/backend_kind.hpp"
 #include "base/result.hpp"
 #include "cli/argument_reader.hpp"
+#include "cli/gateway_arguments.hpp"
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
 #include "hostcheck/host_check.hpp"
@@ -66,30 +67,18 @@ std::string_view check_host_usage() {
 
 int check_host_command(int argc, char** argv) {
   hostcheck::Options options;
-  bool xdp = false;
-  bool af_packet = false;
+  GatewayArguments gateway;
   bool apply = false;
   ArgumentReader reader("strait check-host", kUsage);
-  reader.option("--name", "a value", [&](std::string_view v) {
-    options.name = v;
-    return base::Status(base::Ok{});
-  });
-  reader.option("--config", "a file", [&](std::string_view v) {
-    options.config_path = v;
-    return base::Status(base::Ok{});
-  });
-  reader.option("--cpu", "a list (e.g. 2,3 or 2-3)", [&](std::string_view v) -> base::Status {
-    auto cpus = daemon::parse_cpu_list(v);
-    if (!cpus) return cpus.error();
-    options.cpus = std::move(*cpus);
-    return base::Ok{};
-  });
-  reader.flag("--xdp", xdp);
-  reader.flag("--af-packet", af_packet);
+  add_gateway_arguments(reader, gateway);
   reader.flag("--apply", apply);
   if (auto done = reader.read(argc, argv)) return *done;
-  if (xdp && af_packet) return reader.usage_error("--xdp and --af-packet exclude each other");
-  if (af_packet) options.backend = backend::BackendKind::kAfPacket;
+  if (auto chosen = check_backend_choice(gateway); !chosen)
+    return reader.usage_error(chosen.error().message);
+  options.name = gateway.name;
+  options.config_path = gateway.config_path;
+  options.cpus = gateway.cpus;
+  if (gateway.af_packet) options.backend = backend::BackendKind::kAfPacket;
   if (!options.name.empty()) {
     if (auto checked = daemon::check_instance_name(options.name); !checked)
       return reader.usage_error("--name: " + checked.error().message);

@@ -11,6 +11,7 @@
 #include "backend/backend_kind.hpp"
 #include "base/result.hpp"
 #include "cli/argument_reader.hpp"
+#include "cli/gateway_arguments.hpp"
 #include "daemon/control_loop.hpp"
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
@@ -57,23 +58,9 @@ std::string_view run_usage() {
 
 int run_command(int argc, char** argv) {
   daemon::DaemonOptions options;
-  bool xdp = false;
-  bool af_packet = false;
+  GatewayArguments gateway;
   ArgumentReader reader("strait run", kUsage);
-  reader.option("--name", "a value", [&](std::string_view v) {
-    options.name = v;
-    return base::Status(base::Ok{});
-  });
-  reader.option("--config", "a file", [&](std::string_view v) {
-    options.config_path = v;
-    return base::Status(base::Ok{});
-  });
-  reader.option("--cpu", "a list (e.g. 2,3 or 2-3)", [&](std::string_view v) -> base::Status {
-    auto cpus = daemon::parse_cpu_list(v);
-    if (!cpus) return cpus.error();
-    options.cpus = std::move(*cpus);
-    return base::Ok{};
-  });
+  add_gateway_arguments(reader, gateway);
   reader.option("--metrics", "ADDRESS:PORT (e.g. 127.0.0.1:9100)",
                 [&](std::string_view v) -> base::Status {
                   if (auto endpoint = metrics::parse_endpoint(v); !endpoint)
@@ -81,11 +68,14 @@ int run_command(int argc, char** argv) {
                   options.metrics_address = v;
                   return base::Ok{};
                 });
-  reader.flag("--xdp", xdp);
-  reader.flag("--af-packet", af_packet);
   reader.flag("--busywait", options.busywait);
   reader.flag("--realtime", options.realtime);
   if (auto done = reader.read(argc, argv)) return *done;
+  if (auto chosen = check_backend_choice(gateway); !chosen)
+    return reader.usage_error(chosen.error().message);
+  options.name = gateway.name;
+  options.config_path = gateway.config_path;
+  options.cpus = gateway.cpus;
 
   if (options.name.empty()) return reader.usage_error("--name is required");
   if (auto checked = daemon::check_instance_name(options.name); !checked)
@@ -103,10 +93,9 @@ int run_command(int argc, char** argv) {
       return 1;
     }
   }
-  if (xdp && af_packet) return reader.usage_error("--xdp and --af-packet exclude each other");
-  if (af_packet) {
+  if (gateway.af_packet) {
     options.backend = backend::BackendKind::kAfPacket;
-  } else if (!xdp && !backend::backend_available(backend::BackendKind::kXdp)) {
+  } else if (!gateway.xdp && !backend::backend_available(backend::BackendKind::kXdp)) {
     return reader.usage_error(
         "this build has no AF_XDP backend, the default: pass --af-packet to use AF_PACKET");
   }

@@ -15,6 +15,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/descriptor.hpp"
+
 #ifndef AF_XDP
 #define AF_XDP 44
 #endif
@@ -23,20 +25,7 @@ namespace strait::hostcheck {
 
 namespace {
 
-// A descriptor closed when it goes.
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd_(fd) {}
-  ~Descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using base::Descriptor;
 
 base::Error system_error(const std::string& what, int error) {
   return base::Error{what + ": " + std::strerror(error), error};
