@@ -174,8 +174,7 @@ let
     ] [ [ "CAP_NET_ADMIN" "CAP_NET_RAW" "CAP_SYS_ADMIN" "CAP_BPF" "CAP_IPC_LOCK" ] false false ])
     (checkEq "module: nothing runs before the gateway with configFile (no keys script, no /run/strait link check)"
       (paris.serviceConfig.ExecStartPre or [ ])
-      [ ]
-    )
+      [ ])
     (checkEq "module: the boot-time unit of configFile writes nothing (no RuntimeDirectory)" [
       (parisIf.serviceConfig ? RuntimeDirectory)
       (parisIf.serviceConfig ? ExecStartPre)

@@ -262,7 +262,7 @@ if [ -f "$unit_file" ] && [ -f "$tmp/units.json" ]; then
     fail "module: capabilities differ from dist/systemd/strait@.service: module '$ours', unit '${theirs% }'"
   fi
   # Where the gateway writes: the same RuntimeDirectory and StateDirectory
-  # (and no tmpfiles link from /run/strait to /var/lib/strait in either).
+  # (/run/strait the RuntimeDirectory, not a tmpfiles link to /var/lib/strait).
   keys="RuntimeDirectory RuntimeDirectoryPreserve StateDirectory StateDirectoryMode"
   theirs=$(for k in $keys; do printf '%s=%s ' "$k" "$(sed -n "s/^$k=//p" "$unit_file" | tail -n 1)"; done)
   ours=$("$python" -c '
