@@ -297,18 +297,6 @@ let
       inherit (instance) keyFiles;
     };
 
-  # /run/strait must be the link to /var/lib/strait (tmpfiles below): a
-  # directory there (a gateway once started by hand) would keep the static
-  # SAs' sequence numbers in memory only, and a reboot would reuse GCM
-  # nonces. As dist/systemd/strait@.service, the start is refused until it
-  # is removed.
-  runLinkCheck = pkgs.writeShellScript "strait-run-link-check" ''
-    if [[ ! -L /run/strait ]]; then
-      echo "/run/strait is not a link to /var/lib/strait: stop the gateways started by hand and remove /run/strait, then systemd-tmpfiles --create" >&2
-      exit 1
-    fi
-  '';
-
   # A key written in `config` (a pre-shared key, or a static SA's key) ends
   # up in the world-readable store.
   holdsKey = text: builtins.length (builtins.split "key[[:space:]]+\"?[0-9A-Fa-f]{8}" text) > 1;
@@ -378,6 +366,11 @@ let
           RemainAfterExit = true;
           ExecStartPre = mkIf hasKeyFiles "${prepare}";
           ExecStart = command instance (checkArgs name instance);
+          # keyFiles: the keys script above writes /run/strait/NAME.conf,
+          # which check-host reads, before the gateway's unit (and its
+          # RuntimeDirectory) starts: the same directory, kept as well.
+          RuntimeDirectory = mkIf hasKeyFiles "strait";
+          RuntimeDirectoryPreserve = mkIf hasKeyFiles true;
           LimitMEMLOCK = "infinity";
           CapabilityBoundingSet = interfacesCapabilities;
           NoNewPrivileges = true;
@@ -409,14 +402,23 @@ let
         # As dist/systemd/strait@.service.
         serviceConfig = {
           Type = "exec";
-          ExecStartPre = [ "${runLinkCheck}" ] ++ lib.optional hasKeyFiles "${prepare}";
+          ExecStartPre = lib.optional hasKeyFiles "${prepare}";
           ExecStart = command instance (runArgs name instance);
           ExecReload = lib.optional hasKeyFiles "${prepare}" ++ [ "${pkgs.coreutils}/bin/kill -HUP $MAINPID" ];
           Restart = "on-failure";
           RestartSec = "2s";
           RestartPreventExitStatus = 2; # a usage error: no retry
-          # /run/strait is a link to /var/lib/strait (tmpfiles below): the
-          # static SAs' reserved sequence numbers survive a reboot.
+          # Files, as dist/systemd/strait@.service: /run/strait/NAME/ (pid,
+          # gateway-state), the control socket /run/strait/NAME.sock and
+          # the keyed configuration /run/strait/NAME.conf (keyFiles) in the
+          # RuntimeDirectory, kept when an instance stops since the other
+          # instances' files are there too; /var/lib/strait/NAME/
+          # static-sa-sequences, the ESP sequence numbers reserved per
+          # static key and salt, which must survive a reboot or the gateway
+          # would use GCM nonces twice, in the StateDirectory. Both are the
+          # only places it may write.
+          RuntimeDirectory = "strait";
+          RuntimeDirectoryPreserve = true;
           StateDirectory = "strait";
           StateDirectoryMode = "0700";
           LimitMEMLOCK = "infinity";
@@ -518,15 +520,6 @@ in
               "services.strait.instances.${name}.busywait without cpus: the workers spin on whichever CPUs the scheduler gives them."
           ) enabled
         );
-
-        # /run/strait, where strait run keeps each gateway's files, is a link
-        # to /var/lib/strait (dist/tmpfiles/strait.conf): the static SAs'
-        # sequence numbers (NAME/static-sa-sequences) survive a reboot, and
-        # strait config, top and ps find the sockets at the usual place.
-        systemd.tmpfiles.rules = [
-          "d /var/lib/strait 0700 root root -"
-          "L /run/strait - - - - /var/lib/strait"
-        ];
 
         environment.systemPackages = lib.unique (lib.mapAttrsToList (_: instance: instance.package) enabled);
 

@@ -160,18 +160,25 @@ let
       paris.serviceConfig.ProtectSystem
       paris.serviceConfig.PrivateTmp
     ] [ "infinity" "on-failure" true "strict" true ])
-    (checkEq "module: /run/strait links to /var/lib/strait (static SA sequence numbers survive a reboot)" [
-      paris.serviceConfig.StateDirectory
-      c.systemd.tmpfiles.rules
-    ] [ "strait" [ "d /var/lib/strait 0700 root root -" "L /run/strait - - - - /var/lib/strait" ] ])
+    (checkEq "module: /run/strait the RuntimeDirectory (kept across instances), /var/lib/strait the StateDirectory (static SA sequence numbers survive a reboot)" [
+      (paris.serviceConfig.RuntimeDirectory or null)
+      (paris.serviceConfig.RuntimeDirectoryPreserve or null)
+      (paris.serviceConfig.StateDirectory or null)
+      (paris.serviceConfig.StateDirectoryMode or null)
+    ] [ "strait" true "strait" "0700" ])
+    (checkEq "module: no tmpfiles rule (no /run/strait link to /var/lib/strait)" (c.systemd.tmpfiles or null) null)
     (checkEq "module: the boot-time unit has the capabilities of check-host --apply, no mount namespace" [
       parisIf.serviceConfig.CapabilityBoundingSet
       (parisIf.serviceConfig ? ProtectSystem)
       (parisIf.serviceConfig ? PrivateTmp)
     ] [ [ "CAP_NET_ADMIN" "CAP_NET_RAW" "CAP_SYS_ADMIN" "CAP_BPF" "CAP_IPC_LOCK" ] false false ])
-    (checkEq "module: the start is refused unless /run/strait is the link (configFile: no keys script)" paris.serviceConfig.ExecStartPre [
-      "${store}-strait-run-link-check"
-    ])
+    (checkEq "module: nothing runs before the gateway with configFile (no keys script, no /run/strait link check)"
+      (paris.serviceConfig.ExecStartPre or [ ])
+      [ ])
+    (checkEq "module: the boot-time unit of configFile writes nothing (no RuntimeDirectory)" [
+      (parisIf.serviceConfig ? RuntimeDirectory)
+      (parisIf.serviceConfig ? ExecStartPre)
+    ] [ false false ])
     (checkEq "module: a usage error is not retried, a failing gateway is left stopped" [
       paris.serviceConfig.RestartPreventExitStatus
       paris.unitConfig.StartLimitBurst
@@ -353,14 +360,17 @@ let
         "strait/${site}.conf.in"
       ])
       (check "vita-${site}: the keys are written before the gateway starts and on reload" (
-        service.serviceConfig.ExecStartPre == [
-          "${store}-strait-run-link-check"
-          "${store}-strait-${site}-prepare"
-        ]
+        service.serviceConfig.ExecStartPre == [ "${store}-strait-${site}-prepare" ]
         && head service.serviceConfig.ExecReload == "${store}-strait-${site}-prepare"
         && evaluated.config.systemd.services."strait-interfaces-${site}".serviceConfig.ExecStartPre
           == "${store}-strait-${site}-prepare"
       ))
+      (checkEq "vita-${site}: the boot-time unit, which writes /run/strait/${site}.conf first, has /run/strait as its RuntimeDirectory, kept" [
+        (evaluated.config.systemd.services."strait-interfaces-${site}".serviceConfig.RuntimeDirectory or null)
+        (evaluated.config.systemd.services."strait-interfaces-${site}".serviceConfig.RuntimeDirectoryPreserve or null)
+        (service.serviceConfig.RuntimeDirectory or null)
+        (service.serviceConfig.RuntimeDirectoryPreserve or null)
+      ] [ "strait" true "strait" true ])
       (checkEq "vita-${site}: ENA runs XDP natively at MTU 1500" (map (i: machine.networking.interfaces.${i}.mtu) [
         "eth1"
         "eth2"

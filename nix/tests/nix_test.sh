@@ -261,6 +261,22 @@ if [ -f "$unit_file" ] && [ -f "$tmp/units.json" ]; then
   else
     fail "module: capabilities differ from dist/systemd/strait@.service: module '$ours', unit '${theirs% }'"
   fi
+  # Where the gateway writes: the same RuntimeDirectory and StateDirectory
+  # (/run/strait the RuntimeDirectory, not a tmpfiles link to /var/lib/strait).
+  keys="RuntimeDirectory RuntimeDirectoryPreserve StateDirectory StateDirectoryMode"
+  theirs=$(for k in $keys; do printf '%s=%s ' "$k" "$(sed -n "s/^$k=//p" "$unit_file" | tail -n 1)"; done)
+  ours=$("$python" -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["strait-paris"]["serviceConfig"]
+def v(x):
+    return {True: "yes", False: "no", None: ""}.get(x, x) if isinstance(x, (bool, type(None))) else str(x)
+print(" ".join("%s=%s" % (k, v(c.get(k))) for k in sys.argv[2].split()), end=" ")
+' "$tmp/units.json" "$keys")
+  if [ "$theirs" = "$ours" ] && [[ $theirs == *RuntimeDirectory=strait* ]]; then
+    pass "module: the same files as dist/systemd/strait@.service (${ours% })"
+  else
+    fail "module: files differ from dist/systemd/strait@.service: module '${ours% }', unit '${theirs% }'"
+  fi
 else
   echo "note: dist/systemd/strait@.service not in this tree: the module's capabilities are not compared with it"
 fi
