@@ -3,16 +3,21 @@
 #                 paris/tokyo lab (gateways, internet, Kubernetes nodes) in
 #                 network namespaces; lab-verify, lab-status, lab-down
 #   make test     installs what is missing, builds and runs every test
-#   make asan, make tsan  the tests again under the sanitizers
+#   make asan, make tsan  the tests again under the sanitizers (and the
+#                 fuzz targets' smoke runs); make test runs them too
 #   make soak     the lab for SOAK_MINUTES (30) with a rekey every minute
 #   make conformance  conformance/run: every case of conformance/cases
 #                 through strait replay, and the interoperability checks
+#   make install  the binary, man page, systemd units and example
+#                 configuration under PREFIX (/usr/local), below DESTDIR
+#   make deb      the Debian package, in build/deb/; deb-check also runs
+#                 lintian and installs it into a scratch dpkg root
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
 .PHONY: all build strait deps test unit conformance asan tsan bench bench-e2e lab-up lab-down lab-verify lab-status soak \
-	format format-check clean fuzz fuzz-build fuzz-smoke fuzz-merge fuzz-seeds
+	format format-check clean install deb deb-check fuzz fuzz-build fuzz-smoke fuzz-merge fuzz-seeds
 
 all: build
 
@@ -39,6 +44,8 @@ test: deps
 	$(MAKE) build
 	$(MAKE) format-check
 	cd $(BUILD) && { $(CTEST); status=$$?; $(TEST_SUMMARY); exit $$status; }
+	$(MAKE) asan
+	$(MAKE) tsan
 
 unit: build
 	cd $(BUILD) && { $(CTEST) -L unit; status=$$?; $(TEST_SUMMARY); exit $$status; }
@@ -49,18 +56,21 @@ conformance: strait
 	conformance/run --gateway $(BUILD)/strait $(foreach c,$(CASES),--case $(c))
 
 # Sanitizer builds (README, "Sanitizers"), each in a build directory of its
-# own. make asan: AddressSanitizer + UndefinedBehaviorSanitizer, the unit,
-# sim and conformance tests. make tsan: ThreadSanitizer, every test that runs
-# code on more than one thread (CTest label threads). A report fails the test
-# that triggered it.
+# own. make asan: clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer
+# and the libFuzzer targets; the unit, sim and conformance tests and each
+# fuzz target's smoke run (label unit). make tsan: ThreadSanitizer, every
+# test that runs code on more than one thread (CTest label threads). A report
+# fails the test that triggered it. make test runs both.
 SANITIZER_OPTIONS = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 SANITIZER_CTEST = ctest --output-on-failure --output-junit ctest-junit.xml
 
-asan:
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	  -DSTRAIT_SANITIZE=address,undefined
+build-asan/build.ninja:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DSTRAIT_SANITIZE=address,undefined -DSTRAIT_FUZZ=ON
+
+asan: build-asan/build.ninja
 	ninja -C build-asan -j $(JOBS)
 	cd build-asan && { $(SANITIZER_OPTIONS) $(SANITIZER_CTEST) -j $(JOBS) \
 	  -L '^(unit|sim|conformance)$$'; status=$$?; $(TEST_SUMMARY); exit $$status; }
@@ -71,18 +81,15 @@ tsan:
 	cd build-tsan && { $(SANITIZER_OPTIONS) $(SANITIZER_CTEST) -j 1 -L '^threads$$'; \
 	  status=$$?; $(TEST_SUMMARY); exit $$status; }
 
-# libFuzzer (fuzz/README.md): clang-14 with ASan and UBSan in $(FUZZ_BUILD).
-# make fuzz runs every target for FUZZ_SECONDS each (FUZZ_TARGETS="a b":
-# some of them); fuzz-smoke is each target over its corpus plus a few
-# seconds (CTest); fuzz-merge keeps in fuzz/corpus what make fuzz found that
-# adds coverage; fuzz-seeds rebuilds seeds from the conformance captures and
-# merges them in.
-FUZZ_BUILD ?= build-fuzz
+# libFuzzer (fuzz/README.md): the fuzz targets of the clang-14 ASan + UBSan
+# build (build-asan, above). make fuzz runs every target for FUZZ_SECONDS
+# each (FUZZ_TARGETS="a b": some of them); fuzz-smoke is each target over its
+# corpus plus a few seconds (CTest; make asan runs it too); fuzz-merge keeps
+# in fuzz/corpus what make fuzz found that adds coverage; fuzz-seeds rebuilds
+# seeds from the conformance captures and merges them in.
+FUZZ_BUILD = build-asan
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
-$(FUZZ_BUILD)/build.ninja:
-	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DSTRAIT_FUZZ=ON
-
 fuzz-build: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) -j $(JOBS) fuzz_targets
 
@@ -101,6 +108,21 @@ fuzz-seeds: fuzz-build
 	rm -rf $(FUZZ_BUILD)/seeds
 	/usr/bin/python3 fuzz/make_seeds.py $(FUZZ_BUILD)/seeds
 	fuzz/merge.sh $(FUZZ_BUILD) $(FUZZ_BUILD)/seeds
+
+# Installation without Nix (README, "Install"; dist/CMakeLists.txt).
+PREFIX ?= /usr/local
+install: $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS) dist
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(BUILD) --prefix $(PREFIX)
+	@[ -n "$(DESTDIR)" ] || echo "install: 'systemctl daemon-reload' makes systemd see strait@.service and strait-interfaces@.service"
+
+deb:
+	JOBS=$(JOBS) dist/build-deb.sh $(BUILD)/deb
+
+# The man page is expected in the package when the build has a `man` target.
+deb-check: $(BUILD)/build.ninja
+	JOBS=$(JOBS) bash dist/tests/deb_test.sh $(CURDIR) $(abspath $(BUILD))/deb \
+	  $$(ninja -C $(BUILD) -t targets all | grep -q '^man:' && echo 1 || echo 0)
 
 bench: strait
 	$(BUILD)/strait bench

@@ -7,24 +7,24 @@
 # more than one thread; it gets the second label `threads`, and the target
 # `threads-tests` builds every such test (make tsan runs them under
 # ThreadSanitizer).
-#
-# The fuzz build (STRAIT_FUZZ, cmake/Fuzz.cmake) defines the executable
-# (outside `all`) but registers no test: its CTest runs the fuzz targets.
+# Sanitized code runs several times slower: its tests get three times the time.
+if(STRAIT_SANITIZE)
+  set(STRAIT_TEST_TIMEOUT 900)
+else()
+  set(STRAIT_TEST_TIMEOUT 300)
+endif()
+
 function(strait_test name)
   cmake_parse_arguments(T "SKIPPABLE;THREADS" "LABEL" "SOURCES;LIBRARIES" ${ARGN})
   if(NOT T_LABEL)
     message(FATAL_ERROR "strait_test(${name}): LABEL is required")
-  endif()
-  if(STRAIT_FUZZ)
-    add_executable(${name} EXCLUDE_FROM_ALL ${T_SOURCES})
-    return()
   endif()
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBRARIES} Boost::unit_test_framework)
   target_compile_definitions(${name} PRIVATE BOOST_TEST_DYN_LINK
     STRAIT_SOURCE_DIR="${CMAKE_SOURCE_DIR}" STRAIT_VECTORS_DIR="${STRAIT_VECTORS_DIR}")
   add_test(NAME ${name} COMMAND ${name} --log_level=test_suite)
-  set_tests_properties(${name} PROPERTIES LABELS ${T_LABEL} TIMEOUT 300)
+  set_tests_properties(${name} PROPERTIES LABELS ${T_LABEL} TIMEOUT ${STRAIT_TEST_TIMEOUT})
   if(T_THREADS)
     set_tests_properties(${name} PROPERTIES LABELS "${T_LABEL};threads")
     if(NOT TARGET threads-tests)

@@ -45,9 +45,9 @@ void collect(const config::Statements& statements, std::vector<std::string>& sec
     others.push_back(s.keyword);
     if (s.value) {
       if (control::is_secret_leaf(s.keyword))
-        secrets.push_back(s.value->text);
+        secrets.emplace_back(s.value->text.view());
       else
-        others.push_back(s.value->text);
+        others.emplace_back(s.value->text.view());
     }
     collect(s.children, secrets, others);
   }
@@ -109,12 +109,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check_no_secret(warning, secrets, "a warning shows key material");
   }
 
-  const std::string redacted = control::print_statements(*document, {.secrets = false});
+  const std::string redacted(control::print_statements(*document, {.secrets = false}).view());
   check_no_secret(redacted, secrets, "the redacted print shows key material");
   check_no_secret(control::json_of_statements(*document, {.secrets = false}), secrets,
                   "the redacted JSON shows key material");
 
-  const std::string printed = control::print_statements(*document, {.secrets = true});
+  const std::string printed(control::print_statements(*document, {.secrets = true}).view());
   const auto reparsed = config::parse_document(printed, "printed.conf");
   check(reparsed.ok(), "the printed document does not parse");
   check(same_tree(*document, *reparsed), "the printed document parses into another tree");

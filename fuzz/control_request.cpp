@@ -66,7 +66,8 @@ const Fixture& fixture() {
       const auto* statements = todo.back();
       todo.pop_back();
       for (const auto& s : *statements) {
-        if (s.value && control::is_secret_leaf(s.keyword)) x.secrets.push_back(s.value->text);
+        if (s.value && control::is_secret_leaf(s.keyword))
+          x.secrets.emplace_back(s.value->text.view());
         todo.push_back(&s.children);
       }
     }
@@ -138,7 +139,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto running = config::parse_document(f.running_text, "running.conf");
   FakeGateway gateway;
   control::Controller controller(gateway, std::move(running).value());
-  const std::string before = control::print_statements(controller.running(), {.secrets = true});
+  const std::string before(
+      control::print_statements(controller.running(), {.secrets = true}).view());
   const control::Response response = controller.handle(request);
 
   control::ResponseReader response_reader;
@@ -149,7 +151,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             response_reader.response().body == response.body,
         "an encoded response parses differently");
 
-  const std::string after = control::print_statements(controller.running(), {.secrets = true});
+  const std::string after(
+      control::print_statements(controller.running(), {.secrets = true}).view());
   const bool edit = request.verb == control::Verb::kSet || request.verb == control::Verb::kAdd ||
                     request.verb == control::Verb::kRemove;
   if (edit && response.ok) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fuzz_check.hpp"
+#include "testing/wire_frames.hpp"
 
 namespace strait::fuzz {
 
@@ -22,18 +23,6 @@ bool inject(io::MemoryPort& host, const Bytes& frame) {
   const std::uint64_t dropped = host.counters().txdrop;
   host.transmit(one);
   return host.counters().txdrop == dropped;
-}
-
-std::vector<Bytes> drain(io::MemoryPort& host) {
-  std::vector<Bytes> out;
-  io::Packet* burst[64];
-  while (const std::size_t n = host.receive(burst)) {
-    for (std::size_t i = 0; i < n; ++i) {
-      out.emplace_back(burst[i]->data, burst[i]->data + burst[i]->length);
-      host.release(burst[i]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -82,10 +71,10 @@ void FuzzGateway::run(std::size_t max_polls) {
 }
 
 std::vector<Bytes> FuzzGateway::take_private() {
-  return drain(private_wire_->a());
+  return testing::drain(private_wire_->a());
 }
 std::vector<Bytes> FuzzGateway::take_public() {
-  return drain(public_wire_->a());
+  return testing::drain(public_wire_->a());
 }
 
 }  // namespace strait::fuzz

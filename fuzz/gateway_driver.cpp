@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <string>
 
 #include "config/load.hpp"
 #include "fuzz_check.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
+#include "persistent.hpp"
 #include "testing/esp_peer.hpp"
 #include "testing/frame_builder.hpp"
 #include "testing/frame_view.hpp"
@@ -244,6 +246,15 @@ void check_transmitted(const std::vector<Bytes>& frames, std::string_view side) 
       fail(std::string("the gateway sent an IPv4 header with a bad checksum on the ") +
            std::string(side) + " side");
   }
+}
+
+GatewayDriver& driver_for_input(const std::uint8_t* data, std::size_t size) {
+  static Persistent<GatewayDriver> gateways;
+  GatewayDriver& driver =
+      gateways.get(data, size, [&] { return std::make_unique<GatewayDriver>(data[0]); });
+  driver.take(Side::kPrivate);
+  driver.take(Side::kPublic);
+  return driver;
 }
 
 }  // namespace strait::fuzz

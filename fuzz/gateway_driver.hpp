@@ -101,4 +101,8 @@ class GatewayDriver {
 // verifies, a length within the pool's frames.
 void check_transmitted(const std::vector<Bytes>& frames, std::string_view side);
 
+// The gateway kept for an input (persistent.hpp; `data[0]` selects the
+// variant, size > 0), with nothing left untaken from earlier inputs.
+GatewayDriver& driver_for_input(const std::uint8_t* data, std::size_t size);
+
 }  // namespace strait::fuzz

@@ -12,13 +12,11 @@
 // * Every IPv4 header the gateway sends has a valid checksum.
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
 #include "base/log.hpp"
 #include "fuzz_check.hpp"
 #include "gateway_driver.hpp"
 #include "net/headers.hpp"
-#include "persistent.hpp"
 #include "testing/frame_view.hpp"
 
 using namespace strait;
@@ -54,11 +52,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  static Persistent<GatewayDriver> gateways;
-  GatewayDriver& driver =
-      gateways.get(data, size, [&] { return std::make_unique<GatewayDriver>(data[0]); });
-  driver.take(Side::kPrivate);
-  driver.take(Side::kPublic);
+  GatewayDriver& driver = driver_for_input(data, size);
   RecordReader records({data + 1, size - 1});
   Record r;
   const auto check_output = [&] {

@@ -4,10 +4,8 @@
 // the peer's messages are genuine, flipped, replayed or made up.
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
 #include "base/log.hpp"
-#include "persistent.hpp"
 #include "ske_session.hpp"
 
 using namespace strait;
@@ -19,14 +17,5 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  static Persistent<SkeSession> sessions;
-  SkeSession& session = sessions.get(
-      data, size, [&] { return std::make_unique<SkeSession>(SkeRole::kGatewayResponds, data[0]); });
-  RecordReader records({data + 1, size - 1});
-  Record r;
-  while (records.next(r))
-    session.apply(r);
-  session.check_sas();
-  return 0;
+  return run_ske_session(SkeRole::kGatewayResponds, data, size);
 }

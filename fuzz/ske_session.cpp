@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "exchange/messages.hpp"
 #include "fuzz_check.hpp"
 #include "net/headers.hpp"
+#include "persistent.hpp"
 #include "testing/esp_peer.hpp"
 #include "testing/frame_view.hpp"
 
@@ -273,6 +275,19 @@ void SkeSession::check_sas() {
     }
     check(opened, "the gateway sent ESP under keys the peer did not negotiate");
   }
+}
+
+int run_ske_session(SkeRole role, const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  static Persistent<SkeSession> sessions;
+  SkeSession& session =
+      sessions.get(data, size, [&] { return std::make_unique<SkeSession>(role, data[0]); });
+  RecordReader records({data + 1, size - 1});
+  Record r;
+  while (records.next(r))
+    session.apply(r);
+  session.check_sas();
+  return 0;
 }
 
 }  // namespace strait::fuzz

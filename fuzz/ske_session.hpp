@@ -58,6 +58,11 @@ namespace strait::fuzz {
 
 enum class SkeRole : std::uint8_t { kGatewayInitiates, kGatewayResponds };
 
+// One fuzz input (first byte: the selector) through the session of `role`
+// kept for it (persistent.hpp), then the property: LLVMFuzzerTestOneInput
+// of ske_initiator and ske_responder.
+int run_ske_session(SkeRole role, const std::uint8_t* data, std::size_t size);
+
 class SkeSession {
  public:
   SkeSession(SkeRole role, std::uint8_t selector);

@@ -31,6 +31,8 @@ STRAIT_ARGS=${STRAIT_ARGS:-}
 INNER_MTU=1440
 
 P="be$$"
+# The gateways' configurations hold keys: only root may read them.
+umask 077
 TMP=$(mktemp -d /tmp/strait-bench.XXXXXX)
 export STRAIT_RUN_DIR=$TMP/run
 WG_paris="wg${$}p" WG_tokyo="wg${$}t"  # unique: wireguard-go's socket is global

@@ -92,6 +92,9 @@ check_traceroute() {
 }
 
 # --- iperf3: TCP and UDP, both ways -------------------------------------------------
+# UDP runs ask for 4 MiB socket buffers (-w, applied at both ends): a
+# receiver starved of CPU on a busy machine would otherwise drop datagrams
+# in its own socket buffer, a loss that is not the tunnel's.
 # iperf_run PORT SERVER CLIENT OPTIONS...: prints "bits_per_second
 # lost_percent lost_packets packets". Each run has a port of its own (a
 # server that is still going away cannot answer for the next one).
@@ -139,7 +142,7 @@ check_iperf() {
     else
       fail "iperf3 tcp kube-node-$from -> kube-node-$to" "$result"
     fi
-  elif result=$(iperf_run $((port + 1)) "$to" "$from" -u -b 20M -l 1300 -t "$IPERF_SECONDS"); then
+  elif result=$(iperf_run $((port + 1)) "$to" "$from" -u -b 20M -l 1300 -w 4M -t "$IPERF_SECONDS"); then
     read -r bps loss lost packets <<<"$result"
     if "$PYTHON" -c "import sys; sys.exit(0 if $bps > 0 and $loss <= $UDP_MAX_LOSS else 1)"; then
       pass "iperf3 udp kube-node-$from -> kube-node-$to" "$("$PYTHON" -c "print('%.1f' % ($bps / 1e6))") Mbit/s, $lost/$packets lost"
@@ -317,7 +320,7 @@ rekey_udp() {
     return 1
   }
   before=$(lab_gateway_state_file paris | awk '$1 == "keypairs-negotiated" { gsub(";", "", $2); print $2 }')
-  if result=$(iperf_run 5220 paris tokyo -u -b 1M -l 1000 -t 25); then
+  if result=$(iperf_run 5220 paris tokyo -u -b 1M -l 1000 -w 4M -t 25); then
     read -r bps loss lost packets <<<"$result"
     after=$(lab_gateway_state_file paris | awk '$1 == "keypairs-negotiated" { gsub(";", "", $2); print $2 }')
     if [ "$lost" = 0 ] && [ "$packets" -gt 0 ] && [ "${after:-0}" -gt "${before:-0}" ]; then

@@ -105,18 +105,19 @@ seconds=$((SOAK_MINUTES * 60))
 TAIL_MAX=$(/usr/bin/python3 -c 'import sys; r = sys.argv[1]; m = {"K": 1e3, "M": 1e6, "G": 1e9}.get(r[-1:].upper(), 1); print(int(float(r.rstrip("KMGkmg")) * m / 8000 / 2))' "$SOAK_RATE")  # half a second of datagrams
 for site in $LAB_SITES; do
   port=$([ "$site" = paris ] && echo $PORT_PARIS || echo $PORT_TOKYO)
-  # The receivers run at a real-time priority: on a busy machine a starved
-  # iperf3 overflows its socket buffer (RcvbufErrors in the report), a loss
-  # that is not the tunnel's.
+  # The receivers run at a real-time priority with 4 MiB socket buffers
+  # (the clients' -w, which iperf3 applies at both ends): on a busy machine
+  # a starved iperf3 overflows its socket buffer (RcvbufErrors in the
+  # report), a loss that is not the tunnel's.
   in_node "$site" timeout $((seconds + 120)) chrt --rr 1 iperf3 -s -1 -J -p "$port" >"$TMP/server-$site.json" 2>&1 &
 done
 sleep 1
 # paris sends to tokyo's server, tokyo to paris's.
 in_node paris timeout $((seconds + 60)) iperf3 -c kube-node-tokyo -p $PORT_TOKYO -u -b "$SOAK_RATE" \
-  -l 1000 -t "$seconds" -J >"$TMP/paris-to-tokyo.json" 2>&1 &
+  -l 1000 -w 4M -t "$seconds" -J >"$TMP/paris-to-tokyo.json" 2>&1 &
 client_paris=$!
 in_node tokyo timeout $((seconds + 60)) iperf3 -c kube-node-paris -p $PORT_PARIS -u -b "$SOAK_RATE" \
-  -l 1000 -t "$seconds" -J >"$TMP/tokyo-to-paris.json" 2>&1 &
+  -l 1000 -w 4M -t "$seconds" -J >"$TMP/tokyo-to-paris.json" 2>&1 &
 client_tokyo=$!
 
 keys_start_paris=$(keypairs paris) keys_start_tokyo=$(keypairs tokyo)
@@ -147,11 +148,22 @@ try:
     sent = end["sum_sent"]["packets"] if "sum_sent" in end else end["sum"]["packets"]
     received = end["sum_received"] if "sum_received" in end else end["sum"]
     lost = received["lost_packets"]
-    seconds = [
-        "%d s: %d" % (interval["sum"]["start"], interval["sum"]["lost_packets"])
+    # Per second, iperf3 writes a negative count as an unsigned 64-bit one;
+    # N lost in one second and -N in the next are N datagrams that crossed
+    # the second boundary late, not a loss: such pairs are left out.
+    per_second = [
+        (interval["sum"]["start"], (interval["sum"]["lost_packets"] + 2**63) % 2**64 - 2**63)
         for interval in json.load(open(sys.argv[2])).get("intervals", [])
-        if interval["sum"]["lost_packets"]
     ]
+    seconds, i = [], 0
+    while i < len(per_second):
+        start, n = per_second[i]
+        if n > 0 and i + 1 < len(per_second) and per_second[i + 1][1] == -n:
+            i += 2
+            continue
+        if n:
+            seconds.append("%d s: %d" % (start, n))
+        i += 1
     print(sent, received["packets"] - lost, lost, received.get("out_of_order", 0),
           ", ".join(seconds[:20]) + (" ..." if len(seconds) > 20 else ""))
 except Exception as error:

@@ -21,10 +21,8 @@ class AfPacketPair final : public PortPair {
       options.ring_frames = spec.ring_size;
       auto opened = afpacket::AfPacketPort::open(*pair->pool_, options);
       if (!opened) return opened;
-      auto joined =
-          LinkMemberships::join(port.ifname, port.promiscuous, port.unicast, port.multicast);
-      if (!joined) return decltype(opened)(joined.error());
-      pair->memberships_.push_back(std::move(*joined));
+      if (auto joined = pair->memberships_.join(port); !joined)
+        return decltype(opened)(joined.error());
       return opened;
     };
     if (auto opened = open_ports(spec, open_port, pair->first_, pair->second_); !opened)
@@ -44,7 +42,7 @@ class AfPacketPair final : public PortPair {
   std::unique_ptr<io::FramePool> pool_;
   std::unique_ptr<afpacket::AfPacketPort> first_;
   std::unique_ptr<afpacket::AfPacketPort> second_;
-  std::vector<std::unique_ptr<LinkMemberships>> memberships_;
+  PairMemberships memberships_;
 };
 
 class AfPacketBackend final : public Backend {

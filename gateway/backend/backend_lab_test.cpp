@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <string>
+#include <type_traits>
 
 #include "backend/backend.hpp"
 #include "backend/queue_ports.hpp"
@@ -26,6 +27,23 @@ struct Requirements {
   Requirements() { testing::skip_unless_lab({"ip", "ethtool", "bridge"}); }
 };
 BOOST_TEST_GLOBAL_FIXTURE(Requirements);
+
+// What `open` (run inside `netns`) opens; the test case stops, with the
+// error, if it cannot.
+template <class Open>
+auto open_in(const std::string& netns, Open open) {
+  std::remove_cvref_t<decltype(*open())> held;
+  std::string error;
+  NetnsPair::run_in(netns, [&] {
+    auto opened = open();
+    if (opened.ok())
+      held = std::move(opened).value();
+    else
+      error = opened.error().message;
+  });
+  BOOST_TEST_REQUIRE(held != nullptr, error);
+  return held;
+}
 
 std::string output_of(const std::string& command) {
   std::string out;
@@ -94,16 +112,8 @@ BOOST_AUTO_TEST_CASE(gateway_ports_are_not_promiscuous_and_join_the_groups_they_
       binding.public_side = {ns.second, std::nullopt, *net::Address::parse("2001:db8:100::a:b0c"),
                              ns.mac_of(ns.second)};
       BOOST_TEST(ns.groups(ns.first).find("33:33:ff:00:00:01") == std::string::npos);
-      std::unique_ptr<QueuePorts> ports;
-      std::string error;
-      NetnsPair::run_in(ns.netns, [&] {
-        auto opened = (*backend)->open_queue(binding);
-        if (opened.ok())
-          ports = std::move(opened).value();
-        else
-          error = opened.error().message;
-      });
-      BOOST_TEST_REQUIRE(ports != nullptr, error);
+      std::unique_ptr<QueuePorts> ports =
+          open_in(ns.netns, [&] { return (*backend)->open_queue(binding); });
       BOOST_TEST(ns.promiscuity(ns.first) == 0u);
       BOOST_TEST(ns.promiscuity(ns.second) == 0u);
       const std::string lan = ns.groups(ns.first), wan = ns.groups(ns.second);
@@ -119,11 +129,7 @@ BOOST_AUTO_TEST_CASE(gateway_ports_are_not_promiscuous_and_join_the_groups_they_
       // itself on an interface that is up).
       binding.private_side.address = *net::Address::parse("10.1.0.1");
       binding.public_side.address = *net::Address::parse("192.0.2.1");
-      NetnsPair::run_in(ns.netns, [&] {
-        auto opened = (*backend)->open_queue(binding);
-        if (opened.ok()) ports = std::move(opened).value();
-      });
-      BOOST_TEST_REQUIRE(ports != nullptr);
+      ports = open_in(ns.netns, [&] { return (*backend)->open_queue(binding); });
       BOOST_TEST(ns.promiscuity(ns.first) == 0u);
       BOOST_TEST(ns.promiscuity(ns.second) == 0u);
       BOOST_TEST(ns.groups(ns.first).find("33:33:ff") == std::string::npos);
@@ -146,16 +152,8 @@ BOOST_AUTO_TEST_CASE(a_promiscuous_pair_is_promiscuous_while_open) {
       spec.frame_size = 2048;
       spec.frame_count = 4096;
       spec.ring_size = 256;
-      std::unique_ptr<PortPair> pair;
-      std::string error;
-      NetnsPair::run_in(ns.netns, [&] {
-        auto opened = (*backend)->open_pair(spec);
-        if (opened.ok())
-          pair = std::move(opened).value();
-        else
-          error = opened.error().message;
-      });
-      BOOST_TEST_REQUIRE(pair != nullptr, error);
+      std::unique_ptr<PortPair> pair =
+          open_in(ns.netns, [&] { return (*backend)->open_pair(spec); });
       BOOST_TEST(ns.promiscuity(ns.first) == 1u);
       BOOST_TEST(ns.promiscuity(ns.second) == 1u);
       pair.reset();
@@ -180,16 +178,8 @@ BOOST_AUTO_TEST_CASE(a_gateway_mac_that_is_not_the_interfaces_is_added_while_ope
                               *net::Mac::parse("2a:bb:0a:01:00:01")};
       binding.public_side = {ns.second, std::nullopt, *net::Address::parse("192.0.2.1"),
                              ns.mac_of(ns.second)};
-      std::unique_ptr<QueuePorts> ports;
-      std::string error;
-      NetnsPair::run_in(ns.netns, [&] {
-        auto opened = (*backend)->open_queue(binding);
-        if (opened.ok())
-          ports = std::move(opened).value();
-        else
-          error = opened.error().message;
-      });
-      BOOST_TEST_REQUIRE(ports != nullptr, error);
+      std::unique_ptr<QueuePorts> ports =
+          open_in(ns.netns, [&] { return (*backend)->open_queue(binding); });
       const std::string lan = ns.addresses(ns.first);
       BOOST_TEST(lan.find("2a:bb:0a:01:00:01 self permanent") != std::string::npos, lan);
       BOOST_TEST(ns.promiscuity(ns.second) == 0u);

@@ -64,4 +64,11 @@ LinkMemberships::~LinkMemberships() {
   if (fd_ >= 0) close(fd_);
 }
 
+base::Status PairMemberships::join(const PortSpec& port) {
+  auto joined = LinkMemberships::join(port.ifname, port.promiscuous, port.unicast, port.multicast);
+  if (!joined) return joined.error();
+  held_.push_back(std::move(*joined));
+  return base::Ok{};
+}
+
 }  // namespace strait::backend

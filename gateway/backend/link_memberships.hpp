@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/port_pair.hpp"
 #include "base/result.hpp"
 #include "net/address.hpp"
 
@@ -39,6 +40,16 @@ class LinkMemberships {
  private:
   LinkMemberships() = default;
   int fd_ = -1;
+};
+
+// The memberships of a port pair's ports (PortSpec: promiscuous, unicast,
+// multicast), held as long as the pair.
+class PairMemberships {
+ public:
+  base::Status join(const PortSpec& port);
+
+ private:
+  std::vector<std::unique_ptr<LinkMemberships>> held_;
 };
 
 }  // namespace strait::backend

@@ -29,10 +29,8 @@ class XdpPair final : public PortPair {
       options.rx_size = options.tx_size = spec.ring_size;
       auto opened = xdp::XskPort::open(*pair->umem_, options);
       if (!opened) return opened;
-      auto joined =
-          LinkMemberships::join(port.ifname, port.promiscuous, port.unicast, port.multicast);
-      if (!joined) return decltype(opened)(joined.error());
-      pair->memberships_.push_back(std::move(*joined));
+      if (auto joined = pair->memberships_.join(port); !joined)
+        return decltype(opened)(joined.error());
       return opened;
     };
     if (auto opened = open_ports(spec, open_port, pair->first_, pair->second_); !opened)
@@ -73,7 +71,7 @@ class XdpPair final : public PortPair {
   std::unique_ptr<xdp::Umem> umem_;
   std::unique_ptr<xdp::XskPort> first_;
   std::unique_ptr<xdp::XskPort> second_;
-  std::vector<std::unique_ptr<LinkMemberships>> memberships_;
+  PairMemberships memberships_;
 };
 
 class XdpBackend final : public Backend {

@@ -63,12 +63,26 @@ bool dontdump(const void* address) {
   return false;
 }
 
+// AddressSanitizer's mlock interceptor does nothing (by design: its shadow
+// memory would have to be locked too), so sanitized builds cannot lock.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizerIgnoresMlock = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitizerIgnoresMlock = true;
+#else
+constexpr bool kSanitizerIgnoresMlock = false;
+#endif
+#else
+constexpr bool kSanitizerIgnoresMlock = false;
+#endif
+
 // Whether mlock can succeed here: root (CAP_IPC_LOCK) or a limit that
-// leaves room for a slab.
+// leaves room for a slab, and no sanitizer in the way.
 bool can_lock() {
   rlimit limit{};
-  return geteuid() == 0 ||
-         (getrlimit(RLIMIT_MEMLOCK, &limit) == 0 && limit.rlim_cur >= 16 * kSlabBytes);
+  return !kSanitizerIgnoresMlock && (geteuid() == 0 || (getrlimit(RLIMIT_MEMLOCK, &limit) == 0 &&
+                                                        limit.rlim_cur >= 16 * kSlabBytes));
 }
 
 }  // namespace

@@ -35,12 +35,12 @@ constexpr const char* kUsage =
     "  report gives both in ns per packet and their ratio, medians of the\n"
     "  rounds. The simulated hosts share the gateway's core (it does their work\n"
     "  too) unless --host-thread gives them a thread of their own (on another CPU).\n"
-    "  --queues N: N gateways on CPUs --cpu .. --cpu + N - 1 (default 0..N-1),\n"
-    "  each with its share of the routes, all at once; each round also runs\n"
+    "  With --queues N, N gateways run on CPUs --cpu .. --cpu + N - 1 (default\n"
+    "  0..N-1), each with its share of the routes, all at once; each round also runs\n"
     "  queue 0 alone, and the scaling (all queues' packet rate over queue 0's\n"
     "  alone) is reported.\n"
     "  Defaults: --size 60 --packets 1e7 --routes 1 --queues 1.\n"
-    "  --key-exchange (one queue): the routes have pre-shared keys instead of\n"
+    "  With --key-exchange (one queue) the routes have pre-shared keys instead of\n"
     "  static SAs and the gateway negotiates with itself through the loop. The\n"
     "  clock is first fast-forwarded (virtual time, progress on stderr) until\n"
     "  every route has its outbound SA and a first rekey has taken effect, then\n"
@@ -50,7 +50,7 @@ constexpr const char* kUsage =
     "  that rekeys every route in time (one failed attempt included) at 20\n"
     "  negotiations a second; from about 500 routes on it keeps the key manager\n"
     "  at that cap. The key manager's log is discarded meanwhile.\n"
-    "  --pipeline-delay NS (for testing): NS nanoseconds of busy work added per\n"
+    "  With --pipeline-delay NS (for testing), NS nanoseconds of busy work are added per\n"
     "  packet to the pipeline's rounds, a pipeline made slower on purpose.\n"
     "  STRAIT_ESP=sse|avx|avx2|avx512 forces a libipsec-mb code path (default:\n"
     "  the fastest, measured at start-up).\n"
@@ -132,6 +132,10 @@ int ake_command(const bench::AkeOptions& options, bool json) {
 }
 
 }  // namespace
+
+std::string_view bench_usage() {
+  return kUsage;
+}
 
 int bench_command(int argc, char** argv) {
   bench::Options options;

@@ -17,6 +17,8 @@
 
 #include "base/result.hpp"
 #include "cli/argument_reader.hpp"
+#include "config/file_access.hpp"
+#include "config/syntax_tree.hpp"
 #include "control/client.hpp"
 #include "control/path.hpp"
 #include "control/protocol.hpp"
@@ -42,7 +44,8 @@ constexpr const char* kConfigUsage =
     "  remove     removes an entry, container or leaf\n"
     "  get-state  prints gateway-state (every queue summed; --queue N: one queue)\n"
     "  A change is validated whole and applied to every queue, or rejected with\n"
-    "  nothing changed.\n"
+    "  nothing changed. Keys read from a file its group or others may read or\n"
+    "  write are taken, with a warning (chmod 600 FILE).\n"
     "  --json     JSON instead of the configuration syntax\n"
     "  --secrets  show preshared-key, key and salt (hidden as \"(secret)\" otherwise)\n"
     "  --queue N  get-state of queue N alone\n";
@@ -80,7 +83,30 @@ bool write_all(int fd, std::string_view text) {
   return true;
 }
 
+// Keys on standard input from a file its group or others may read or
+// write (config/file_access.hpp): a warning, not a refusal, since the
+// keys have been read already; strait run refuses such a file.
+void warn_about_key_file(const base::SecureString& body) {
+  struct stat status {};
+  if (::fstat(STDIN_FILENO, &status) != 0 || !S_ISREG(status.st_mode)) return;
+  auto document = config::parse_document(body, "stdin");
+  if (!document || !config::holds_keys(*document)) return;
+  char link[4096];
+  const ssize_t n = ::readlink("/proc/self/fd/0", link, sizeof link);
+  const std::string path = n > 0 && static_cast<std::size_t>(n) < sizeof link
+                               ? std::string(link, static_cast<std::size_t>(n))
+                               : std::string("standard input");
+  if (auto allowed = config::check_key_file_access(path, {status.st_mode, status.st_uid},
+                                                   static_cast<std::uint32_t>(::geteuid()));
+      !allowed)
+    std::fprintf(stderr, "strait config: warning: %s\n", allowed.error().message.c_str());
+}
+
 }  // namespace
+
+std::string_view config_usage() {
+  return kConfigUsage;
+}
 
 int config_command(int argc, char** argv) {
   std::vector<std::string_view> positional;
@@ -125,6 +151,7 @@ int config_command(int argc, char** argv) {
       return 1;
     }
     request.body = std::move(body).value();
+    warn_about_key_file(request.body);
     if (request.body.size() > control::kMaxBody)
       return reader.usage_error("standard input is larger than " +
                                 std::to_string(control::kMaxBody) + " bytes");
@@ -153,6 +180,10 @@ int config_command(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+std::string_view ps_usage() {
+  return kPsUsage;
 }
 
 int ps_command(int argc, char** argv) {

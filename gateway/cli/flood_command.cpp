@@ -24,11 +24,11 @@ constexpr const char* kUsage =
     "  public interface, out of a kernel interface (AF_PACKET, one sendmmsg per\n"
     "  batch): a test of what the gateway does under a flood. Only for test\n"
     "  networks (network namespaces). Prints what it sent of each kind.\n"
-    "  --interface IF    send out of IF (needs CAP_NET_RAW)\n"
-    "  --gateway IP      the gateway's public address (the destination)\n"
-    "  --gateway-mac MAC its public interface's MAC address\n"
-    "  --peer IP         the address of the gateway's real peer (a forged source)\n"
-    "  --kind NAME COUNT COUNT frames of kind NAME (repeatable), kinds interleaved:\n"
+    "  --interface IF     send out of IF (needs CAP_NET_RAW)\n"
+    "  --gateway IP       the gateway's public address (the destination)\n"
+    "  --gateway-mac MAC  its public interface's MAC address\n"
+    "  --peer IP          the address of the gateway's real peer (a forged source)\n"
+    "  --kind NAME COUNT  COUNT frames of kind NAME (repeatable), kinds interleaved:\n"
     "      ske-knock-strangers     knocks for the route from random sources\n"
     "      ske-proposal-strangers  proposal-shaped messages from random sources\n"
     "      ske-knock-peer          knocks from the peer's address\n"
@@ -36,18 +36,18 @@ constexpr const char* kUsage =
     "      esp-random-spi          ESP with random SPIs (never an --exclude-spi)\n"
     "      esp-bad-icv             ESP for --spi from --sequence upwards, bad ICVs\n"
     "      esp-replay              ESP for --spi with old sequence numbers (1 to 1024)\n"
-    "  --route-spi N     the route SPI of the ske-* kinds\n"
-    "  --spi N           the live inbound SPI of esp-bad-icv and esp-replay\n"
-    "  --exclude-spi N   an SPI esp-random-spi never draws (repeatable)\n"
-    "  --sequence N      esp-bad-icv's first sequence number (default 1)\n"
-    "  --esp-body BYTES  ESP bytes after SPI and sequence number: a multiple of 4\n"
-    "                    from 28 to 1024 (default 64)\n"
-    "  --port N          the key exchange's UDP port (default 303)\n"
-    "  --rate N          frames per second (default 0: as fast as it can)\n"
-    "  --seconds S       stop after S seconds whatever is left (default 60)\n"
-    "  --seed N          the random fields (default 1)\n"
-    "  --batch N         frames per sendmmsg, 1 to 256 (default 64)\n"
-    "  --json            the report as one JSON object\n"
+    "  --route-spi N      the route SPI of the ske-* kinds\n"
+    "  --spi N            the live inbound SPI of esp-bad-icv and esp-replay\n"
+    "  --exclude-spi N    an SPI esp-random-spi never draws (repeatable)\n"
+    "  --sequence N       esp-bad-icv's first sequence number (default 1)\n"
+    "  --esp-body BYTES   ESP bytes after SPI and sequence number: a multiple of 4\n"
+    "                     from 28 to 1024 (default 64)\n"
+    "  --port N           the key exchange's UDP port (default 303)\n"
+    "  --rate N           frames per second (default 0: as fast as it can)\n"
+    "  --seconds S        stop after S seconds whatever is left (default 60)\n"
+    "  --seed N           the random fields (default 1)\n"
+    "  --batch N          frames per sendmmsg, 1 to 256 (default 64)\n"
+    "  --json             the report as one JSON object\n"
     "  Exit status 0 when everything was sent, 3 when the time bound stopped it,\n"
     "  1 on an error.\n";
 
@@ -62,6 +62,10 @@ base::Status number(std::string_view option, std::string_view text, std::uint64_
 }
 
 }  // namespace
+
+std::string_view flood_usage() {
+  return kUsage;
+}
 
 int flood_command(int argc, char** argv) {
   flood::FloodOptions options;

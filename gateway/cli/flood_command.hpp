@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string_view>
+
 namespace strait::cli {
 
 // strait flood --interface IF --gateway IP --gateway-mac MAC --peer IP
@@ -9,5 +11,7 @@ namespace strait::cli {
 // Forged key-exchange and ESP frames at a gateway's public interface, for the
 // flood lab test (flood/run_flood.hpp).
 int flood_command(int argc, char** argv);
+// Its --help text.
+std::string_view flood_usage();
 
 }  // namespace strait::cli

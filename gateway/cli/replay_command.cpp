@@ -26,17 +26,17 @@ constexpr const char* kUsage =
     "  DIR/public-out.pcap (classic pcap, microseconds, virtual time), its final\n"
     "  state to DIR/gateway-state and DIR/gateway-state.json. No kernel interface\n"
     "  is opened. The same inputs, options and seed give byte-identical outputs.\n"
-    "  --config FILE      the gateway's configuration (Vita syntax)\n"
-    "  --private-in PCAP  frames arriving on the private interface (pcap or pcapng)\n"
-    "  --public-in PCAP   frames arriving on the public interfaces\n"
-    "  --out DIR          the outputs (created if missing)\n"
-    "  --seed N           the gateway's randomness (default 1)\n"
-    "  --loopback-esp     ESP sent on the public side comes back to it (MACs swapped)\n"
-    "  --answer-neighbors the next hops answer ARP and neighbor solicitations\n"
-    "                     (their MAC: 5a:bb: and the last 4 bytes of their address)\n"
-    "  --initial-seq N    the first sequence number of static outbound SAs (default 1)\n"
-    "  --until SECONDS    run to the first frame's time plus SECONDS (timers\n"
-    "                     included); without it, the replay ends with the inputs\n"
+    "  --config FILE       the gateway's configuration (Vita syntax)\n"
+    "  --private-in PCAP   frames arriving on the private interface (pcap or pcapng)\n"
+    "  --public-in PCAP    frames arriving on the public interfaces\n"
+    "  --out DIR           the outputs (created if missing)\n"
+    "  --seed N            the gateway's randomness (default 1)\n"
+    "  --loopback-esp      ESP sent on the public side comes back to it (MACs swapped)\n"
+    "  --answer-neighbors  the next hops answer ARP and neighbor solicitations\n"
+    "                      (their MAC: 5a:bb: and the last 4 bytes of their address)\n"
+    "  --initial-seq N     the first sequence number of static outbound SAs (default 1)\n"
+    "  --until SECONDS     run to the first frame's time plus SECONDS (timers\n"
+    "                      included); without it, the replay ends with the inputs\n"
     "  conformance/FORMAT.md states the rules (queues, order of the outputs).\n";
 
 // A whole number in [min, max], exactly (no floating point: sequence
@@ -57,6 +57,10 @@ std::string seconds(base::Nanoseconds t) {
 }
 
 }  // namespace
+
+std::string_view replay_usage() {
+  return kUsage;
+}
 
 int replay_command(int argc, char** argv) {
   replay::ReplayOptions options;

@@ -33,18 +33,18 @@ constexpr const char* kUsage =
     "  from event to event. Checks the scenario's expectations and the invariants\n"
     "  (no plaintext on public links, no nonce reused, no packet delivered twice or\n"
     "  forged, SAs within their lifetime, convergence after the last fault).\n"
-    "  --seed N        the run's randomness (default 1): same seed, same outputs\n"
-    "  --until SECONDS run this long instead of the scenario's duration\n"
-    "  --out DIR       summary.txt, samples.csv, events.csv (and plot.svg with\n"
-    "                  sim/plot.py), LINK.pcap for each --pcap\n"
-    "  --pcap LINK     every frame crossing the link between two regions\n"
-    "                  (REGION-REGION, e.g. paris-tokyo), both ways\n"
-    "  --quiet         no summary on stdout, no gateway log lines\n"
-    "  --explore N     N random scenarios (seeds S, S+1, ...; 2 to 6 regions, link\n"
-    "                  faults, partitions, restarts, clock jumps, key changes),\n"
-    "                  invariants checked; a failure prints its seed and the command\n"
-    "                  that replays it, and is shrunk to a smaller failing scenario\n"
-    "                  written to DIR (default sim-explore/)\n"
+    "  --seed N         the run's randomness (default 1): same seed, same outputs\n"
+    "  --until SECONDS  run this long instead of the scenario's duration\n"
+    "  --out DIR        summary.txt, samples.csv, events.csv (and plot.svg with\n"
+    "                   sim/plot.py), LINK.pcap for each --pcap\n"
+    "  --pcap LINK      every frame crossing the link between two regions\n"
+    "                   (REGION-REGION, e.g. paris-tokyo), both ways\n"
+    "  --quiet          no summary on stdout, no gateway log lines\n"
+    "  --explore N      N random scenarios (seeds S, S+1, ...; 2 to 6 regions, link\n"
+    "                   faults, partitions, restarts, clock jumps, key changes),\n"
+    "                   invariants checked; a failure prints its seed and the command\n"
+    "                   that replays it, and is shrunk to a smaller failing scenario\n"
+    "                   written to DIR (default sim-explore/)\n"
     "  Exit status: 0 when every expectation and invariant held, 1 when not, 2 on a\n"
     "  usage error. sim/README.md describes scenarios.\n";
 
@@ -85,6 +85,10 @@ void plot(const std::string& dir) {
 }
 
 }  // namespace
+
+std::string_view sim_usage() {
+  return kUsage;
+}
 
 int sim_command(int argc, char** argv) {
   sim::RunOptions options;

@@ -143,6 +143,10 @@ int live(top::StateSource& source, const std::string& name, double interval,
 
 }  // namespace
 
+std::string_view top_usage() {
+  return kUsage;
+}
+
 int top_command(int argc, char** argv) {
   std::string name;
   bool print_once = false;

@@ -56,8 +56,10 @@ constexpr const char* kUsage =
     "                   without ICMP (0: no limit)\n"
     "  --backlog MS     with a rate: frames that would queue longer are dropped\n"
     "                   (default 100)\n"
-    "  --a-to-b-delay MS, --b-to-a-loss PERCENT, ...: one direction only (after\n"
-    "                   the profile and the two-way options)\n"
+    "  --a-to-b-OPTION VALUE, --b-to-a-OPTION VALUE\n"
+    "                   an option above for one direction only (--a-to-b-delay MS,\n"
+    "                   --b-to-a-loss PERCENT, ...), after the profile and the\n"
+    "                   two-way options\n"
     "  --hold FRAMES    frames held per direction at most (default 8192: 110 ms of\n"
     "                   about 900 Mbit/s of full-size frames); more are dropped\n"
     "  --seed N         deterministic impairments (default: system randomness)\n"
@@ -119,6 +121,10 @@ std::optional<std::string> apply(const Setting& setting, wan::LinkProfile& profi
 }
 
 }  // namespace
+
+std::string_view wan_usage() {
+  return kUsage;
+}
 
 int wan_command(int argc, char** argv) {
   wan::LinkOptions options;

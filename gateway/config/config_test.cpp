@@ -1,8 +1,12 @@
 #define BOOST_TEST_MODULE config
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -12,6 +16,7 @@
 
 #include "base/hex.hpp"
 #include "base/secure_heap.hpp"
+#include "config/file_access.hpp"
 #include "config/interface_change.hpp"
 #include "config/load.hpp"
 #include "config/syntax_tree.hpp"
@@ -844,4 +849,68 @@ BOOST_AUTO_TEST_CASE(file_text_values_and_keys_live_in_the_secure_heap) {
   BOOST_REQUIRE(!missing.ok());
   BOOST_TEST(missing.error().message.find("no-such.conf: cannot open configuration file: ") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(documents_holding_keys) {
+  const auto holds = [](const std::string& text) {
+    auto document = parse_document(text, "t.conf");
+    BOOST_TEST_REQUIRE(document.ok());
+    return holds_keys(*document);
+  };
+  BOOST_TEST(holds(read_text(kTestdata + "vita-paris.conf")));
+  BOOST_TEST(holds(read_text(kTestdata + "vita-data-plane.conf")));
+  BOOST_TEST(!holds(kBase));
+  // A list entry as `strait config add` reads it; a static SA's salt.
+  BOOST_TEST(holds("route4 { id x; preshared-key \"00\"; }"));
+  BOOST_TEST(holds("outbound-sa { spi 1001; salt 00000000; }"));
+  BOOST_TEST(!holds("route4 { id x; net 10.0.0.0/8; }"));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_holding_keys_is_its_owners_alone) {
+  const auto check = [](std::uint32_t mode, std::uint32_t owner, std::uint32_t user) {
+    return check_key_file_access("/etc/strait/paris.conf", FileAccess{S_IFREG | mode, owner}, user);
+  };
+  BOOST_TEST(check(0600, 0, 0).ok());
+  BOOST_TEST(check(0400, 0, 0).ok());
+  BOOST_TEST(check(0700, 0, 0).ok());
+  BOOST_TEST(check(0600, 1000, 1000).ok());  // a gateway run by its own user
+  BOOST_TEST(check(0600, 0, 1000).ok());     // root's file
+  for (std::uint32_t mode : {0640u, 0620u, 0604u, 0602u, 0644u, 0666u}) {
+    auto refused = check(mode, 0, 0);
+    BOOST_TEST_REQUIRE(!refused.ok());
+    BOOST_TEST(refused.error().message.find("`chmod 600 /etc/strait/paris.conf`") !=
+               std::string::npos);
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "%04o", mode);
+    BOOST_TEST(refused.error().message.find(std::string("(mode ") + octal + ")") !=
+               std::string::npos);
+  }
+  BOOST_TEST(check(0640, 0, 0).error().message.find("its group may") != std::string::npos);
+  BOOST_TEST(check(0604, 0, 0).error().message.find("others may") != std::string::npos);
+  BOOST_TEST(check(0644, 0, 0).error().message.find("its group and others may") !=
+             std::string::npos);
+  // Another user's file: that user could change the keys.
+  auto foreign = check(0600, 1000, 0);
+  BOOST_TEST_REQUIRE(!foreign.ok());
+  BOOST_TEST(foreign.error().message.find("belongs to user 1000") != std::string::npos);
+  BOOST_TEST(foreign.error().message.find("`chown root /etc/strait/paris.conf`") !=
+             std::string::npos);
+  BOOST_TEST(check(0600, 1000, 2000).error().message.find("`chown 2000 ") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(read_file_tells_the_mode_and_owner_of_what_it_read) {
+  char pattern[] = "/tmp/strait-config-test-XXXXXX";
+  const int fd = mkstemp(pattern);
+  BOOST_TEST_REQUIRE(fd >= 0);
+  BOOST_TEST_REQUIRE(::write(fd, "mtu 1440;\n", 10) == 10);
+  ::close(fd);
+  BOOST_TEST_REQUIRE(::chmod(pattern, 0640) == 0);
+  FileAccess access;
+  auto text = read_file(pattern, &access);
+  ::unlink(pattern);
+  BOOST_TEST_REQUIRE(text.ok());
+  BOOST_TEST(text->view() == "mtu 1440;\n");
+  BOOST_TEST((access.mode & 07777) == 0640u);
+  BOOST_TEST(S_ISREG(access.mode));
+  BOOST_TEST(access.owner == static_cast<std::uint32_t>(::geteuid()));
 }

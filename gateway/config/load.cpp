@@ -25,15 +25,21 @@ base::Result<GatewayConfig> load_file(const std::string& path) {
   return load(*text, path);
 }
 
-base::Result<base::SecureString> read_file(const std::string& path) {
+base::Result<base::SecureString> read_file(const std::string& path, FileAccess* access) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return base::Error{path + ": cannot open configuration file: " + std::strerror(errno)};
   base::SecureString text;
   struct stat status {};
+  if (::fstat(fd, &status) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return base::Error{path + ": cannot read configuration file: " + std::strerror(error)};
+  }
+  if (access != nullptr) *access = FileAccess{status.st_mode, status.st_uid};
   // A regular file's size, so that the buffer is not outgrown (each growth
   // is a copy, though within the secure heap).
-  if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && status.st_size > 0)
+  if (S_ISREG(status.st_mode) && status.st_size > 0)
     text.reserve(static_cast<std::size_t>(status.st_size) + 1);
   constexpr std::size_t kChunk = 16384;
   for (;;) {

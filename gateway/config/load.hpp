@@ -7,6 +7,7 @@
 
 #include "base/result.hpp"
 #include "base/secure_string.hpp"
+#include "config/file_access.hpp"
 #include "config/gateway_config.hpp"
 
 namespace strait::config {
@@ -19,7 +20,9 @@ base::Result<GatewayConfig> load_file(const std::string& path);
 
 // The bytes of a configuration file, read with read(2) straight into the
 // secure heap (no stdio or stream buffer holds a copy): the file may hold
-// keys. Errors name the path and the cause.
-base::Result<base::SecureString> read_file(const std::string& path);
+// keys. Errors name the path and the cause. `access`, when given, gets the
+// mode and owner of the file read (fstat of the same descriptor), for
+// check_key_file_access.
+base::Result<base::SecureString> read_file(const std::string& path, FileAccess* access = nullptr);
 
 }  // namespace strait::config

@@ -18,6 +18,7 @@
 #include "base/blocked_signals.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "config/file_access.hpp"
 #include "config/load.hpp"
 #include "config/schema.hpp"
 #include "config/syntax_tree.hpp"
@@ -73,6 +74,22 @@ void write_state(const InstanceDirectory& directory, LiveGateway& gateway,
   metrics_server->set_snapshot(metrics::render_exposition(name, states));
 }
 
+// The configuration file's text (into the secure heap: config::read_file),
+// refused when it holds keys and others than its owner may read or write
+// it, or its owner is neither root nor this process's user
+// (config/file_access.hpp). A text that does not parse is returned as it
+// is: its reader reports the syntax error.
+base::Result<base::SecureString> read_configuration(const std::string& path) {
+  config::FileAccess access;
+  auto text = config::read_file(path, &access);
+  if (!text) return text.error();
+  if (auto document = config::parse_document(*text, path);
+      document && config::holds_keys(*document))
+    if (auto allowed = config::check_key_file_access(path, access, geteuid()); !allowed)
+      return allowed.error();
+  return text;
+}
+
 std::int64_t now_ms() {
   timespec t{};
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -92,11 +109,10 @@ base::Status run_gateway(const DaemonOptions& options) {
   // gateway then takes it as its first transaction.
   // Into the secure heap: the file holds keys (config::read_file). Its
   // text is released (wiped) once parsed; the tree keeps the values.
-  auto document = [&]() -> base::Result<config::Statements> {
-    auto text = config::read_file(options.config_path);
-    if (!text) return text.error();
-    return config::parse_document(*text, options.config_path);
-  }();
+  auto text = read_configuration(options.config_path);
+  if (!text) return text.error();
+  auto document = config::parse_document(*text, options.config_path);
+  text = base::SecureString();
   if (!document) return base::Error{document.error().message + " (fix the configuration file)"};
   if (auto loaded = config::apply_schema(*document, options.config_path); !loaded)
     return base::Error{loaded.error().message + " (fix the configuration file)"};
@@ -105,6 +121,9 @@ base::Status run_gateway(const DaemonOptions& options) {
 
   auto directory = InstanceDirectory::claim(run_root(), options.name);
   if (!directory) return directory.error();
+  auto state_directory = make_state_directory(state_root(), options.name);
+  if (!state_directory) return state_directory.error();
+  const std::string sequence_path = *state_directory + "/static-sa-sequences";
   std::unique_ptr<metrics::MetricsServer> metrics_server;
   if (!options.metrics_address.empty()) {
     auto endpoint = metrics::parse_endpoint(options.metrics_address);
@@ -121,7 +140,7 @@ base::Status run_gateway(const DaemonOptions& options) {
   gateway_options.threads.busywait = options.busywait;
   gateway_options.threads.realtime = options.realtime;
   gateway_options.config_path = options.config_path;
-  gateway_options.sequence_file = (*directory)->sequence_path();
+  gateway_options.sequence_file = sequence_path;
   auto gateway = LiveGateway::create(std::move(gateway_options), **backend, clock);
   if (!gateway) return gateway.error();
   control::Controller controller(**gateway, config::Statements{});
@@ -165,7 +184,7 @@ base::Status run_gateway(const DaemonOptions& options) {
     if (fds[0].revents & POLLIN) {
       while (const int signal = signals.take()) {
         if (signal == SIGHUP) {
-          auto reread = config::read_file(options.config_path);
+          auto reread = read_configuration(options.config_path);
           base::Status reloaded = reread ? controller.replace(*reread, options.config_path)
                                          : base::Status(reread.error());
           if (reloaded)
@@ -186,7 +205,7 @@ base::Status run_gateway(const DaemonOptions& options) {
         if (!sequence_error_logged) LOG_ERROR(extended.error().message);
         sequence_error_logged = true;
       } else if (sequence_error_logged) {
-        LOG_INFO("static SA sequence numbers reserved again in " + (*directory)->sequence_path());
+        LOG_INFO("static SA sequence numbers reserved again in " + sequence_path);
         sequence_error_logged = false;
       }
       next_sequence_check = now_ms() + kSequenceCheckMs;

@@ -1,9 +1,16 @@
 #include "daemon/cpu_list.hpp"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
 
 namespace strait::daemon {
 
@@ -15,6 +22,14 @@ bool parse_number(std::string_view text, int& out) {
   if (text.empty()) return false;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size() && out >= 0 && out <= kMaxCpu;
+}
+
+// /sys/devices/system/cpu/online as it reads ("0-3"), or "unknown".
+std::string online_cpus() {
+  std::ifstream in("/sys/devices/system/cpu/online");
+  std::string line;
+  if (!std::getline(in, line) || line.empty()) return "unknown";
+  return line;
 }
 
 std::string allowed_cpus() {
@@ -70,16 +85,35 @@ base::Result<std::vector<int>> parse_cpu_list(std::string_view text) {
 }
 
 base::Status check_cpus_allowed(const std::vector<int>& cpus) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0)
-    return base::Error{"cannot read this process's CPU affinity"};
-  for (int cpu : cpus) {
-    if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
-      return base::Error{"CPU " + std::to_string(cpu) +
-                         " is not available to this process (allowed: " + allowed_cpus() + ")"};
-  }
-  return base::Ok{};
+  // Tried, on a thread of its own: the CPUs a thread may be pinned to are
+  // those its cpuset has online, not the process's current affinity. With
+  // isolcpus= every process starts outside the isolated CPUs (it inherits
+  // init's affinity), and those are precisely the CPUs to pin workers to.
+  std::optional<int> refused;
+  int error = 0;
+  std::thread probe([&] {
+    for (int cpu : cpus) {
+      if (cpu < 0 || cpu >= CPU_SETSIZE) {
+        refused = cpu;
+        error = EINVAL;
+        return;
+      }
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      if (const int e = pthread_setaffinity_np(pthread_self(), sizeof set, &set); e != 0) {
+        refused = cpu;
+        error = e;
+        return;
+      }
+    }
+  });
+  probe.join();
+  if (!refused) return base::Ok{};
+  return base::Error{"CPU " + std::to_string(*refused) + " is not available to this process (" +
+                         std::strerror(error) + "; online: " + online_cpus() +
+                         ", this process's affinity: " + allowed_cpus() + ")",
+                     error};
 }
 
 }  // namespace strait::daemon

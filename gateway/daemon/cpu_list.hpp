@@ -13,8 +13,10 @@ namespace strait::daemon {
 // empty item, a descending range or a non-number is an error.
 base::Result<std::vector<int>> parse_cpu_list(std::string_view text);
 
-// Empty if every CPU is one this process may run on; else the error names
-// the first one that is not, and the allowed set.
+// Ok if a thread of this process may be pinned to each of `cpus` (tried
+// on a thread of its own: the process's current affinity does not limit
+// it, so isolated CPUs pass); else the error names the first one that may
+// not, with the online CPUs.
 base::Status check_cpus_allowed(const std::vector<int>& cpus);
 
 }  // namespace strait::daemon

@@ -1,4 +1,6 @@
 #define BOOST_TEST_MODULE daemon
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,7 +9,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "daemon/cpu_list.hpp"
 #include "daemon/instance_directory.hpp"
@@ -48,6 +54,62 @@ BOOST_AUTO_TEST_CASE(cpu_lists) {
     BOOST_TEST(!parse_cpu_list(bad).ok(), bad);
   BOOST_TEST(check_cpus_allowed({0}).ok());  // CPU 0 is ours unless restricted
   BOOST_TEST(!check_cpus_allowed({4000}).ok());
+}
+
+namespace {
+
+// The first two CPUs this process may run on, if it may run on two.
+std::optional<std::pair<int, int>> two_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return std::nullopt;
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  if (cpus.size() < 2) return std::nullopt;
+  return std::pair{cpus[0], cpus[1]};
+}
+
+struct TwoCpus {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    boost::test_tools::assertion_result result(two_cpus().has_value());
+    result.message() << "needs two CPUs";
+    return result;
+  }
+};
+
+}  // namespace
+
+// Under isolcpus= every process starts with an affinity that leaves the
+// isolated CPUs out (init's), and they are the ones --cpu pins workers to:
+// a CPU outside the caller's affinity is allowed.
+BOOST_AUTO_TEST_CASE(cpus_outside_the_callers_affinity_are_allowed,
+                     *boost::unit_test::precondition(TwoCpus())) {
+  const auto [first, second] = *two_cpus();
+  bool restricted = false;
+  bool second_allowed = false;
+  bool far_allowed = true;
+  std::thread([&, first = first, second = second] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(first, &set);
+    restricted = pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+    second_allowed = check_cpus_allowed({second}).ok();
+    far_allowed = check_cpus_allowed({second, 4000}).ok();
+  }).join();
+  BOOST_TEST_REQUIRE(restricted);
+  BOOST_TEST(second_allowed);
+  BOOST_TEST(!far_allowed);
+}
+
+BOOST_AUTO_TEST_CASE(configuration_of_a_name) {
+  unsetenv("STRAIT_CONFIG_DIR");
+  BOOST_TEST(config_path_for("paris") == "/etc/strait/paris.conf");
+  setenv("STRAIT_CONFIG_DIR", "/tmp/strait-conf", 1);
+  BOOST_TEST(config_path_for("paris") == "/tmp/strait-conf/paris.conf");
+  setenv("STRAIT_CONFIG_DIR", "", 1);
+  BOOST_TEST(config_path_for("tokyo") == "/etc/strait/tokyo.conf");
+  unsetenv("STRAIT_CONFIG_DIR");
 }
 
 BOOST_AUTO_TEST_CASE(instance_names) {
@@ -135,4 +197,47 @@ BOOST_AUTO_TEST_CASE(instances_are_listed_and_probed) {
   const InstanceStatus absent = probe_instance(root.path, "osaka");
   BOOST_TEST(!absent.running);
   BOOST_TEST(absent.pid == 0);
+}
+
+// Static SA sequence numbers must survive a reboot, so they live under the
+// state root (/var/lib/strait), not the run root (/run is emptied at boot).
+BOOST_AUTO_TEST_CASE(state_root_survives_reboots_unless_moved) {
+  const auto restore = [](const char* name, const char* saved) {
+    if (saved) {
+      setenv(name, saved, 1);
+    } else {
+      unsetenv(name);
+    }
+  };
+  const char* saved_state = std::getenv("STRAIT_STATE_DIR");
+  const char* saved_run = std::getenv("STRAIT_RUN_DIR");
+  const std::string keep_state = saved_state ? saved_state : "";
+  const std::string keep_run = saved_run ? saved_run : "";
+  unsetenv("STRAIT_STATE_DIR");
+  unsetenv("STRAIT_RUN_DIR");
+  BOOST_TEST(state_root() == "/var/lib/strait");
+  BOOST_TEST(run_root() == "/run/strait");
+  setenv("STRAIT_RUN_DIR", "/tmp/lab-run", 1);
+  BOOST_TEST(state_root() == "/tmp/lab-run");
+  setenv("STRAIT_STATE_DIR", "/tmp/lab-state", 1);
+  BOOST_TEST(state_root() == "/tmp/lab-state");
+  restore("STRAIT_STATE_DIR", saved_state ? keep_state.c_str() : nullptr);
+  restore("STRAIT_RUN_DIR", saved_run ? keep_run.c_str() : nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(state_directory_is_created_private) {
+  TemporaryRoot root;
+  auto made = make_state_directory(root.path + "/var/lib/strait", "paris");
+  BOOST_TEST_REQUIRE(made.ok());
+  BOOST_TEST(*made == root.path + "/var/lib/strait/paris");
+  struct stat info {};
+  BOOST_TEST_REQUIRE(stat(made->c_str(), &info) == 0);
+  BOOST_TEST((info.st_mode & 0777) == 0700u);
+  BOOST_TEST(make_state_directory(root.path + "/var/lib/strait", "paris").ok());  // exists
+  BOOST_TEST(!make_state_directory(root.path, "../escape").ok());
+  // A file where a directory should be: an error that names the path.
+  std::ofstream(root.path + "/blocked") << "x";
+  auto blocked = make_state_directory(root.path + "/blocked", "paris");
+  BOOST_TEST_REQUIRE(!blocked.ok());
+  BOOST_TEST(blocked.error().message.find(root.path + "/blocked") != std::string::npos);
 }

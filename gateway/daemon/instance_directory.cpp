@@ -20,16 +20,20 @@ std::string errno_text(int error) {
   return std::strerror(error);
 }
 
-base::Status make_directories(const std::string& path) {
+// `variable`: the environment variable that moves the directory, for the
+// hint when it cannot be created.
+base::Status make_directories(const std::string& path, const char* variable,
+                              mode_t leaf_mode = 0755) {
   // Every prefix ending before a '/', then the path itself.
   for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
-    const std::string prefix = slash == std::string::npos ? path : path.substr(0, slash);
-    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+    const bool leaf = slash == std::string::npos;
+    const std::string prefix = leaf ? path : path.substr(0, slash);
+    if (mkdir(prefix.c_str(), leaf ? leaf_mode : 0755) != 0 && errno != EEXIST)
       return base::Error{"cannot create " + prefix + ": " + errno_text(errno) +
-                         (errno == EACCES ? " (run as root, or set STRAIT_RUN_DIR to a "
-                                            "directory you may write)"
+                         (errno == EACCES ? std::string(" (run as root, or set ") + variable +
+                                                " to a directory you may write)"
                                           : "")};
-    if (slash == std::string::npos) return base::Ok{};
+    if (leaf) return base::Ok{};
   }
 }
 
@@ -48,6 +52,28 @@ std::string read_small_file(int fd) {
 std::string run_root() {
   const char* root = std::getenv("STRAIT_RUN_DIR");
   return root && *root ? root : "/run/strait";
+}
+
+std::string state_root() {
+  for (const char* variable : {"STRAIT_STATE_DIR", "STRAIT_RUN_DIR"})
+    if (const char* root = std::getenv(variable); root && *root) return root;
+  return "/var/lib/strait";
+}
+
+base::Result<std::string> make_state_directory(const std::string& root, const std::string& name) {
+  if (auto ok = check_instance_name(name); !ok) return ok.error();
+  std::string path = root + "/" + name;
+  if (auto made = make_directories(path, "STRAIT_STATE_DIR", 0700); !made) return made.error();
+  return path;
+}
+
+std::string config_directory() {
+  const char* directory = std::getenv("STRAIT_CONFIG_DIR");
+  return directory && *directory ? directory : "/etc/strait";
+}
+
+std::string config_path_for(std::string_view name) {
+  return config_directory() + "/" + std::string(name) + ".conf";
 }
 
 base::Status check_instance_name(std::string_view name) {
@@ -104,7 +130,7 @@ base::Result<std::unique_ptr<InstanceDirectory>> InstanceDirectory::claim(const 
                                                                           const std::string& name) {
   if (auto ok = check_instance_name(name); !ok) return ok.error();
   const std::string path = root + "/" + name;
-  if (auto made = make_directories(path); !made) return made.error();
+  if (auto made = make_directories(path, "STRAIT_RUN_DIR"); !made) return made.error();
   const std::string pid_path = path + "/pid";
   // The file may be unlinked by an exiting instance between our open and
   // our lock: then we locked a file nobody will find, so try again.

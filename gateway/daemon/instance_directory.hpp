@@ -2,9 +2,9 @@
 // The files of one named gateway under /run/strait/NAME/ (or
 // $STRAIT_RUN_DIR/NAME/): `pid`, locked for as long as the instance lives,
 // and `gateway-state`, rewritten atomically (write, then rename) so readers
-// such as `strait config get-state` never see half a file; and
-// `static-sa-sequences` (daemon/sequence_file.hpp), which outlives the
-// instance.
+// such as `strait config get-state` never see half a file. What must
+// outlive a reboot, `static-sa-sequences` (daemon/sequence_file.hpp), is in
+// the instance's state directory instead (state_root(): /var/lib/strait).
 //
 // The pid file is held with flock(): a second instance with the same name
 // finds it locked and is refused; the file of an instance that was killed
@@ -23,6 +23,23 @@ namespace strait::daemon {
 // The directory instances live under: $STRAIT_RUN_DIR if set, else
 // /run/strait.
 std::string run_root();
+
+// The directory instances keep what must survive a reboot under (/run is
+// emptied at boot): $STRAIT_STATE_DIR if set; else $STRAIT_RUN_DIR if set
+// (a private run root, as tests and labs use, keeps everything in one
+// place); else /var/lib/strait.
+std::string state_root();
+
+// root/NAME, created (mode 0700) with its parents if missing: NAME's state
+// directory. An error names the directory and says what to do.
+base::Result<std::string> make_state_directory(const std::string& root, const std::string& name);
+
+// Where `strait run --name NAME` finds its configuration when --config is
+// not given: <config directory>/NAME.conf, the directory being
+// $STRAIT_CONFIG_DIR if set, else /etc/strait. `name` must have passed
+// check_instance_name (a single path component).
+std::string config_directory();
+std::string config_path_for(std::string_view name);
 
 // Names are what may appear as a single path component: letters, digits,
 // '-', '_' and '.', not starting with '.', at most 64 characters.
@@ -55,9 +72,6 @@ class InstanceDirectory {
   const std::string& path() const noexcept { return path_; }
   std::string pid_path() const { return path_ + "/pid"; }
   std::string state_path() const { return path_ + "/gateway-state"; }
-  // Static SAs' sequence numbers (SequenceFile): kept when the instance
-  // stops, read by its next run.
-  std::string sequence_path() const { return path_ + "/static-sa-sequences"; }
 
   base::Status write_state(std::string_view text) const;
 

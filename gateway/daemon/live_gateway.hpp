@@ -52,7 +52,7 @@ struct LiveGatewayOptions {
   // Named in errors of the first transaction ("fix ifname in FILE").
   std::string config_path;
   // Data-plane: where static SAs' sequence numbers are reserved across
-  // restarts (SequenceFile; strait run: <run root>/NAME/static-sa-sequences);
+  // restarts (SequenceFile; strait run: <state root>/NAME/static-sa-sequences);
   // empty: not kept (each run starts them at 1).
   std::string sequence_file;
   std::uint64_t sequence_block = SequenceFile::kDefaultBlock;  // reserved at a time

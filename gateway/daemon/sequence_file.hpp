@@ -2,7 +2,8 @@
 // Sequence numbers of static (data-plane) outbound SAs across restarts of
 // strait run. The GCM nonce is salt || sequence number (PROTOCOL.md 1): a
 // gateway that restarts with the same static key and salt must not number
-// its packets from 1 again. The file (<run root>/NAME/static-sa-sequences)
+// its packets from 1 again. The file (<state root>/NAME/static-sa-sequences,
+// daemon/instance_directory.hpp: /var/lib/strait, which survives a reboot)
 // holds one line per key and salt ever used,
 //
 //   <fingerprint: 64 hex digits> <M>

@@ -110,12 +110,16 @@ lab_log_tail() {  # lab_log_tail NAME: the last lines of a process's log
 
 # lab_gateway_start SITE [CONFIG]: `strait run --name vita-SITE` in its
 # namespace on the lab backend; waits (15 s at most) for its first
-# gateway-state.
+# gateway-state. The gateway reads a copy of CONFIG in the run directory
+# that only root may read (it holds a pre-shared key: strait run refuses a
+# key file others may read, and a checkout's files are 0644).
 lab_gateway_start() {
   local site=$1 conf=${2:-$LAB_HERE/vita-$1.conf} name="vita-$1" i
   rm -f "$STRAIT_RUN_DIR/$name/gateway-state"
+  mkdir -p -m 700 "$LAB_RUN_DIR/config"
+  install -m 600 "$conf" "$LAB_RUN_DIR/config/$name.conf" || return 1
   lab_start "$name" "$(lab_ns "$name")" "$STRAIT" run --name "$name" "--$LAB_BACKEND" \
-    --config "$conf" || return 1
+    --config "$LAB_RUN_DIR/config/$name.conf" || return 1
   for ((i = 0; i < 150; i++)); do
     [ -s "$STRAIT_RUN_DIR/$name/gateway-state" ] && return 0
     lab_running "$name" || return 1

@@ -10,6 +10,9 @@ LAB_TEST_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$LAB_TEST_LIB/topology.sh"
 . "$LAB_TEST_LIB/processes.sh"
 
+# The configurations written in TMP hold keys: only root may read them
+# (strait run refuses a key file others may read).
+umask 077
 TMP=$(mktemp -d /tmp/strait-lab.XXXXXX)
 export STRAIT_RUN_DIR=$TMP/run
 declare -A PID

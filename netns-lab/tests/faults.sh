@@ -101,6 +101,9 @@ killed_at=$(now)
 start paris data-plane
 echo "static SAs: paris killed under load, restarted in $(elapsed "$killed_at") s"
 wait "$IPERF"
+# The restarted gateway's own ESP in the capture, however long its start
+# took on a busy machine (iperf3 may have ended before it forwarded).
+lab_ping "$P" paris tokyo 20 || fail "paris -> tokyo: no ping reply after the restart"
 sleep 0.5
 kill "$CAPTURE"
 wait "$CAPTURE" 2>/dev/null
