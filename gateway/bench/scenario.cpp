@@ -12,6 +12,7 @@
 #include <cstring>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 #include "base/clock.hpp"
@@ -351,28 +352,44 @@ class Queue {
                        std::to_string(due) + " came out as sent)"};
   }
 
+  // Where a round's hosts stand, watched every 256 of their steps: when a
+  // packet last came out, and the deadline of the whole run.
+  struct Watch {
+    std::uint64_t seen;
+    Steady::time_point progress;
+    Steady::time_point deadline;
+  };
+  Watch watch(Steady::time_point deadline) const {
+    return {traffic_->received(), Steady::now(), deadline};
+  }
+
+  // One step of the hosts (send, receive, check): nothing while the round
+  // goes on, else how it ended (Ok when every packet came out as sent).
+  std::optional<base::Status> host_step(std::uint64_t round, Watch& watch) {
+    const std::size_t got = traffic_->step();
+    if (esp_check_->failed() || traffic_->failed()) [[unlikely]]
+      return failure();
+    if (traffic_->round_done()) return base::Ok{};
+    if (options_.pipeline_delay_ns > 0 && got != 0)
+      spin_for(options_.pipeline_delay_ns * static_cast<double>(got));
+    if ((round & 255) == 0) {
+      const auto now = Steady::now();
+      if (traffic_->received() != watch.seen) {
+        watch.seen = traffic_->received();
+        watch.progress = now;
+      } else if (now - watch.progress > std::chrono::duration<double>(options_.stall_seconds)) {
+        return overdue(options_.stall_seconds);
+      }
+      if (now > watch.deadline) return base::Error{"the run's time limit passed"};
+    }
+    return std::nullopt;
+  }
+
   base::Status hosts_on_this_core(Steady::time_point deadline) {
-    const auto stall = std::chrono::duration<double>(options_.stall_seconds);
-    std::uint64_t seen = traffic_->received();
-    auto progress = Steady::now();
+    Watch w = watch(deadline);
     for (std::uint64_t round = 1;; ++round) {
       worker_->poll();
-      const std::size_t got = traffic_->step();
-      if (esp_check_->failed() || traffic_->failed()) [[unlikely]]
-        return failure();
-      if (traffic_->round_done()) return base::Ok{};
-      if (options_.pipeline_delay_ns > 0 && got != 0)
-        spin_for(options_.pipeline_delay_ns * static_cast<double>(got));
-      if ((round & 255) == 0) {
-        const auto now = Steady::now();
-        if (traffic_->received() != seen) {
-          seen = traffic_->received();
-          progress = now;
-        } else if (now - progress > stall) {
-          return overdue(options_.stall_seconds);
-        }
-        if (now > deadline) return base::Error{"the run's time limit passed"};
-      }
+      if (std::optional<base::Status> end = host_step(round, w)) return *end;
     }
   }
 
@@ -391,31 +408,11 @@ class Queue {
         CPU_SET(cpu, &one);
         pthread_setaffinity_np(pthread_self(), sizeof one, &one);
       }
-      const auto stall = std::chrono::duration<double>(options_.stall_seconds);
-      std::uint64_t seen = traffic_->received();
-      auto progress = Steady::now();
+      Watch w = watch(deadline);
       for (std::uint64_t round = 1;; ++round) {
-        const std::size_t got = traffic_->step();
-        if (esp_check_->failed() || traffic_->failed()) {
-          status = failure();
+        if (std::optional<base::Status> end = host_step(round, w)) {
+          status = std::move(*end);
           break;
-        }
-        if (traffic_->round_done()) break;
-        if (options_.pipeline_delay_ns > 0 && got != 0)
-          spin_for(options_.pipeline_delay_ns * static_cast<double>(got));
-        if ((round & 255) == 0) {
-          const auto now = Steady::now();
-          if (traffic_->received() != seen) {
-            seen = traffic_->received();
-            progress = now;
-          } else if (now - progress > stall) {
-            status = overdue(options_.stall_seconds);
-            break;
-          }
-          if (now > deadline) {
-            status = base::Error{"the run's time limit passed"};
-            break;
-          }
         }
       }
       done.store(true, std::memory_order_release);
