@@ -34,10 +34,6 @@ const std::uint8_t* pattern() noexcept {
   return bytes.data();
 }
 
-inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
-  for (int i = 0; i < 8; ++i)
-    p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
 inline std::uint64_t load_le64(const std::uint8_t* p) noexcept {
   std::uint64_t v = 0;
   for (int i = 7; i >= 0; --i)
@@ -117,7 +113,7 @@ std::string dotted(const std::uint8_t* a) {
 
 Traffic::Traffic(io::FramePool& pool, BenchPort& host, const Addresses& addresses,
                  const TrafficPlan& plan, std::size_t in_flight)
-    : pool_(pool), host_(host), addresses_(addresses), plan_(plan), in_flight_(in_flight) {
+    : pool_(pool), host_(host), plan_(plan), in_flight_(in_flight) {
   for (std::size_t s = 0; s < plan.size_count(); ++s) {
     const std::uint32_t size = plan.size(s);
     for (const bool delivered : {false, true}) {

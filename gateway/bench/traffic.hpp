@@ -66,7 +66,6 @@ class Traffic {
 
   io::FramePool& pool_;
   BenchPort& host_;
-  Addresses addresses_;
   const TrafficPlan& plan_;
   std::size_t in_flight_;
   // Per size: the heads with identification, destination, checksum and
