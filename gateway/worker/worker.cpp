@@ -78,11 +78,21 @@ bool same_sa(const config::SecurityAssociation& a, const config::SecurityAssocia
          sodium_memcmp(a.salt.data(), b.salt.data(), a.salt.size()) == 0;
 }
 
-bool contains_same(const std::vector<config::SecurityAssociation>& sas,
-                   const config::SecurityAssociation& sa) {
-  for (const auto& s : sas)
-    if (same_sa(s, sa)) return true;
-  return false;
+// SAs by SPI, so that finding one among tens of thousands takes constant
+// time (a search of a list per SA made a reload quadratic in routes).
+using SasBySpi = std::unordered_multimap<std::uint32_t, const config::SecurityAssociation*>;
+
+SasBySpi by_spi(const std::vector<config::SecurityAssociation>& sas) {
+  SasBySpi index;
+  index.reserve(sas.size());
+  for (const auto& sa : sas)
+    index.emplace(sa.spi, &sa);
+  return index;
+}
+
+bool contains_same(const SasBySpi& sas, const config::SecurityAssociation& sa) {
+  const auto [first, last] = sas.equal_range(sa.spi);
+  return std::any_of(first, last, [&sa](const auto& entry) { return same_sa(*entry.second, sa); });
 }
 
 base::Error needs_restart(const std::string& what) {
@@ -113,11 +123,13 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
     return base::Error{"static SAs: no locked memory for their parameters"};
   }
   base::Status status = base::Ok{};
+  const SasBySpi wanted_inbound = by_spi(inbound);
   for (const auto& old : installed_inbound_)
-    if (!contains_same(inbound, old)) sas_->remove_inbound(old.spi);
+    if (!contains_same(wanted_inbound, old)) sas_->remove_inbound(old.spi);
+  const SasBySpi already_inbound = by_spi(installed_inbound_);
   std::vector<config::SecurityAssociation> installed_inbound;
   for (const auto& sa : inbound) {
-    if (contains_same(installed_inbound_, sa)) {
+    if (contains_same(already_inbound, sa)) {
       installed_inbound.push_back(sa);
       continue;
     }
@@ -130,21 +142,29 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
     }
     installed_inbound.push_back(sa);
   }
+  // Each route's wanted outbound SA (the last one given for it) and what
+  // it has installed.
+  std::unordered_map<std::string_view, const config::SecurityAssociation*> wanted_on;
+  for (const auto& sa : outbound)
+    wanted_on[sa.route] = &sa;
+  std::unordered_multimap<std::string_view, const InstalledOutbound*> installed_on;
+  for (const auto& old : installed_outbound_)
+    installed_on.emplace(old.sa.route, &old);
   std::vector<InstalledOutbound> installed_outbound;
   for (std::uint32_t r = 0; r < routes_.route_ids.size(); ++r) {
-    const config::SecurityAssociation* wanted = nullptr;
-    for (const auto& sa : outbound)
-      if (sa.route == routes_.route_ids[r]) wanted = &sa;
-    if (wanted == nullptr) {
+    const auto wanted_entry = wanted_on.find(routes_.route_ids[r]);
+    if (wanted_entry == wanted_on.end()) {
       sas_->remove_outbound(r);
       continue;
     }
+    const config::SecurityAssociation* wanted = wanted_entry->second;
+    const auto [old_first, old_last] = installed_on.equal_range(routes_.route_ids[r]);
     if (sas_->outbound(r) != nullptr) {
-      const InstalledOutbound* same = nullptr;
-      for (const auto& old : installed_outbound_)
-        if (same_sa(old.sa, *wanted)) same = &old;
-      if (same != nullptr) {
-        installed_outbound.push_back(*same);
+      const auto same = std::find_if(old_first, old_last, [wanted](const auto& entry) {
+        return same_sa(entry.second->sa, *wanted);
+      });
+      if (same != old_last) {
+        installed_outbound.push_back(*same->second);
         continue;
       }
     }
@@ -167,8 +187,8 @@ base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
     status = base::Error{"outbound-sa spi " + std::to_string(wanted->spi) + ": out of memory"};
     // Nothing changed on the route: what it had stays installed.
     if (sas_->outbound(r) != nullptr)
-      for (const auto& old : installed_outbound_)
-        if (old.sa.route == routes_.route_ids[r]) installed_outbound.push_back(old);
+      for (auto old = old_first; old != old_last; ++old)
+        installed_outbound.push_back(*old->second);
   }
   installed_outbound_ = std::move(installed_outbound);
   installed_inbound_ = std::move(installed_inbound);
