@@ -33,7 +33,8 @@
 #                  2 or 3: gateways 1, hosts 0; 1: everything on 0)
 #   OUT            output directory                                (default build/bench-e2e)
 #   PERF=1         after the rounds, one more strait run (not counted) under
-#                  `perf record -g` on both gateways: OUT/perf-strait.txt
+#                  `perf record -g` on both gateways: OUT/perf-strait.data and
+#                  its summary OUT/perf-strait.txt
 #   PERF_SECONDS   length of that recording, s                     (default 5)
 #   REQUIRE_RATIO  fail (exit 1) when strait's median Gbit/s is below this
 #                  multiple of wireguard-go's (default: report only)
@@ -125,7 +126,7 @@ done
 [ -x "$PYTHON" ] || fail "no $PYTHON (Debian's python3)"
 mkdir -p "$OUT/runs" || fail "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd)
-rm -f "$OUT"/runs/* "$OUT/result.json" "$OUT/plot.png" "$OUT"/perf-*.txt
+rm -f "$OUT"/runs/* "$OUT/result.json" "$OUT/plot.png" "$OUT"/perf-strait.*
 
 # The ksoftirqd threads: softirq work the kernel defers to them belongs to
 # no process of the run, and is counted as theirs.
@@ -291,7 +292,7 @@ if [ "$PERF" != 0 ]; then
     iperf3 -c 10.2.0.2 -t $((PERF_SECONDS + 2)) >"$TMP/iperf-perf.log" 2>&1 &
   client=$!
   sleep 1
-  timeout $((PERF_SECONDS + 20)) perf record -q -g -o "$TMP/perf.data" \
+  timeout $((PERF_SECONDS + 20)) perf record -q -g -o "$OUT/perf-strait.data" \
     -p "${PID[paris]},${PID[tokyo]}" -- sleep "$PERF_SECONDS" >"$TMP/perf-record.log" 2>&1 &
   PERF_PID=$!
   wait "$PERF_PID" || fail "perf record failed: $TMP/perf-record.log"
@@ -300,18 +301,21 @@ if [ "$PERF" != 0 ]; then
   kill "$server" 2>/dev/null
   wait "$server" 2>/dev/null
   strait_down
+  # perf's own comment lines (#) are dropped.
+  report() { timeout 120 perf report -i "$OUT/perf-strait.data" --stdio --no-children "$@" 2>/dev/null | grep -v '^#' | grep -v '^$'; }
   {
-    echo "# perf record -g -p <both strait gateways> for ${PERF_SECONDS} s under iperf3 TCP"
-    echo "# self time by symbol (kernel work in the gateways' context included)"
-    timeout 120 perf report -i "$TMP/perf.data" --stdio --no-children --sort sym \
-      --percent-limit 0.5 -g none 2>/dev/null | grep -v '^$'
-    echo
-    echo "# self time by thread and object"
-    timeout 120 perf report -i "$TMP/perf.data" --stdio --no-children --sort comm,dso \
-      --percent-limit 0.5 -g none 2>/dev/null | grep -v '^$'
+    echo "== perf record -g -p <both strait gateways>, ${PERF_SECONDS} s of iperf3 TCP through them"
+    echo "== ($BACKEND, $MODE${STRAIT_ARGS:+, $STRAIT_ARGS}; gateways on CPU $CPU_GW_paris,$CPU_GW_tokyo)"
+    echo "== samples by thread and object"
+    report --sort comm,dso --percent-limit 0.5 -g none
+    echo "== self time by symbol (kernel work in the gateways' context included)"
+    report --sort dso,sym --percent-limit 0.5 -g none
+    echo "== the five top symbols' callers (caller chains of at least 2 % of the samples)"
+    report --sort sym --percent-limit 2 -g caller,2,callee,function,percent --max-stack 12 |
+      awk '/^ +[0-9.]+%/ { n++ } n <= 5'
   } >"$OUT/perf-strait.txt"
   echo "bench-e2e: perf report: $OUT/perf-strait.txt"
-  grep -v '^#' "$OUT/perf-strait.txt" | head -n 12 | sed 's/^/  /'
+  sed -n '/^== self time/,/^==/p' "$OUT/perf-strait.txt" | sed -n '2,13s/^/  /p'
 fi
 
 status=0
