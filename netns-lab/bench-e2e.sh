@@ -5,9 +5,10 @@
 #   wireguard-go  two wireguard-go gateways
 #   plain         the gateway namespaces as plain kernel routers (no encryption)
 # Each contender has a lab of its own (lib/topology.sh, namespace prefixes
-# bs<pid>, bw<pid>, bk<pid>). Round r runs the three in the order rotated by
-# r (strait, wireguard-go, plain; then wireguard-go, plain, strait; ...), so
-# no contender always runs first or last. strait's gateways are started for
+# bs<pid>, bw<pid>, bk<pid>). Round r runs them in the order rotated by
+# r - 1 (strait, wireguard-go, plain; then wireguard-go, plain, strait; ...),
+# so no contender always runs first or last; STRAIT_VARIANTS adds strait
+# contenders with other options to the rotation. strait's gateways are started for
 # each of its runs and stopped after it (an idle strait worker still polls);
 # wireguard-go and the plain routers cost nothing while idle and stay up.
 #
@@ -27,6 +28,11 @@
 #   BACKEND        xdp | af-packet                                 (default xdp)
 #   MODE           key-exchange | data-plane                       (default key-exchange)
 #   STRAIT_ARGS    extra `strait run` options, e.g. "--busywait"
+#   STRAIT_VARIANTS  more strait contenders, alternated with the others:
+#                  "NAME=ARGS;NAME=ARGS", ARGS extra `strait run` options
+#                  instead of STRAIT_ARGS, led by VAR=VALUE words for its
+#                  environment, e.g. "busywait=--busywait" (contender
+#                  strait+busywait)
 #   CPUS_GATEWAYS  CPU of the paris and tokyo gateways, "P,T" or one CPU for both
 #   CPUS_HOSTS     CPU of the iperf3 client (paris) and server (tokyo), the same way
 #                  (defaults from nproc: 4 or more CPUs: gateways 2,3 and hosts 0,1;
@@ -61,7 +67,18 @@ PERF_SECONDS=${PERF_SECONDS:-5}
 REQUIRE_RATIO=${REQUIRE_RATIO:-}
 INNER_MTU=1440
 PYTHON=/usr/bin/python3
+STRAIT_VARIANTS=${STRAIT_VARIANTS:-}
 CONTENDERS=(strait wireguard-go plain)
+declare -A VARIANT_ARGS=([strait]=$STRAIT_ARGS)
+IFS=';' read -r -a variants <<<"$STRAIT_VARIANTS"
+for v in "${variants[@]}"; do
+  [ -z "${v// /}" ] && continue
+  name=${v%%=*}
+  [[ $v == *=* && $name =~ ^[a-z0-9-]+$ && -z ${VARIANT_ARGS[strait+$name]+x} ]] ||
+    { echo "bench-e2e: STRAIT_VARIANTS: '$v' is not NAME=ARGS (NAME: a-z 0-9 -, once)" >&2; exit 1; }
+  VARIANT_ARGS[strait+$name]=${v#*=}
+  CONTENDERS+=("strait+$name")
+done
 
 ncpu=$(nproc)
 if [ "$ncpu" -ge 4 ]; then
@@ -149,15 +166,22 @@ for site in paris tokyo; do
   grep -q "^mtu $INNER_MTU;" "$TMP/$site.conf" || fail "cannot set mtu in the strait configuration"
 done
 
+# strait_up CONTENDER: starts both gateways with CONTENDER's options.
 strait_up() {
-  local site cpu
+  local site cpu word environment=() options=()
+  for word in ${VARIANT_ARGS[$1]}; do
+    if [ ${#options[@]} = 0 ] && [[ $word =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then
+      environment+=("$word")
+    else
+      options+=("$word")
+    fi
+  done
   for site in paris tokyo; do
     cpu=CPU_GW_$site
     # The whole process on the gateway's CPU (taskset), its worker too (--cpu).
-    # shellcheck disable=SC2086  # STRAIT_ARGS is a list of options
-    ip netns exec "$PS-gw-$site" taskset -c "${!cpu}" "$STRAIT" run --name "b-$site-$$" \
-      "--$BACKEND" --cpu "${!cpu}" $STRAIT_ARGS --config "$TMP/$site.conf" \
-      >>"$TMP/strait-$site.log" 2>&1 &
+    ip netns exec "$PS-gw-$site" env "${environment[@]}" taskset -c "${!cpu}" \
+      "$STRAIT" run --name "b-$site-$$" "--$BACKEND" --cpu "${!cpu}" "${options[@]}" \
+      --config "$TMP/$site.conf" >>"$TMP/strait-$site.log" 2>&1 &
     PID[$site]=$!
     lab_wait_state "b-$site-$$" "${PID[$site]}" ||
       fail "strait ($site) exited at start-up or wrote no state: $TMP/strait-$site.log"
@@ -260,16 +284,17 @@ measure() {
   [ $status = 0 ] || { cat "$OUT/runs/$run.json" >>"$TMP/iperf-client.log"; fail "$run: iperf3 failed"; }
 }
 
-echo "bench-e2e: $RUNS rounds of strait ($BACKEND, $MODE${STRAIT_ARGS:+, $STRAIT_ARGS}), wireguard-go, plain; $T s each"
+echo "bench-e2e: $RUNS rounds of ${CONTENDERS[*]}; $T s each; strait: $BACKEND, $MODE${STRAIT_ARGS:+, $STRAIT_ARGS}"
+for c in "${CONTENDERS[@]:3}"; do echo "bench-e2e: $c: ${VARIANT_ARGS[$c]}"; done
 echo "bench-e2e: CPUs: gateways paris $CPU_GW_paris, tokyo $CPU_GW_tokyo; iperf3 client $CPU_CLIENT, server $CPU_SERVER (of $ncpu)"
 : >"$OUT/runs/index.tsv"
 for ((r = 1; r <= RUNS; r++)); do
-  for ((k = 0; k < 3; k++)); do
-    c=${CONTENDERS[$(((r - 1 + k) % 3))]}
+  for ((k = 0; k < ${#CONTENDERS[@]}; k++)); do
+    c=${CONTENDERS[$(((r - 1 + k) % ${#CONTENDERS[@]}))]}
     run=$(printf 'r%02d-%s' "$r" "$c")
     case $c in
-      strait)
-        strait_up
+      strait*)
+        strait_up "$c"
         measure "$PS" "$run" "${PID[paris]} ${PID[tokyo]}"
         strait_down
         ;;
@@ -283,7 +308,7 @@ done
 
 if [ "$PERF" != 0 ]; then
   echo "bench-e2e: perf: one more strait run (not counted), ${PERF_SECONDS} s recorded"
-  strait_up
+  strait_up strait
   ip netns exec "$PS-host-tokyo" taskset -c "$CPU_SERVER" iperf3 -s -1 -B 10.2.0.2 \
     >"$TMP/iperf-server.log" 2>&1 &
   server=$!
@@ -321,6 +346,6 @@ fi
 status=0
 "$PYTHON" "$HERE/bench-e2e/report.py" --final "$OUT" \
   --backend "$BACKEND" --mode "$MODE" --strait-args "$STRAIT_ARGS" --seconds "$T" \
-  --inner-mtu "$INNER_MTU" --cpu-gateways "$CPU_GW_paris,$CPU_GW_tokyo" \
+  --inner-mtu "$INNER_MTU" --variants "$STRAIT_VARIANTS" --cpu-gateways "$CPU_GW_paris,$CPU_GW_tokyo" \
   --cpu-hosts "$CPU_CLIENT,$CPU_SERVER" --require-ratio "$REQUIRE_RATIO" || status=$?
 exit $status

@@ -45,8 +45,29 @@ import statistics
 import subprocess
 import sys
 
-CONTENDERS = ("strait", "wireguard-go", "plain")
+CONTENDERS = ("strait", "wireguard-go", "plain")  # and strait+NAME: STRAIT_VARIANTS
 COLOURS = {"strait": "tab:blue", "wireguard-go": "tab:orange", "plain": "tab:grey"}
+VARIANT_COLOURS = ("tab:green", "tab:purple", "tab:red", "tab:brown", "tab:pink", "tab:olive")
+
+
+def known(name):
+    return name in CONTENDERS or (name.startswith("strait+") and len(name) > 7)
+
+
+def ordered(names):
+    """strait, its variants (as given), wireguard-go, plain."""
+    names = list(dict.fromkeys(names))
+    variants = [n for n in names if n.startswith("strait+")]
+    return [n for n in ("strait",) if n in names] + variants + [
+        n for n in ("wireguard-go", "plain") if n in names
+    ]
+
+
+def colour(name, names):
+    if name in COLOURS:
+        return COLOURS[name]
+    variants = [n for n in names if n.startswith("strait+")]
+    return VARIANT_COLOURS[variants.index(name) % len(VARIANT_COLOURS)]
 STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 BUSY_FIELDS = ("user", "nice", "system", "irq", "softirq", "steal")
 
@@ -170,7 +191,7 @@ def read_runs(out):
         with open(index) as f:
             for line in f:
                 words = line.split()
-                if len(words) != 4 or words[0] not in CONTENDERS:
+                if len(words) != 4 or not known(words[0]):
                     raise InputError(f"{index}: bad line {line!r}")
                 runs.append(run_figures(out, words[0], int(words[1]), int(words[2]), words[3]))
     except OSError as e:
@@ -180,7 +201,7 @@ def read_runs(out):
 
 def format_line(f):
     return (
-        f"round {f['round']} {f['contender']:<12} {f['gbps']:6.3f} Gbit/s  "
+        f"round {f['round']} {f['contender']:<15} {f['gbps']:6.3f} Gbit/s  "
         f"retr {f['retransmits']:>5}  CPU s/GB: gateways {f['gateway_cpu_s_per_gb']:5.2f} "
         f"bench {f['bench_cpu_s_per_gb']:5.2f} system {f['system_cpu_s_per_gb']:5.2f}"
     )
@@ -215,10 +236,8 @@ def medians(runs):
         "bench_cpu_s",
     )
     result = {}
-    for c in CONTENDERS:
+    for c in ordered(r["contender"] for r in runs):
         mine = [r for r in runs if r["contender"] == c]
-        if not mine:
-            continue
         result[c] = {"runs": len(mine)}
         for k in keys:
             values = [r[k] for r in mine if r[k] is not None]
@@ -243,8 +262,9 @@ def plot(out, result):
         return "no plot: /usr/bin/python3 has no matplotlib (python3-matplotlib, ci/install-deps)"
     runs = result["runs"]
     med = result["medians"]
-    names = [c for c in CONTENDERS if c in med]
-    fig, (top, bottom) = plt.subplots(1, 2, figsize=(11, 4.8))
+    names = list(med)
+    COLOURS.update({n: colour(n, names) for n in names})
+    fig, (top, bottom) = plt.subplots(1, 2, figsize=(max(11, 3.2 * len(names) + 1.5), 4.8))
     for x, c in enumerate(names):
         mine = [r for r in runs if r["contender"] == c]
         spread = [(r["round"] - (len(mine) + 1) / 2) * 0.06 for r in mine]
@@ -324,6 +344,10 @@ def final(args):
             gw.get("gateway_cpu_s_per_gb", 0), st.get("gateway_cpu_s_per_gb", 0)
         ),
     }
+    for name in med:
+        if name.startswith("strait+"):
+            ratios[f"{name}_over_strait"] = ratio(med[name]["gbps"], st.get("gbps", 0))
+            ratios[f"{name}_over_wireguard_go"] = ratio(med[name]["gbps"], gw.get("gbps", 0))
     gateways = args.cpu_gateways.split(",")
     hosts = args.cpu_hosts.split(",")
     required = float(args.require_ratio) if args.require_ratio else None
@@ -346,10 +370,12 @@ def final(args):
             "backend": args.backend,
             "mode": args.mode,
             "strait_args": args.strait_args,
+            "strait_variants": args.variants,
             "seconds": args.seconds,
             "inner_mtu": args.inner_mtu,
             "rounds": max(r["round"] for r in runs),
-            "order": "round r runs strait, wireguard-go, plain rotated left by r - 1",
+            "order": "round r runs the contenders (strait, wireguard-go, plain, then "
+            "strait's variants) rotated left by r - 1",
             "traffic": "iperf3 TCP, one stream, host-paris -> host-tokyo, offloads off",
         },
         "cpu_plan": {
@@ -393,19 +419,21 @@ def final(args):
     print(f"bench-e2e: {result['machine']['cpu_model']}, {result['machine']['cpus']} CPUs, "
           f"Linux {result['machine']['kernel']}; {args.backend}, {args.mode}"
           f"{', ' + args.strait_args if args.strait_args else ''}; {args.seconds} s runs")
-    print(f"  {'contender':<13}{'runs':>5}{'median':>9}{'min':>8}{'max':>8}{'retr':>7}"
+    print(f"  {'contender':<16}{'runs':>5}{'median':>9}{'min':>8}{'max':>8}{'retr':>7}"
           f"{'CPU s/GB: gateways':>20}{'bench':>7}{'system':>8}")
-    for c in CONTENDERS:
-        if c not in med:
-            continue
+    for c in med:
         m = med[c]
-        print(f"  {c:<13}{m['runs']:>5}{m['gbps']:>9.3f}{m['gbps_min']:>8.3f}{m['gbps_max']:>8.3f}"
+        print(f"  {c:<16}{m['runs']:>5}{m['gbps']:>9.3f}{m['gbps_min']:>8.3f}{m['gbps_max']:>8.3f}"
               f"{m['retransmits'] if m['retransmits'] is not None else '-':>7}"
               f"{m['gateway_cpu_s_per_gb']:>20.2f}{m['bench_cpu_s_per_gb']:>7.2f}"
               f"{m['system_cpu_s_per_gb']:>8.2f}")
     print("  (Gbit/s; CPU seconds per GB received, medians: gateways = the gateway processes, "
           "bench = every process of the run, system = all CPUs' busy time)")
     print(f"  strait / wireguard-go: {achieved}   strait / plain: {ratios['strait_over_plain']}")
+    for name in med:
+        if name.startswith("strait+"):
+            print(f"  {name} / strait: {ratios[name + '_over_strait']}   "
+                  f"{name} / wireguard-go: {ratios[name + '_over_wireguard_go']}")
     print(f"bench-e2e: {verdict}: strait's median is {achieved} x wireguard-go's (target 3)")
     print(f"bench-e2e: {path}")
     status = 0
@@ -428,6 +456,7 @@ def main():
     parser.add_argument("--backend", default="xdp")
     parser.add_argument("--mode", default="key-exchange")
     parser.add_argument("--strait-args", default="")
+    parser.add_argument("--variants", default="")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--inner-mtu", type=int, default=1440)
     parser.add_argument("--cpu-gateways", default="")
