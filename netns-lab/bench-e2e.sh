@@ -133,6 +133,9 @@ case $BACKEND in af-packet | xdp) ;; *) fail "BACKEND must be af-packet or xdp" 
 [[ $RUNS =~ ^[1-9][0-9]?$ ]] || fail "RUNS must be 1 to 99"
 [[ $T =~ ^[1-9][0-9]*$ ]] && [ "$T" -le 300 ] || fail "SECONDS_RUN must be 1 to 300"
 [[ $PERF_SECONDS =~ ^[1-9][0-9]?$ ]] || fail "PERF_SECONDS must be 1 to 99"
+[[ $CPUS_GATEWAYS =~ ^[0-9]+(,[0-9]+)?$ && $CPUS_HOSTS =~ ^[0-9]+(,[0-9]+)?$ ]] ||
+  fail "CPUS_GATEWAYS and CPUS_HOSTS must be one CPU or two: 1 or 0,1"
+[[ -z $REQUIRE_RATIO || $REQUIRE_RATIO =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "REQUIRE_RATIO must be a number"
 for c in "$CPU_GW_paris" "$CPU_GW_tokyo" "$CPU_CLIENT" "$CPU_SERVER"; do
   is_cpu "$c" || fail "CPUS_GATEWAYS=$CPUS_GATEWAYS CPUS_HOSTS=$CPUS_HOSTS: $c is not one of CPUs 0-$((ncpu - 1))"
 done
