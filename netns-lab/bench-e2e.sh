@@ -93,8 +93,8 @@ CPUS_HOSTS=${CPUS_HOSTS:-$default_hosts}
 CPU_GW_paris=${CPUS_GATEWAYS%%,*} CPU_GW_tokyo=${CPUS_GATEWAYS##*,}
 CPU_CLIENT=${CPUS_HOSTS%%,*} CPU_SERVER=${CPUS_HOSTS##*,}
 
-# The gateways' configurations hold keys: only root may read them.
-umask 077
+# The outputs are for everyone to read; TMP (mode 700) holds the keys.
+umask 022
 TMP=$(mktemp -d /tmp/strait-bench.XXXXXX)
 export STRAIT_RUN_DIR=$TMP/run
 WG_paris="wg${$}p" WG_tokyo="wg${$}t" # unique: wireguard-go's socket is global
@@ -165,7 +165,9 @@ host_routes() {
 # strait: the lab and the configurations; the gateways start per run.
 lab_two_sites_up "$PS" && host_routes "$PS" || fail "cannot build the strait lab"
 for site in paris tokyo; do
-  lab_gateway_config $site "$MODE" | sed "s/^mtu [0-9]*;/mtu $INNER_MTU;/" >"$TMP/$site.conf"
+  # strait refuses a configuration holding keys that others may read.
+  (umask 077 && lab_gateway_config $site "$MODE" |
+    sed "s/^mtu [0-9]*;/mtu $INNER_MTU;/" >"$TMP/$site.conf")
   grep -q "^mtu $INNER_MTU;" "$TMP/$site.conf" || fail "cannot set mtu in the strait configuration"
 done
 

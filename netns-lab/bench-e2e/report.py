@@ -277,10 +277,7 @@ def plot(out, result):
         top.hlines(med[c]["gbps"], x - 0.3, x + 0.3, color=COLOURS[c], linewidth=2)
         top.annotate(f"{med[c]['gbps']:.2f}", (x + 0.3, med[c]["gbps"]), textcoords="offset points",
                      xytext=(2, 2), fontsize=8)
-        for key, marker, label in (
-            ("bench_cpu_s_per_gb", "o", "all processes of the run"),
-            ("gateway_cpu_s_per_gb", "^", "gateway processes"),
-        ):
+        for key, marker in (("bench_cpu_s_per_gb", "o"), ("gateway_cpu_s_per_gb", "^")):
             bottom.scatter(
                 [x + s for s in spread],
                 [r[key] for r in mine],
@@ -289,7 +286,6 @@ def plot(out, result):
                 facecolors=COLOURS[c] if marker == "o" else "none",
                 s=28,
                 zorder=3,
-                label=label if x == 0 else None,
             )
             bottom.hlines(med[c][key], x - 0.3, x + 0.3, color=COLOURS[c], linewidth=2,
                           linestyle="-" if marker == "o" else ":")
@@ -304,7 +300,17 @@ def plot(out, result):
     bottom.set_title("CPU seconds per GB received (o: every process of the run,\n"
                      "^: the gateway processes alone; bars: medians)", fontsize=9)
     bottom.set_ylabel("CPU s / GB")
-    bottom.legend(fontsize=8)
+    from matplotlib.lines import Line2D
+
+    bottom.legend(
+        handles=[
+            Line2D([], [], marker="o", color="dimgrey", linestyle="-",
+                   label="every process of the run"),
+            Line2D([], [], marker="^", color="dimgrey", markerfacecolor="none", linestyle=":",
+                   label="the gateway processes"),
+        ],
+        fontsize=8,
+    )
     for ax in (top, bottom):
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names)
