@@ -104,6 +104,7 @@ PS="bs$$" PW="bw$$" PK="bk$$" # the three labs' namespace prefixes
 
 cleanup() {
   local site
+  trap '' INT TERM # a second signal must not cut the cleanup short
   lab_kill_all
   [ -n "${PERF_PID:-}" ] && kill -KILL "$PERF_PID" 2>/dev/null
   for site in paris tokyo; do
