@@ -42,7 +42,7 @@
 #                  `perf record -g` on both gateways: OUT/perf-strait.data and
 #                  its summary OUT/perf-strait.txt
 #   PERF_SECONDS   length of that recording, s                     (default 5)
-#   REQUIRE_RATIO  fail (exit 1) when strait's median Gbit/s is below this
+#   REQUIRE_RATIO  fail (exit 2) when strait's median Gbit/s is below this
 #                  multiple of wireguard-go's (default: report only)
 #
 # The hosts route the far site with MTU 1440 and have offloads off; strait
