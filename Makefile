@@ -128,10 +128,13 @@ bench: strait
 	$(BUILD)/strait bench
 
 # iperf3 through two strait gateways, wireguard-go and plain forwarding in
-# network namespaces (root; BACKEND=xdp|af-packet, MODE, SECONDS_RUN).
+# network namespaces, alternated over RUNS (5) rounds, gateways and iperf3
+# ends pinned (root, about 3 minutes): $(BUILD)/bench-e2e/result.json and
+# plot.png. BACKEND=xdp|af-packet, MODE, SECONDS_RUN, STRAIT_ARGS,
+# CPUS_GATEWAYS, CPUS_HOSTS, PERF=1, REQUIRE_RATIO (README.md).
 bench-e2e: deps
 	$(MAKE) strait
-	netns-lab/bench-e2e.sh $(BUILD)/strait
+	OUT="$${OUT:-$(BUILD)/bench-e2e}" netns-lab/bench-e2e.sh $(BUILD)/strait
 
 # The two-region lab (netns-lab/README.md). LAB_BACKEND=xdp|af-packet,
 # LAB_WAN=paris-tokyo|lan|lossy, LAB_PREFIX (namespace name prefix).
