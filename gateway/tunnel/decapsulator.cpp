@@ -12,7 +12,7 @@ using namespace strait::net;
 std::size_t Decapsulator::esp_offset_of(const io::Packet* p) const noexcept {
   const std::uint8_t* outer = p->data + kEthernetHeaderSize;
   return kEthernetHeaderSize +
-         (ipv6_ ? kIpv6HeaderSize : static_cast<std::size_t>(outer[0] & 0x0f) * 4);
+         (outer_ipv6_ ? kIpv6HeaderSize : static_cast<std::size_t>(outer[0] & 0x0f) * 4);
 }
 
 void Decapsulator::process(io::Link& in, io::Link& out, io::Port& public_port,
