@@ -306,7 +306,7 @@ check_kubectl() {
 rekey_conf() {  # rekey_conf SITE: the configuration with sa-ttl 12 s
   local conf="$TMP/vita-$1-rekey.conf"
   [ -f "$conf" ] || {
-    cp "$LAB_HERE/vita-$1.conf" "$conf"
+    cp "$(lab_gateway_conf "$1")" "$conf"
     printf 'sa-ttl %s;\nnegotiation-ttl 2;\n' "$REKEY_SA_TTL" >>"$conf"
   }
   echo "$conf"

@@ -152,6 +152,7 @@ BOOST_AUTO_TEST_CASE(esp_of_the_inner_family_on_the_public_side_is_not_taken) {
       const esp::InboundSa* sa = h.worker().sas().inbound(t.outbound.spi);
       BOOST_TEST_REQUIRE(sa != nullptr);
       BOOST_TEST(sa->window().highest() == 0u);
+      BOOST_TEST(h.worker().public_dispatch().ethertype_errors == 1u);
       BOOST_TEST(h.pool().available() == h.pool().count());
     }
   }
