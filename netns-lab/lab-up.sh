@@ -117,7 +117,11 @@ if [ "$LAB_FAMILY" = dual ]; then
     net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
 fi
 
-step "internet: a router between 198.51.100.0/24 and 203.0.113.0/24, link emulation '$LAB_WAN'"
+if [ "$LAB_FAMILY" = dual ]; then
+  step "internet: an IPv6 router between $(lab_gw_public_net6 paris):/64 and $(lab_gw_public_net6 tokyo):/64, link emulation '$LAB_WAN'"
+else
+  step "internet: a router between 198.51.100.0/24 and 203.0.113.0/24, link emulation '$LAB_WAN'"
+fi
 # The paris side reaches the router through the emulator, which therefore
 # carries every packet between the regions once each way:
 #   br-paris [to-paris-1 to-paris-2 wan-paris] ~ wan-paris-e <strait wan> wan-core-e ~ wan-core (router)
@@ -135,7 +139,6 @@ for ifname in wan-paris wan-paris-e wan-core wan-core-e; do
   ip -n "$NS_NET" link set "$ifname" up
 done
 if [ "$LAB_FAMILY" = dual ]; then
-  echo "lab-up:       IPv6 only: $(lab_gw_public_net6 paris):/64 and $(lab_gw_public_net6 tokyo):/64 (LAB_FAMILY=dual)"
   ip -n "$NS_NET" addr add "$(lab_router_ip6 paris)/64" dev wan-core nodad
   ip -n "$NS_NET" addr add "$(lab_router_ip6 tokyo)/64" dev br-tokyo nodad
   # Neighbor solicitations are multicast: flooded, not left to MLD snooping.
