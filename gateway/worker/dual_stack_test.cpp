@@ -309,3 +309,63 @@ BOOST_AUTO_TEST_CASE(the_key_exchange_runs_over_the_outer_family) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(queues_of_both_families_in_one_gateway) {
+  // Queue 1 on IPv4, queue 2 on IPv6, one IPv4 route with a gateway of
+  // each family: each queue's worker tunnels in its own family, and the
+  // state lists the public side's ICMP counters of both.
+  const Site p4 = paris(Family::kIpv4), t4 = tokyo(Family::kIpv4);
+  const Site p6 = paris(Family::kIpv4, Family::kIpv6), t6 = tokyo(Family::kIpv4, Family::kIpv6);
+  // Each queue its own key (a key on two queues would repeat its nonces).
+  esp::SaParameters outbound2 = p4.outbound;
+  outbound2.spi = 1003;
+  outbound2.key[0] ^= 0xff;
+  const std::string config =
+      "private-interface4 { ifname lan0; ip " + p4.private_ip.to_string() + "; mac " +
+      p4.private_mac.to_string() + "; nexthop-ip " + p4.private_nexthop_ip.to_string() +
+      "; nexthop-mac " + p4.private_nexthop_mac.to_string() + "; }\n" +
+      "public-interface4 { ifname wan0; ip " + p4.public_ip.to_string() + "; mac " +
+      p4.public_mac.to_string() + "; nexthop-ip " + p4.public_nexthop_ip.to_string() +
+      "; nexthop-mac " + p4.public_nexthop_mac.to_string() + "; }\n" +
+      "public-interface6 { ifname wan1; queue 2; ip " + p6.public_ip2.to_string() + "; mac " +
+      p6.public_mac2.to_string() + "; nexthop-ip " + p6.public_nexthop_ip.to_string() +
+      "; nexthop-mac " + p6.public_nexthop_mac.to_string() + "; }\n" +
+      "route4 { id tokyo; gateway { ip " + t4.public_ip.to_string() + "; } gateway { ip " +
+      t6.public_ip.to_string() + "; queue 2; } net \"" + t4.private_net.to_string() +
+      "\"; preshared-key \"" + kSamplePresharedKey + "\"; spi 1234; }\n" +
+      "mtu 1440;\ndata-plane true;\n" + sa_entry("outbound-sa", "tokyo", p4.outbound, 1) +
+      sa_entry("inbound-sa", "tokyo", t4.outbound, 1) +
+      sa_entry("outbound-sa", "tokyo", outbound2, 2) +
+      sa_entry("inbound-sa", "tokyo", t4.outbound, 2);
+  HarnessOptions second;
+  second.queue = 2;
+  GatewayHarness q1(config), q2(config, second);
+  BOOST_TEST((q1.worker().public_family() == Family::kIpv4));
+  BOOST_TEST((q2.worker().public_family() == Family::kIpv6));
+  const Bytes inner = host_datagram(p4, t4, 200, kSeed);
+  for (GatewayHarness* h : {&q1, &q2}) {
+    h->send_private(lan_frame(p4, inner));
+    h->run();
+  }
+  const std::vector<Bytes> out1 = q1.take_public(), out2 = q2.take_public();
+  BOOST_TEST_REQUIRE(out1.size() == 1u);
+  BOOST_TEST_REQUIRE(out2.size() == 1u);
+  const auto ip1 = parse_ip_frame(out1[0]), ip2 = parse_ip_frame(out2[0]);
+  BOOST_TEST_REQUIRE((ip1.has_value() && ip2.has_value()));
+  BOOST_TEST(ip1->source.to_string() == p4.public_ip.to_string());
+  BOOST_TEST(ip1->destination.to_string() == t4.public_ip.to_string());
+  BOOST_TEST(ip2->source.to_string() == p6.public_ip2.to_string());
+  BOOST_TEST(ip2->destination.to_string() == t6.public_ip.to_string());
+  EspPeer peer1(t4.outbound, p4.outbound), peer2(t4.outbound, outbound2);
+  for (const auto& [ip, peer] : {std::pair{&ip1, &peer1}, std::pair{&ip2, &peer2}}) {
+    const EspPeer::Opened o = peer->open((*ip)->payload);
+    BOOST_TEST_REQUIRE(o.status == esp::DecryptStatus::kOk);
+    BOOST_TEST(o.next_header == 4);
+    BOOST_TEST(o.inner == with_ttl(inner, 63));
+  }
+  const worker::Worker* workers[] = {&q1.worker(), &q2.worker()};
+  const std::string state = worker::render_gateway_state(workers);
+  BOOST_TEST(state.find("public-icmp4 {") != std::string::npos);
+  BOOST_TEST(state.find("public-icmp6 {") != std::string::npos);
+  BOOST_TEST(state.find("private-icmp6 {") == std::string::npos);
+}
