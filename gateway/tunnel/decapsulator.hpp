@@ -22,7 +22,7 @@ class Decapsulator {
                net::Family outer_family)
       : engine_(engine),
         sas_(sas),
-        ipv6_(family == net::Family::kIpv6),
+        inner_ipv6_(family == net::Family::kIpv6),
         outer_ipv6_(outer_family == net::Family::kIpv6) {}
 
   // `in`: ESP packets whose outer IP header dispatch validated (length
@@ -40,8 +40,8 @@ class Decapsulator {
 
   esp::Engine& engine_;
   const SaDatabase& sas_;
-  bool ipv6_;        // inner
-  bool outer_ipv6_;  // outer
+  bool inner_ipv6_;  // inner
+  bool outer_ipv6_;
 };
 
 }  // namespace strait::tunnel
