@@ -40,7 +40,7 @@ class Decapsulator {
 
   esp::Engine& engine_;
   const SaDatabase& sas_;
-  bool inner_ipv6_;  // inner
+  bool inner_ipv6_;
   bool outer_ipv6_;
 };
 
