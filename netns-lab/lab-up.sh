@@ -14,7 +14,9 @@
 #        \___ br-paris -- [strait wan] -- router (internet) -- br-tokyo ___/
 #
 # Environment: LAB_BACKEND=xdp|af-packet (gateways), LAB_WAN=paris-tokyo|
-# lan|lossy (the internet's link emulation), LAB_PREFIX (prefix of every
+# lan|lossy (the internet's link emulation), LAB_FAMILY=4|dual (dual: the
+# internet is IPv6-only, the gateways' public interfaces and the tunnel's
+# outer headers IPv6, the regions IPv4; docs/dual-stack.md), LAB_PREFIX (prefix of every
 # namespace name, for parallel copies), STRAIT (the binary, default
 # build/strait). Root only. Nothing is added to the root namespace; on any
 # failure the half-built lab is removed.
@@ -66,6 +68,7 @@ fi
 [ -x "$STRAIT" ] || die "no strait binary at $STRAIT (make build)"
 case $LAB_BACKEND in xdp | af-packet) ;; *) die "LAB_BACKEND must be xdp or af-packet, not '$LAB_BACKEND'" ;; esac
 case $LAB_WAN in lan | paris-tokyo | lossy) ;; *) die "LAB_WAN must be paris-tokyo, lan or lossy, not '$LAB_WAN'" ;; esac
+case $LAB_FAMILY in 4 | dual) ;; *) die "LAB_FAMILY must be 4 or dual, not '$LAB_FAMILY'" ;; esac
 for tool in ip ethtool setsid kubectl ping traceroute iperf3; do
   command -v "$tool" >/dev/null || die "missing tool '$tool' (make deps)"
 done
@@ -87,7 +90,7 @@ var() { local v="$1_$2"; echo "${!v}"; }  # var NS_NODE paris
 
 step "namespaces: $(for r in $LAB_ROLES; do printf '%s ' "$(lab_ns "$r")"; done)"
 mkdir -p "$LAB_RUN_DIR/logs" "$LAB_RUN_DIR/pids" "$STRAIT_RUN_DIR"
-printf 'LAB_BACKEND=%s\nLAB_WAN=%s\n' "$LAB_BACKEND" "$LAB_WAN" >"$LAB_RUN_DIR/settings"
+printf 'LAB_BACKEND=%s\nLAB_WAN=%s\nLAB_FAMILY=%s\n' "$LAB_BACKEND" "$LAB_WAN" "$LAB_FAMILY" >"$LAB_RUN_DIR/settings"
 for role in $LAB_ROLES; do
   ns=$(lab_ns "$role")
   ip netns add "$ns"
@@ -107,8 +110,18 @@ for role in $LAB_ROLES; do
 done
 
 offload_off() { ip netns exec "$1" ethtool --offload "$2" rx off tx off >/dev/null 2>&1 || true; }
+if [ "$LAB_FAMILY" = dual ]; then
+  # The internet routes IPv6 (and only IPv6 reaches the gateways' public
+  # interfaces: it has no IPv4 address on their side).
+  ip netns exec "$NS_NET" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+    net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
+fi
 
-step "internet: a router between 198.51.100.0/24 and 203.0.113.0/24, link emulation '$LAB_WAN'"
+if [ "$LAB_FAMILY" = dual ]; then
+  step "internet: an IPv6 router between $(lab_gw_public_net6 paris):/64 and $(lab_gw_public_net6 tokyo):/64, link emulation '$LAB_WAN'"
+else
+  step "internet: a router between 198.51.100.0/24 and 203.0.113.0/24, link emulation '$LAB_WAN'"
+fi
 # The paris side reaches the router through the emulator, which therefore
 # carries every packet between the regions once each way:
 #   br-paris [to-paris-1 to-paris-2 wan-paris] ~ wan-paris-e <strait wan> wan-core-e ~ wan-core (router)
@@ -125,8 +138,15 @@ for ifname in wan-paris wan-paris-e wan-core wan-core-e; do
   offload_off "$NS_NET" "$ifname"
   ip -n "$NS_NET" link set "$ifname" up
 done
-ip -n "$NS_NET" addr add "$(lab_router_ip paris)/24" dev wan-core
-ip -n "$NS_NET" addr add "$(lab_router_ip tokyo)/24" dev br-tokyo
+if [ "$LAB_FAMILY" = dual ]; then
+  ip -n "$NS_NET" addr add "$(lab_router_ip6 paris)/64" dev wan-core nodad
+  ip -n "$NS_NET" addr add "$(lab_router_ip6 tokyo)/64" dev br-tokyo nodad
+  # Neighbor solicitations are multicast: flooded, not left to MLD snooping.
+  for site in $LAB_SITES; do ip -n "$NS_NET" link set "br-$site" type bridge mcast_snooping 0; done
+else
+  ip -n "$NS_NET" addr add "$(lab_router_ip paris)/24" dev wan-core
+  ip -n "$NS_NET" addr add "$(lab_router_ip tokyo)/24" dev br-tokyo
+fi
 if lab_wan_available; then
   lab_start wan "$NS_NET" "$STRAIT" wan --between wan-paris-e wan-core-e --profile "$LAB_WAN"
   # Up once it says so (its ports open); 10 s at most.
@@ -211,11 +231,12 @@ done
 
 step "gateways: strait run --name vita-paris / vita-tokyo --$LAB_BACKEND"
 for site in $LAB_SITES; do
+  [ "$LAB_FAMILY" = dual ] && lab_write_dual_conf $site
   lab_gateway_start $site || {
     lab_log_tail "vita-$site"
     die "the vita-$site gateway did not start"
   }
-  echo "lab-up:       vita-$site running (pid $(lab_pid "vita-$site")), config netns-lab/vita-$site.conf"
+  echo "lab-up:       vita-$site running (pid $(lab_pid "vita-$site")), config $(lab_gateway_conf $site)"
 done
 
 step "key exchange on both queues, and kube-node-paris <-> kube-node-tokyo through the tunnel"
@@ -249,7 +270,7 @@ step "Kubernetes: API server on https://kube-node-paris:6443, both nodes join"
 kube_up || die "Kubernetes did not come up"
 
 step "done"
-echo "backend $LAB_BACKEND, wan $LAB_WAN, since $(date '+%F %T')" >"$LAB_RUN_DIR/up"
+echo "backend $LAB_BACKEND, wan $LAB_WAN${LAB_FAMILY:+, family $LAB_FAMILY}, since $(date '+%F %T')" >"$LAB_RUN_DIR/up"
 DONE=1
 P=${LAB_PREFIX:+$LAB_PREFIX-}
 cat <<EOF

@@ -4,7 +4,8 @@
 #   PASS name: detail | FAIL name: reason | SKIP name: why
 # Exit status 1 if any check fails. Every command is bounded in time.
 # Checks (all by default): ping traceroute iperf pmtu ake pods kubectl rekey
-# notready. Independent checks run concurrently (see "Schedule" below); each
+# notready (ake also captures the tunnel on the internet: ESP in the lab's
+# outer family, IPv6 with LAB_FAMILY=dual). Independent checks run concurrently (see "Schedule" below); each
 # check's lines are printed together when it ends, with its time.
 set -uo pipefail
 . "$(dirname "$0")/lib/lab.sh"
@@ -224,6 +225,27 @@ check_ake() {
       fail "key exchange vita-$site" "inbound SAs on queues '${queues}', expected '1 2 '"
     fi
   done
+  check_outer_family
+}
+
+# The tunnel on the internet, as captured on tokyo's side during a ping:
+# ESP in the lab's outer family (IPv6 with LAB_FAMILY=dual), nothing in the
+# other one.
+check_outer_family() {
+  local name="tunnel on the internet" want=IP other=IP6 capture esp
+  [ "$LAB_FAMILY" = dual ] && want=IP6 other=IP
+  ip netns exec "$(lab_ns internet)" timeout 8 tcpdump -l -n -i br-tokyo -c 4 'ip proto 50 or ip6 proto 50' \
+    >"$TMP/outer-family" 2>/dev/null &
+  capture=$!
+  sleep 0.5
+  in_node paris ping -c 3 -i 0.3 -W 2 -q kube-node-tokyo >/dev/null 2>&1
+  wait "$capture"
+  esp=$(grep -c "^[0-9:.]* $want .*: ESP" "$TMP/outer-family")
+  if [ "$esp" -ge 2 ] && ! grep -q "^[0-9:.]* $other " "$TMP/outer-family"; then
+    pass "$name" "ESP over $([ $want = IP6 ] && echo IPv6 || echo IPv4), $esp packets captured"
+  else
+    fail "$name" "expected ESP over $want only: $(tr '\n' ';' <"$TMP/outer-family")"
+  fi
 }
 
 # --- pods across regions, through the overlay -------------------------------------------
@@ -306,7 +328,7 @@ check_kubectl() {
 rekey_conf() {  # rekey_conf SITE: the configuration with sa-ttl 12 s
   local conf="$TMP/vita-$1-rekey.conf"
   [ -f "$conf" ] || {
-    cp "$LAB_HERE/vita-$1.conf" "$conf"
+    cp "$(lab_gateway_conf "$1")" "$conf"
     printf 'sa-ttl %s;\nnegotiation-ttl 2;\n' "$REKEY_SA_TTL" >>"$conf"
   }
   echo "$conf"

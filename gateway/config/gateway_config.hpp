@@ -1,8 +1,12 @@
 #pragma once
 // The typed, validated configuration of one gateway (CONFIG.md, module
 // vita-esp-gateway). Produced only by config::load*, so every instance
-// satisfies the schema: exactly one address family, unique keys, defaults
-// filled in, derived MACs computed.
+// satisfies the schema: one address family for the private network and the
+// routes (`family`), unique keys, defaults filled in, derived MACs computed.
+// Dual-stack extension (docs/dual-stack.md): a public interface, and the
+// route gateways reached through it, may be of the other family; each
+// queue has one public interface, and a route's gateway for a queue is of
+// that interface's family.
 
 #include <array>
 #include <cstdint>
@@ -73,7 +77,7 @@ struct SecurityAssociation {
 };
 
 struct GatewayConfig {
-  net::Family family = net::Family::kIpv4;
+  net::Family family = net::Family::kIpv4;  // of the private network and the routes (inner)
   Interface private_interface;
   std::vector<PublicInterface> public_interfaces;  // at least one, unique ip and queue
   std::vector<Route> routes;
@@ -85,6 +89,14 @@ struct GatewayConfig {
   bool data_plane = false;
   std::vector<SecurityAssociation> outbound_sas;
   std::vector<SecurityAssociation> inbound_sas;
+
+  // A public interface of another family than the private network's
+  // (the dual-stack extension: a Vita peer cannot be configured so).
+  bool dual_stack() const {
+    for (const auto& p : public_interfaces)
+      if (p.ip.family != family) return true;
+    return false;
+  }
 
   // The public interface serving `queue`, or nullptr.
   const PublicInterface* public_interface(std::uint16_t queue) const {

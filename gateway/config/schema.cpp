@@ -126,12 +126,18 @@ class SchemaReader {
     STRAIT_CONFIG_CHECK(read_interface(*private_interface, family, 0x2a, kPrivateInterface,
                                        config.private_interface));
 
-    const auto public_name = with_family("public-interface", family);
-    STRAIT_CONFIG_CHECK(read_public_interfaces(find_all(document, public_name), public_name, family,
-                                               config.public_interfaces));
+    // Public interfaces of both families may serve the queues of one
+    // gateway (a dual-stack extension, docs/dual-stack.md); with one family
+    // this is the list of that family alone.
+    std::vector<const Statement*> public_entries;
+    for (const auto& s : document)
+      if (s.keyword == "public-interface4" || s.keyword == "public-interface6")
+        public_entries.push_back(&s);
+    STRAIT_CONFIG_CHECK(read_public_interfaces(
+        public_entries, with_family("public-interface", family), config.public_interfaces));
 
-    STRAIT_CONFIG_CHECK(
-        read_routes(find_all(document, with_family("route", family)), family, config.routes));
+    STRAIT_CONFIG_CHECK(read_routes(find_all(document, with_family("route", family)), family,
+                                    public_entries, config.public_interfaces, config.routes));
 
     STRAIT_CONFIG_CHECK(read_integer(find(document, "mtu"), 0, 8923, config.mtu));
     STRAIT_CONFIG_CHECK(read_boolean(find(document, "tfc"), config.tfc));
@@ -201,8 +207,15 @@ class SchemaReader {
                  "'" + owner.keyword + "': missing mandatory leaf '" + std::string(name) + "'");
   }
 
+  // The gateway's family: that of its private network (private-interface4
+  // or private-interface6) and of its routes' networks. One family set, as
+  // in Vita; or, as a dual-stack extension (docs/dual-stack.md), public
+  // interfaces of the other family too, reaching route gateways of that
+  // family: the private network and the routes keep one family.
   base::Status choose_family(const Statements& document, net::Family& family) const {
-    const Statement* first[2] = {nullptr, nullptr};  // IPv4 set, IPv6 set
+    const Statement* first[2] = {nullptr, nullptr};     // IPv4 set, IPv6 set
+    const Statement* private_[2] = {nullptr, nullptr};  // private-interface4, 6
+    const Statement* route[2] = {nullptr, nullptr};     // route4, route6
     for (const auto& s : document) {
       const auto& k = s.keyword;
       if (k == "private-interface4" || k == "public-interface4" || k == "route4") {
@@ -210,16 +223,37 @@ class SchemaReader {
       } else if (k == "private-interface6" || k == "public-interface6" || k == "route6") {
         if (!first[1]) first[1] = &s;
       }
+      const int f = k.ends_with('4') ? 0 : 1;
+      if (k.starts_with("private-interface") && !private_[f]) private_[f] = &s;
+      if (k.starts_with("route") && !route[f]) route[f] = &s;
     }
+    const auto later_of = [](const Statement* a, const Statement* b) {
+      const bool b_later =
+          a->position.line < b->position.line ||
+          (a->position.line == b->position.line && a->position.column < b->position.column);
+      return b_later ? std::pair{b, a} : std::pair{a, b};
+    };
+    const auto exclusive = [&](const Statement* a, const Statement* b, std::string_view why) {
+      const auto [later, earlier] = later_of(a, b);
+      return error(later->position, "'" + later->keyword +
+                                        "': the IPv4 and IPv6 sets are exclusive ('" +
+                                        earlier->keyword + "' at " + to_string(earlier->position) +
+                                        ")" + std::string(why));
+    };
+    constexpr std::string_view kOneInnerFamily =
+        ": a gateway's private network and routes are of one family (a route4 may reach an "
+        "IPv6 gateway through a public-interface6, a route6 an IPv4 gateway through a "
+        "public-interface4)";
+    if (private_[0] && private_[1]) return exclusive(private_[0], private_[1], kOneInnerFamily);
+    if (route[0] && route[1]) return exclusive(route[0], route[1], kOneInnerFamily);
     if (first[0] && first[1]) {
-      const bool six_later = first[0]->position.line < first[1]->position.line ||
-                             (first[0]->position.line == first[1]->position.line &&
-                              first[0]->position.column < first[1]->position.column);
-      const Statement* later = six_later ? first[1] : first[0];
-      const Statement* earlier = six_later ? first[0] : first[1];
-      return error(later->position,
-                   "'" + later->keyword + "': the IPv4 and IPv6 sets are exclusive ('" +
-                       earlier->keyword + "' at " + to_string(earlier->position) + ")");
+      // Mixed: the private network's family, else the routes'.
+      const int inner = private_[0] ? 0 : private_[1] ? 1 : route[0] ? 0 : route[1] ? 1 : -1;
+      if (inner < 0) return exclusive(first[0], first[1], "");
+      const Statement* own = private_[inner] ? private_[inner] : route[inner];
+      if (route[1 - inner]) return exclusive(own, route[1 - inner], kOneInnerFamily);
+      family = inner == 0 ? net::Family::kIpv4 : net::Family::kIpv6;
+      return base::Ok{};
     }
     if (!first[0] && !first[1]) {
       return error(Position{},
@@ -335,14 +369,17 @@ class SchemaReader {
     return base::Ok{};
   }
 
+  // `entries`: public-interface4 and public-interface6 entries in document
+  // order, each read in its own family; queues are unique across both.
   base::Status read_public_interfaces(const std::vector<const Statement*>& entries,
-                                      const std::string& name, net::Family family,
+                                      const std::string& required_name,
                                       std::vector<PublicInterface>& out) const {
     if (entries.empty()) {
-      return error(Position{}, "at least one '" + name + "' is required");
+      return error(Position{}, "at least one '" + required_name + "' is required");
     }
-    std::vector<std::pair<const Statement*, Position>> queues;  // entry, origin of queue
     for (const Statement* entry : entries) {
+      const std::string& name = entry->keyword;
+      const net::Family family = name.ends_with('4') ? net::Family::kIpv4 : net::Family::kIpv6;
       PublicInterface interface;
       STRAIT_CONFIG_CHECK(read_interface(*entry, family, 0x3a, kPublicInterface, interface));
       const Statements& block = entry->children;
@@ -375,9 +412,72 @@ class SchemaReader {
     return base::Ok{};
   }
 
-  base::Status read_gateways(const Statement& route, net::Family family,
-                             std::vector<RouteGateway>& out) const {
+  // A route gateway's address is of the family of the public interface
+  // serving its queue (IPv4 and IPv6 alike: the dual-stack extension); a
+  // queue without a gateway of its own uses the route's gateway of the
+  // lowest queue (PROTOCOL.md 3), which must then be of that queue's family.
+  base::Status check_gateway_families(const Statement& route,
+                                      const std::vector<const Statement*>& entries,
+                                      const std::vector<const Statement*>& public_entries,
+                                      const std::vector<PublicInterface>& publics,
+                                      const std::vector<RouteGateway>& gateways) const {
+    const auto public_entry_of = [&](std::uint16_t queue) -> std::size_t {
+      for (std::size_t i = 0; i < publics.size(); ++i)
+        if (publics[i].queue == queue) return i;
+      return publics.size();
+    };
+    const auto mismatch = [&](std::size_t g, std::size_t p, std::string_view why) {
+      const net::Family want = publics[p].ip.family, found = gateways[g].ip.family;
+      return error(find(entries[g]->children, "ip")->value->position,
+                   "'ip': expected an " + std::string(family_name(want)) + " address, found an " +
+                       std::string(family_name(found)) + " address: " + std::string(why) +
+                       "queue " + std::to_string(publics[p].queue) + " is served by '" +
+                       public_entries[p]->keyword + "' at " +
+                       to_string(public_entries[p]->position) + " (an " +
+                       std::string(family_name(found)) + " gateway needs a " +
+                       with_family("public-interface", found) + " serving its queue)");
+    };
+    std::size_t lowest = 0;
+    for (std::size_t g = 0; g < gateways.size(); ++g) {
+      if (gateways[g].queue < gateways[lowest].queue) lowest = g;
+      const std::size_t p = public_entry_of(gateways[g].queue);
+      if (p < publics.size()) {
+        if (publics[p].ip.family != gateways[g].ip.family) return mismatch(g, p, "");
+        continue;
+      }
+      // An unserved queue: its gateway is used only as the lowest one.
+      bool family_served = false;
+      for (const auto& q : publics)
+        family_served = family_served || q.ip.family == gateways[g].ip.family;
+      if (!family_served) {
+        const net::Family found = gateways[g].ip.family;
+        const net::Family want =
+            found == net::Family::kIpv4 ? net::Family::kIpv6 : net::Family::kIpv4;
+        return error(find(entries[g]->children, "ip")->value->position,
+                     "'ip': expected an " + std::string(family_name(want)) + " address, found an " +
+                         std::string(family_name(found)) + " address (an " +
+                         std::string(family_name(found)) + " gateway needs a " +
+                         with_family("public-interface", found) + ")");
+      }
+    }
+    for (std::size_t p = 0; p < publics.size(); ++p) {
+      bool own = false;
+      for (const auto& g : gateways)
+        own = own || g.queue == publics[p].queue;
+      if (!own && publics[p].ip.family != gateways[lowest].ip.family) {
+        return mismatch(lowest, p,
+                        "route " + display_name(find(route.children, "id")->value->text) +
+                            " has no gateway for queue " + std::to_string(publics[p].queue) +
+                            " and uses this one (its lowest queue's) there, but ");
+      }
+    }
+    return base::Ok{};
+  }
+
+  base::Status read_gateways(const Statement& route, std::vector<RouteGateway>& out,
+                             std::vector<const Statement*>& entries_out) const {
     const auto entries = find_all(route.children, "gateway");
+    entries_out = entries;
     if (entries.empty()) {
       return error(route.position, "'" + route.keyword + "': at least one 'gateway' is required");
     }
@@ -388,7 +488,9 @@ class SchemaReader {
       RouteGateway gateway;
       const Statement* ip = find(entry.children, "ip");
       const Statement* queue = find(entry.children, "queue");
-      STRAIT_CONFIG_CHECK(read_address(*ip, family, gateway.ip));
+      auto address = net::Address::parse(ip->value->text);
+      if (!address) return error(ip->value->position, "'ip': expected an IPv4 or IPv6 address");
+      gateway.ip = *address;
       STRAIT_CONFIG_CHECK(read_integer(queue, 1, 65535, gateway.queue));
       for (std::size_t i = 0; i < out.size(); ++i) {
         if (out[i].ip == gateway.ip) {
@@ -408,6 +510,8 @@ class SchemaReader {
   }
 
   base::Status read_routes(const std::vector<const Statement*>& entries, net::Family family,
+                           const std::vector<const Statement*>& public_entries,
+                           const std::vector<PublicInterface>& publics,
                            std::vector<Route>& out) const {
     // The first route of each id, SPI, network and pre-shared key: lookups,
     // not a scan of every earlier route (10,000 routes load in moments).
@@ -450,7 +554,10 @@ class SchemaReader {
       route.net = *prefix;
       STRAIT_CONFIG_CHECK(read_key(key, route.preshared_key));
       STRAIT_CONFIG_CHECK(read_integer(&spi, kMinSpi, kMaxU32, route.spi));
-      STRAIT_CONFIG_CHECK(read_gateways(entry, family, route.gateways));
+      std::vector<const Statement*> gateway_entries;
+      STRAIT_CONFIG_CHECK(read_gateways(entry, route.gateways, gateway_entries));
+      STRAIT_CONFIG_CHECK(
+          check_gateway_families(entry, gateway_entries, public_entries, publics, route.gateways));
       const std::size_t index = out.size();
       const std::string net_text = route.net.to_string();
       out.push_back(std::move(route));

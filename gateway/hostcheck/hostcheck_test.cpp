@@ -438,6 +438,27 @@ BOOST_AUTO_TEST_CASE(kernel_cpu_lists) {
   BOOST_TEST(cpu_list_text({0, 1, 2, 3, 8, 10, 11}) == "0-3,8,10,11");
 }
 
+BOOST_AUTO_TEST_CASE(a_dual_stack_queue_needs_its_outer_familys_overhead) {
+  // An IPv4 gateway whose queue 1 is on IPv6 and queue 2 on IPv4
+  // (docs/dual-stack.md): each public interface needs mtu plus the ESP
+  // overhead of its own family.
+  auto dual = config::load(
+      "private-interface4 { ifname priv0; ip 10.0.1.10; nexthop-ip 10.0.1.1; }\n"
+      "public-interface6 { ifname pub0; ip 2001:db8:2::10; nexthop-ip 2001:db8:2::1; }\n"
+      "public-interface4 { ifname pub1; ip 10.0.2.10; nexthop-ip 10.0.2.1; queue 2; }\n"
+      "mtu 1400;\n",
+      "t.conf");
+  if (!dual.ok()) BOOST_FAIL(dual.error().message);
+  auto needs = needs_of(*dual, "t.conf", backend::BackendKind::kAfPacket, {});
+  BOOST_TEST_REQUIRE(needs.ok());
+  BOOST_TEST_REQUIRE(needs->interfaces.size() == 3u);
+  BOOST_TEST(needs->interfaces[0].min_mtu == 1400u);
+  BOOST_TEST(needs->interfaces[1].ifname == "pub0");
+  BOOST_TEST(needs->interfaces[1].min_mtu == 1400u + kEspOverhead6);
+  BOOST_TEST(needs->interfaces[2].ifname == "pub1");
+  BOOST_TEST(needs->interfaces[2].min_mtu == 1400u + kEspOverhead4);
+}
+
 BOOST_AUTO_TEST_CASE(what_a_configuration_needs_of_the_host) {
   // One queue over IPv6: the whole private interface (AF_XDP: receive
   // queue 0), a public interface up to its device-queue, ESP over IPv6.

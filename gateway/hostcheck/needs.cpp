@@ -40,10 +40,13 @@ base::Result<HostNeeds> needs_of(const config::GatewayConfig& config,
   needs.backend = backend;
   needs.queues = bindings->size();
   needs.cpus = std::move(cpus);
-  const std::uint32_t overhead =
-      config.family == net::Family::kIpv4 ? kEspOverhead4 : kEspOverhead6;
   const std::string mtu = "mtu " + std::to_string(config.mtu);
   for (const backend::QueueBinding& binding : *bindings) {
+    // The outer header is of the queue's public interface's family (the
+    // private network's, but with the dual-stack extension).
+    const config::PublicInterface* public_interface = config.public_interface(binding.queue);
+    const net::Family outer = public_interface ? public_interface->ip.family : config.family;
+    const std::uint32_t overhead = outer == net::Family::kIpv4 ? kEspOverhead4 : kEspOverhead6;
     const auto bind_side = [&](const backend::PortBinding& side, bool is_private) {
       InterfaceNeeds& interface = interface_of(needs, side.ifname);
       interface.is_private = interface.is_private || is_private;

@@ -66,7 +66,7 @@ base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::Gatew
 KeyManager::KeyManager(const config::GatewayConfig& config, const config::PublicInterface& queue,
                        SaInstaller& sas, const base::Clock& clock, base::Random& random)
     : queue_(queue.queue),
-      family_(config.family),
+      family_(queue.ip.family),  // the key exchange runs over the public interface's family
       public_ip_(queue.ip),
       identity_(queue.identity()),
       port_(config.protocol_port),

@@ -72,8 +72,10 @@ constexpr SitePlan kTokyo = {.name = "tokyo",
                              .public_ip2 = {"198.51.100.2", "2001:db8:200::2"},
                              .public_mac2 = "02:00:00:02:02:01"};
 
-Site site_of(const SitePlan& plan, net::Family family, const esp::SaParameters& outbound) {
+Site site_of(const SitePlan& plan, net::Family family, net::Family public_family,
+             const esp::SaParameters& outbound) {
   const std::size_t f = is_ipv4(family) ? 0 : 1;
+  const std::size_t pf = is_ipv4(public_family) ? 0 : 1;
   Site s;
   s.name = plan.name;
   s.family = family;
@@ -83,11 +85,11 @@ Site site_of(const SitePlan& plan, net::Family family, const esp::SaParameters& 
   s.private_nexthop_ip = ip(plan.private_nexthop_ip[f]);
   s.private_nexthop_mac = mac(plan.private_nexthop_mac);
   s.host_ip = ip(plan.host_ip[f]);
-  s.public_ip = ip(plan.public_ip[f]);
+  s.public_ip = ip(plan.public_ip[pf]);
   s.public_mac = mac(plan.public_mac);
-  s.public_nexthop_ip = ip(plan.public_nexthop_ip[f]);
+  s.public_nexthop_ip = ip(plan.public_nexthop_ip[pf]);
   s.public_nexthop_mac = mac(plan.public_nexthop_mac);
-  s.public_ip2 = ip(plan.public_ip2[f]);
+  s.public_ip2 = ip(plan.public_ip2[pf]);
   s.public_mac2 = mac(plan.public_mac2);
   s.outbound = outbound;
   return s;
@@ -104,11 +106,19 @@ bool is_ipv4(net::Family family) {
 }
 
 Site paris(net::Family family) {
-  return site_of(kParis, family, sa(1001, 0x10, 0xa0));
+  return paris(family, family);
 }
 
 Site tokyo(net::Family family) {
-  return site_of(kTokyo, family, sa(2001, 0x50, 0xc0));
+  return tokyo(family, family);
+}
+
+Site paris(net::Family family, net::Family public_family) {
+  return site_of(kParis, family, public_family, sa(1001, 0x10, 0xa0));
+}
+
+Site tokyo(net::Family family, net::Family public_family) {
+  return site_of(kTokyo, family, public_family, sa(2001, 0x50, 0xc0));
 }
 
 std::string sa_entry(const char* kind, const std::string& route, const esp::SaParameters& p,
@@ -126,6 +136,8 @@ SiteOptions key_exchange_options() {
 
 std::string site_config(const Site& self, const Site& peer, const SiteOptions& o) {
   const std::string f = self.family == net::Family::kIpv4 ? "4" : "6";
+  // The public interfaces' family (another one: the dual-stack extension).
+  const std::string pf = self.public_ip.family == net::Family::kIpv4 ? "4" : "6";
   std::string t;
   t += "private-interface" + f + " {\n  ifname lan0;\n  ip " + self.private_ip.to_string() +
        ";\n  mac " + self.private_mac.to_string() + ";\n  nexthop-ip " +
@@ -135,7 +147,7 @@ std::string site_config(const Site& self, const Site& peer, const SiteOptions& o
   t += "}\n";
   const auto public_interface = [&](const net::Address& address, const net::Mac& own_mac,
                                     std::uint16_t queue, const std::optional<net::Address>& nat) {
-    t += "public-interface" + f + " {\n  ifname wan" + std::to_string(queue - 1) + ";\n  ip " +
+    t += "public-interface" + pf + " {\n  ifname wan" + std::to_string(queue - 1) + ";\n  ip " +
          address.to_string() + ";\n  mac " + own_mac.to_string() + ";\n  nexthop-ip " +
          self.public_nexthop_ip.to_string() + ";\n";
     if (o.static_public_nexthop)

@@ -23,9 +23,9 @@ bool is_ipv4(net::Family family);
 
 struct Site {
   std::string name;
-  net::Family family = net::Family::kIpv4;
-  net::Prefix private_net;  // the site's LAN, routed through the tunnel by the peer
-  net::Address private_ip;  // the gateway on the LAN
+  net::Family family = net::Family::kIpv4;  // the private network's; public_ip's may differ
+  net::Prefix private_net;                  // the site's LAN, routed through the tunnel by the peer
+  net::Address private_ip;                  // the gateway on the LAN
   net::Mac private_mac;
   net::Address private_nexthop_ip;  // the LAN router
   net::Mac private_nexthop_mac;
@@ -42,6 +42,10 @@ struct Site {
 
 Site paris(net::Family family);
 Site tokyo(net::Family family);
+// Dual-stack: the private network (and hosts, routes) of `family`, the
+// public interfaces (and their next hop) of `public_family`.
+Site paris(net::Family family, net::Family public_family);
+Site tokyo(net::Family family, net::Family public_family);
 
 // The route's pre-shared key (hex) and route SPI unless SiteOptions say otherwise.
 inline constexpr const char* kSamplePresharedKey =

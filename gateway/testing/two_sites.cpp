@@ -87,7 +87,8 @@ Bytes WanFrame::udp_payload() const {
 }
 
 TwoSites::TwoSites(const TwoSitesOptions& options) {
-  const Site p = paris(options.family), t = tokyo(options.family);
+  const net::Family outer = options.public_family.value_or(options.family);
+  const Site p = paris(options.family, outer), t = tokyo(options.family, outer);
   build(options, site_config(p, t, options.paris), site_config(t, p, options.tokyo));
 }
 
@@ -98,8 +99,9 @@ TwoSites::TwoSites(const TwoSitesOptions& options, const std::string& paris_conf
 
 void TwoSites::build(const TwoSitesOptions& options, const std::string& paris_config,
                      const std::string& tokyo_config) {
-  sites_[0] = paris(options.family);
-  sites_[1] = tokyo(options.family);
+  const net::Family outer = options.public_family.value_or(options.family);
+  sites_[0] = paris(options.family, outer);
+  sites_[1] = tokyo(options.family, outer);
   const std::string* texts[] = {&paris_config, &tokyo_config};
   randoms_[0] = std::make_unique<base::SeededRandom>(options.paris_seed);
   randoms_[1] = std::make_unique<base::SeededRandom>(options.tokyo_seed);

@@ -34,6 +34,8 @@ SiteId other_site(SiteId id);
 
 struct TwoSitesOptions {
   net::Family family = net::Family::kIpv4;
+  // The public interfaces' family (dual-stack); unset: `family`.
+  std::optional<net::Family> public_family;
   // Options of each site's configuration (site_config(self, peer, options)).
   // Workers are built for queues 1..options.queues of each site.
   SiteOptions paris = key_exchange_options();

@@ -12,12 +12,13 @@ using namespace strait::net;
 std::size_t Decapsulator::esp_offset_of(const io::Packet* p) const noexcept {
   const std::uint8_t* outer = p->data + kEthernetHeaderSize;
   return kEthernetHeaderSize +
-         (ipv6_ ? kIpv6HeaderSize : static_cast<std::size_t>(outer[0] & 0x0f) * 4);
+         (outer_ipv6_ ? kIpv6HeaderSize : static_cast<std::size_t>(outer[0] & 0x0f) * 4);
 }
 
 void Decapsulator::process(io::Link& in, io::Link& out, io::Port& public_port,
                            state::PublicRouterCounters& router) noexcept {
-  const std::uint8_t expected_next_header = ipv6_ ? esp::kNextHeaderIpv6 : esp::kNextHeaderIpv4;
+  const std::uint8_t expected_next_header =
+      inner_ipv6_ ? esp::kNextHeaderIpv6 : esp::kNextHeaderIpv4;
   // First the SPI lookups' hash-table slots are asked for, then every
   // packet's SA is found by SPI (independent lookups that overlap), then
   // the packets are worked through, loading the SA of a packet a
@@ -54,7 +55,7 @@ void Decapsulator::process(io::Link& in, io::Link& out, io::Port& public_port,
     std::uint8_t* inner = esp_header + esp::kHeaderSize;
     // The inner packet must be of the configured family and well formed;
     // its stated length trims TFC padding.
-    const IpInfo info = check_ip(ipv6_, inner, d.inner_length);
+    const IpInfo info = check_ip(inner_ipv6_, inner, d.inner_length);
     if (d.next_header != expected_next_header || info.result == IpCheck::kTruncated ||
         info.result == IpCheck::kMalformed || info.result == IpCheck::kBadChecksum) [[unlikely]] {
       ++sa->counters.protocol_errors;

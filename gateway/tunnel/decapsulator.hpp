@@ -16,13 +16,21 @@ namespace strait::tunnel {
 
 class Decapsulator {
  public:
-  Decapsulator(esp::Engine& engine, const SaDatabase& sas, net::Family family)
-      : engine_(engine), sas_(sas), ipv6_(family == net::Family::kIpv6) {}
+  // `family`: of the inner packets (the private network's); `outer_family`:
+  // of the public interface (another one with the dual-stack extension).
+  Decapsulator(esp::Engine& engine, const SaDatabase& sas, net::Family family,
+               net::Family outer_family)
+      : engine_(engine),
+        sas_(sas),
+        inner_ipv6_(family == net::Family::kIpv6),
+        outer_ipv6_(outer_family == net::Family::kIpv6) {}
 
   // `in`: ESP packets whose outer IP header dispatch validated (length
   // trimmed to the outer IP total length). Authentic inner packets of the
   // configured family go to `out`; everything else is released and counted
-  // (unknown SPI: public-router route-errors; the rest on the SA).
+  // (unknown SPI: public-router route-errors; the rest on the SA: an ESP
+  // next header that is not the configured inner family, whatever the
+  // outer one, is a protocol error).
   void process(io::Link& in, io::Link& out, io::Port& public_port,
                state::PublicRouterCounters& router) noexcept;
 
@@ -32,7 +40,8 @@ class Decapsulator {
 
   esp::Engine& engine_;
   const SaDatabase& sas_;
-  bool ipv6_;
+  bool inner_ipv6_;
+  bool outer_ipv6_;
 };
 
 }  // namespace strait::tunnel

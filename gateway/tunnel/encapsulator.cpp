@@ -16,7 +16,7 @@ static_assert(std::endian::native == std::endian::little);
 
 void Encapsulator::process(io::Link& in, io::Link& out, io::Port& public_port) noexcept {
   const std::size_t outer_size = ipv6_ ? kIpv6HeaderSize : kIpv4HeaderSize;
-  const std::uint8_t next_header = ipv6_ ? esp::kNextHeaderIpv6 : esp::kNextHeaderIpv4;
+  const std::uint8_t next_header = next_header_;
   const std::span<io::Packet*> packets = in.packets();
   for (std::size_t i = 0; i < packets.size(); ++i) {
     io::Packet* p = packets[i];

@@ -1,13 +1,16 @@
 #pragma once
 // Private -> public: wraps each routed inner packet in ESP (PROTOCOL.md 1)
 // and an outer IP header from this queue's public address to the route's
-// gateway, in place. Packets arrive with `data` at their Ethernet header and
+// gateway, in place. The outer family is the public address's; ESP's next
+// header says the inner family (IPv4 4, IPv6 41), which may be the other
+// one (dual-stack, docs/dual-stack.md). Packets arrive with `data` at their Ethernet header and
 // `route` set by the router; they leave with room for the public next hop's
 // Ethernet header.
 
 #include <cstdint>
 
 #include "esp/engine.hpp"
+#include "esp/transform.hpp"
 #include "io/link.hpp"
 #include "io/port.hpp"
 #include "net/address.hpp"
@@ -19,6 +22,7 @@ struct EncapsulatorSettings {
   net::Address public_ip;  // outer source
   std::uint16_t mtu;       // inner size bound; the TFC target length
   bool tfc;
+  net::Family inner_family;  // of the packets encapsulated (the private network's)
 };
 
 class Encapsulator {
@@ -27,7 +31,9 @@ class Encapsulator {
       : engine_(engine),
         sas_(sas),
         settings_(settings),
-        ipv6_(settings.public_ip.family == net::Family::kIpv6) {}
+        ipv6_(settings.public_ip.family == net::Family::kIpv6),
+        next_header_(settings.inner_family == net::Family::kIpv6 ? esp::kNextHeaderIpv6
+                                                                 : esp::kNextHeaderIpv4) {}
 
   // Moves every packet of `in` to `out`, encapsulated, or drops it
   // (frame too small for the result: counted txerrors of the public port;
@@ -50,7 +56,8 @@ class Encapsulator {
   esp::Engine& engine_;
   const SaDatabase& sas_;
   EncapsulatorSettings settings_;
-  bool ipv6_;
+  bool ipv6_;  // the outer header
+  std::uint8_t next_header_;
   std::uint64_t sequence_exhausted_ = 0;
 };
 

@@ -63,6 +63,11 @@ std::string render_gateway_state(std::span<const Worker* const> workers, StateEx
   Container private_interface, public_interface, private_next_hop, public_next_hop,
       private_dispatch, public_dispatch, private_router, public_router, private_icmp, public_icmp,
       inbound_icmp, key_manager, worker_internal;
+  // public_icmp counts the queues whose public interface is of the private
+  // network's family (all of them but with the dual-stack extension),
+  // public_icmp_other the others.
+  Container public_icmp_other;
+  bool other_public = false, same_public = false;
   const bool ipv6 = !workers.empty() && workers.front()->family() == net::Family::kIpv6;
   auto into = [](Container& c) {
     return [&c](std::string_view n, std::uint64_t v) { c.add(n, v); };
@@ -71,13 +76,17 @@ std::string render_gateway_state(std::span<const Worker* const> workers, StateEx
     w->private_port().counters().visit(into(private_interface));
     w->public_port().counters().visit(into(public_interface));
     w->private_next_hop().visit(into(private_next_hop), ipv6);
-    w->public_next_hop().visit(into(public_next_hop), ipv6);
+    const bool public_ipv6 = w->public_family() == net::Family::kIpv6;
+    other_public = other_public || public_ipv6 != ipv6;
+    same_public = same_public || public_ipv6 == ipv6;
+    w->public_next_hop().visit(into(public_next_hop), public_ipv6);
     w->private_dispatch().visit(into(private_dispatch));
     w->public_dispatch().visit(into(public_dispatch));
     w->private_router().visit(into(private_router));
     w->public_router().visit(into(public_router));
     w->private_icmp().visit(into(private_icmp), ipv6);
-    w->public_icmp().visit(into(public_icmp), ipv6);
+    w->public_icmp().visit(into(public_ipv6 == ipv6 ? public_icmp : public_icmp_other),
+                           public_ipv6);
     w->inbound_icmp().visit(into(inbound_icmp), ipv6);
     w->key_manager_counters().visit(into(key_manager));
     w->worker_counters().visit(into(worker_internal));
@@ -93,7 +102,9 @@ std::string render_gateway_state(std::span<const Worker* const> workers, StateEx
   public_router.render(out, "public-router", 2);
   const char* family = ipv6 ? "6" : "4";
   private_icmp.render(out, std::string("private-icmp") + family, 2);
-  public_icmp.render(out, std::string("public-icmp") + family, 2);
+  if (same_public || !other_public) public_icmp.render(out, std::string("public-icmp") + family, 2);
+  if (other_public)
+    public_icmp_other.render(out, std::string("public-icmp") + (ipv6 ? "4" : "6"), 2);
   inbound_icmp.render(out, std::string("inbound-icmp") + family, 2);
   key_manager.render(out, "key-manager", 2);
   if (extras.esp_implementation && !workers.empty())

@@ -379,7 +379,7 @@ Worker::Worker(const config::GatewayConfig& config, const config::PublicInterfac
                         public_interface.nexthop_mac},
                        clock),
       private_icmp_(config.family, "private", clock),
-      public_icmp_(config.family, "public", clock),
+      public_icmp_(public_interface.ip.family, "public", clock),
       inbound_icmp_(config.family, "inbound", clock),
       icmp_errors_(config.private_interface.ip, clock),
       private_dispatch_(config.private_interface.ip, config.private_interface.mac),
@@ -387,8 +387,8 @@ Worker::Worker(const config::GatewayConfig& config, const config::PublicInterfac
                        control_.get()),
       private_router_(config.family, routes_.lpm4, routes_.lpm6, *sas_, config.mtu, icmp_errors_),
       inbound_router_(config.private_interface.ip, icmp_errors_),
-      encapsulator_(*engine_, *sas_, {public_interface.ip, config.mtu, config.tfc}),
-      decapsulator_(*engine_, *sas_, config.family) {}
+      encapsulator_(*engine_, *sas_, {public_interface.ip, config.mtu, config.tfc, config.family}),
+      decapsulator_(*engine_, *sas_, config.family, public_interface.ip.family) {}
 
 // The key manager takes at least a receive burst of messages per poll, so
 // its control queue cannot fill up with messages that failed its checks.

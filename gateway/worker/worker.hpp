@@ -251,7 +251,10 @@ class Worker {
   const state::IcmpCounters& private_icmp() const noexcept { return private_icmp_.counters(); }
   const state::IcmpCounters& public_icmp() const noexcept { return public_icmp_.counters(); }
   const state::IcmpCounters& inbound_icmp() const noexcept { return inbound_icmp_.counters(); }
-  net::Family family() const noexcept { return family_; }
+  net::Family family() const noexcept { return family_; }  // the private network's
+  // The public interface's family (another than family() with the
+  // dual-stack extension).
+  net::Family public_family() const noexcept { return fixed_.public_interface.ip.family; }
   // The libipsec-mb code path of this queue's ESP (esp::Engine).
   const char* esp_implementation() const noexcept { return engine_->architecture(); }
 

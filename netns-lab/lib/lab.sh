@@ -14,6 +14,9 @@ LAB_PREFIX=${LAB_PREFIX:-}
 LAB_RUN_DIR=${LAB_RUN_DIR:-/run/strait-lab${LAB_PREFIX:+-$LAB_PREFIX}}
 LAB_BACKEND=${LAB_BACKEND:-xdp}
 LAB_WAN=${LAB_WAN:-paris-tokyo}
+# 4: the seed's IPv4 everywhere; dual: an IPv6-only internet between the
+# gateways carrying the IPv4 regions (docs/dual-stack.md).
+LAB_FAMILY=${LAB_FAMILY:-4}
 STRAIT=${STRAIT:-$LAB_SOURCE_DIR/build/strait}
 PYTHON=/usr/bin/python3
 export STRAIT_RUN_DIR=$LAB_RUN_DIR/strait
@@ -32,12 +35,19 @@ lab_gw_private_ip() { [ "$1" = paris ] && echo 172.31.1.10 || echo 172.32.1.10; 
 lab_gw_public_net() { [ "$1" = paris ] && echo 198.51.100 || echo 203.0.113; }
 lab_gw_public_ip() { echo "$(lab_gw_public_net "$1").$((9 + $2))"; }  # SITE QUEUE
 lab_router_ip() { echo "$(lab_gw_public_net "$1").1"; }
+# LAB_FAMILY=dual: the internet's IPv6 networks, 2001:db8:51::/64 (paris,
+# gateway ::10 and ::11, router ::1) and 2001:db8:113::/64 (tokyo).
+lab_gw_public_net6() { [ "$1" = paris ] && echo 2001:db8:51: || echo 2001:db8:113:; }
+lab_router_ip6() { echo "$(lab_gw_public_net6 "$1"):1"; }
 lab_pod_net() { [ "$1" = paris ] && echo 10.244.1 || echo 10.244.2; }
 lab_pod_ip() { echo "$(lab_pod_net "$1").2"; }
 lab_vtep_mac() { [ "$1" = paris ] && echo 0e:5e:00:00:01:00 || echo 0e:5e:00:00:02:00; }
 # The route MTU of the seed (`ip route add ... mtu 1440`) and the overlay's:
 # VXLAN adds 50 bytes (outer IPv4 20, UDP 8, VXLAN 8, inner Ethernet 14).
 LAB_TUNNEL_MTU=1440
+# Over the IPv6 internet (1500-byte links) the outer header is 20 bytes
+# longer: an inner packet of mtu bytes leaves as mtu + 77, so 1423 at most.
+[ "$LAB_FAMILY" = dual ] && LAB_TUNNEL_MTU=1420
 LAB_OVERLAY_MTU=$((LAB_TUNNEL_MTU - 50))
 LAB_VXLAN_PORT=8472
 
@@ -114,7 +124,7 @@ lab_log_tail() {  # lab_log_tail NAME: the last lines of a process's log
 # that only root may read (it holds a pre-shared key: strait run refuses a
 # key file others may read, and a checkout's files are 0644).
 lab_gateway_start() {
-  local site=$1 conf=${2:-$LAB_HERE/vita-$1.conf} name="vita-$1" i
+  local site=$1 conf=${2:-$(lab_gateway_conf "$1")} name="vita-$1" i
   rm -f "$STRAIT_RUN_DIR/$name/gateway-state"
   mkdir -p -m 700 "$LAB_RUN_DIR/config"
   install -m 600 "$conf" "$LAB_RUN_DIR/config/$name.conf" || return 1
@@ -126,6 +136,31 @@ lab_gateway_start() {
     sleep 0.1
   done
   return 1
+}
+
+# lab_gateway_conf SITE: the gateway's configuration for the lab's family:
+# netns-lab/vita-SITE.conf, or with LAB_FAMILY=dual the copy lab-up wrote
+# (lab_write_dual_conf) with public-interface6 and the peer's IPv6
+# addresses as route gateways.
+lab_gateway_conf() {
+  if [ "$LAB_FAMILY" = dual ]; then echo "$LAB_RUN_DIR/vita-$1-dual.conf"; else echo "$LAB_HERE/vita-$1.conf"; fi
+}
+
+# lab_write_dual_conf SITE: writes lab_gateway_conf SITE for LAB_FAMILY=dual
+# from netns-lab/vita-SITE.conf: the public interfaces and the route's
+# gateways on the IPv6 internet, mtu LAB_TUNNEL_MTU; the private side and
+# the routes stay IPv4. Only root may read it (it holds the pre-shared key).
+lab_write_dual_conf() {
+  local site=$1 paris6 tokyo6
+  paris6=$(lab_gw_public_net6 paris) tokyo6=$(lab_gw_public_net6 tokyo)
+  (
+    umask 077
+    sed -e 's/^public-interface4 {/public-interface6 {/' \
+      -e "s/ 198\.51\.100\.\([0-9]*\);/ $paris6:\1;/" \
+      -e "s/ 203\.0\.113\.\([0-9]*\);/ $tokyo6:\1;/" \
+      -e "s/^mtu [0-9]*;/mtu $LAB_TUNNEL_MTU;/" \
+      "$LAB_HERE/vita-$site.conf" >"$(lab_gateway_conf "$site")"
+  )
 }
 
 # lab_gateway_state_file SITE: the gateway-state file `strait run` rewrites
@@ -162,8 +197,14 @@ lab_load_settings() {
   local key value
   [ -f "$LAB_RUN_DIR/settings" ] || return 0
   while IFS='=' read -r key value; do
-    case $key in LAB_BACKEND) LAB_BACKEND=$value ;; LAB_WAN) LAB_WAN=$value ;; esac
+    case $key in
+      LAB_BACKEND) LAB_BACKEND=$value ;;
+      LAB_WAN) LAB_WAN=$value ;;
+      LAB_FAMILY) LAB_FAMILY=$value ;;
+    esac
   done <"$LAB_RUN_DIR/settings"
+  [ "$LAB_FAMILY" = dual ] && LAB_TUNNEL_MTU=1420
+  LAB_OVERLAY_MTU=$((LAB_TUNNEL_MTU - 50))
 }
 
 lab_wan_available() { "$STRAIT" wan --help >/dev/null 2>&1; }
