@@ -16,7 +16,7 @@ namespace strait::tunnel {
 
 class Decapsulator {
  public:
-  Decapsulator(esp::Engine& engine, const SaDatabase& sas, net::Family family)
+  Decapsulator(esp::Engine& engine, SaDatabase& sas, net::Family family)
       : engine_(engine), sas_(sas), ipv6_(family == net::Family::kIpv6) {}
 
   // `in`: ESP packets whose outer IP header dispatch validated (length
@@ -24,14 +24,30 @@ class Decapsulator {
   // configured family go to `out`; everything else is released and counted
   // (unknown SPI: public-router route-errors; the rest on the SA).
   void process(io::Link& in, io::Link& out, io::Port& public_port,
-               state::PublicRouterCounters& router) noexcept;
+               state::PublicRouterCounters& router) noexcept {
+    run<false>(in, out, public_port, router, nullptr);
+  }
+  // ESP in UDP (NAT traversal, docs/NAT-TRAVERSAL.md): `in` as above with
+  // a UDP header (length checked) in front of ESP. Only SAs of routes with
+  // udp-encapsulation take them (else counted in nat encapsulation-errors);
+  // a packet that passes its ICV and replay check from another address or
+  // port than the route's peer endpoint moves the endpoint there
+  // (SaDatabase::learn_endpoint).
+  void process_udp(io::Link& in, io::Link& out, io::Port& public_port,
+                   state::PublicRouterCounters& router, state::NatTraversalCounters& nat) noexcept {
+    run<true>(in, out, public_port, router, &nat);
+  }
 
  private:
   static constexpr std::size_t kPrefetchDistance = 4;
+  template <bool kUdp>
   std::size_t esp_offset_of(const io::Packet* p) const noexcept;
+  template <bool kUdp>
+  void run(io::Link& in, io::Link& out, io::Port& public_port, state::PublicRouterCounters& router,
+           state::NatTraversalCounters* nat) noexcept;
 
   esp::Engine& engine_;
-  const SaDatabase& sas_;
+  SaDatabase& sas_;
   bool ipv6_;
 };
 

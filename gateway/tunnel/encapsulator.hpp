@@ -19,6 +19,9 @@ struct EncapsulatorSettings {
   net::Address public_ip;  // outer source
   std::uint16_t mtu;       // inner size bound; the TFC target length
   bool tfc;
+  // NAT traversal: the source port of ESP in UDP (nat-traversal port),
+  // for routes whose SaDatabase entry has a UDP port.
+  std::uint16_t udp_port = 0;
 };
 
 class Encapsulator {
@@ -43,6 +46,7 @@ class Encapsulator {
     settings_.mtu = mtu;
     settings_.tfc = tfc;
   }
+  void set_udp_port(std::uint16_t port) noexcept { settings_.udp_port = port; }
 
  private:
   static constexpr std::size_t kPrefetchDistance = 4;
