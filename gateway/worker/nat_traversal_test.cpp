@@ -520,3 +520,34 @@ BOOST_AUTO_TEST_CASE(gateway_state_shows_the_counters_only_when_used) {
                         "endpoint-changes 1;\n  }\n") != std::string::npos,
              state);
 }
+
+BOOST_AUTO_TEST_CASE(a_late_packet_from_the_old_mapping_does_not_move_the_endpoint_back) {
+  TwoSites s(nat_options(Family::kIpv4));
+  s.set_napt(SiteId::kTokyo, 1, outside(Family::kIpv4));
+  s.run();
+  BOOST_TEST_REQUIRE(traffic(s, SiteId::kTokyo, 1, 1) == 1u);
+  const std::uint16_t old_port = paris_sees_tokyo_at(s);
+  // Hold back tokyo's next ESP packet (old mapping), rebind, then let it in.
+  std::optional<WanFrame> held;
+  s.set_filter([&](WanFrame& frame) -> std::size_t {
+    if (held || frame.to != SiteId::kParis) return 1;
+    const auto ipv = parse_ip_frame(frame.bytes);
+    const auto udp = ipv ? parse_udp(*ipv) : std::nullopt;
+    if (!udp || tunnel::classify_udp_payload(udp->payload.data(), udp->payload.size()) !=
+                    tunnel::UdpPayload::kEsp)
+      return 1;
+    held = frame;
+    return 0;
+  });
+  BOOST_TEST(traffic(s, SiteId::kTokyo, 1, 2) == 0u);
+  BOOST_TEST_REQUIRE(held.has_value());
+  s.flush_napt(SiteId::kTokyo);
+  BOOST_TEST(traffic(s, SiteId::kTokyo, 1, 3) == 1u);
+  const std::uint16_t new_port = paris_sees_tokyo_at(s);
+  BOOST_TEST(new_port != old_port);
+  s.deliver(*held);  // authentic, not a replay, but older than the newest
+  s.run();
+  BOOST_TEST(s.take_private(SiteId::kParis).size() == 1u);
+  BOOST_TEST(paris_sees_tokyo_at(s) == new_port);
+  BOOST_TEST(traffic(s, SiteId::kParis, 2, 4) == 2u);
+}
