@@ -246,18 +246,25 @@ struct WorkerCounters {
 //   udp-encapsulation (dropped before decryption).
 // * endpoint-changes: times a route's peer address or port changed, learned
 //   from an authenticated key-exchange message or ESP packet.
+// * esp-keepalives-sent / esp-keepalives-received: ESP dummy packets (next
+//   header 59) in UDP, the authenticated keepalives; received ones are
+//   dropped once they passed ICV and replay check (and taught the endpoint).
 struct NatTraversalCounters {
   std::uint64_t keepalives_received = 0;
   std::uint64_t keepalives_sent = 0;
   std::uint64_t udp_errors = 0;
   std::uint64_t encapsulation_errors = 0;
   std::uint64_t endpoint_changes = 0;
+  std::uint64_t esp_keepalives_received = 0;
+  std::uint64_t esp_keepalives_sent = 0;
 
   template <class V>
   void visit(V&& v) const {
     v("keepalives-received", keepalives_received), v("keepalives-sent", keepalives_sent);
     v("udp-errors", udp_errors), v("encapsulation-errors", encapsulation_errors);
     v("endpoint-changes", endpoint_changes);
+    v("esp-keepalives-received", esp_keepalives_received);
+    v("esp-keepalives-sent", esp_keepalives_sent);
   }
 };
 

@@ -3,6 +3,7 @@
 #include "esp/transform.hpp"
 #include "net/headers.hpp"
 #include "net/ip_check.hpp"
+#include "tunnel/udp_encapsulation.hpp"
 
 namespace strait::tunnel {
 
@@ -15,6 +16,17 @@ std::size_t Decapsulator::esp_offset_of(const io::Packet* p) const noexcept {
   return kEthernetHeaderSize +
          (ipv6_ ? kIpv6HeaderSize : static_cast<std::size_t>(outer[0] & 0x0f) * 4) +
          (kUdp ? kUdpHeaderSize : 0);
+}
+
+// ESP in UDP that passed its ICV and replay check: if it is the newest
+// packet of its SA so far (a late one from an older NAT mapping does not
+// move the endpoint back), the peer's packets come from where it came from.
+void Decapsulator::learn(const io::Packet* p, const std::uint8_t* esp_header, std::uint32_t route,
+                         const esp::InboundSa& sa, std::uint64_t sequence) noexcept {
+  if (sequence != sa.window().highest()) return;
+  const std::uint8_t* ip = p->data + kEthernetHeaderSize;
+  const net::Address source = ipv6_ ? Address::ipv6(ip + 8) : Address::ipv4(ip + 12);
+  sas_.learn_endpoint(route, source, load16(esp_header - kUdpHeaderSize));
 }
 
 template <bool kUdp>
@@ -61,9 +73,20 @@ void Decapsulator::run(io::Link& in, io::Link& out, io::Port& public_port,
     }
     const esp::Decrypted d = esp::decrypt(engine_, *sa, esp_header, esp_length);
     if (d.status != esp::DecryptStatus::kOk) [[unlikely]] {
+      if constexpr (kUdp) {
+        // The authenticated keepalive (tunnel/nat_keepalives.hpp): it
+        // passed ICV and replay check; esp::decrypt stops at its next
+        // header 59 and counts a protocol error, which it is not here.
+        if (d.status == esp::DecryptStatus::kBadNextHeader && d.next_header == kNextHeaderDummy) {
+          --sa->counters.protocol_errors;
+          ++nat->esp_keepalives_received;
+          learn(p, esp_header, route, *sa, d.sequence);
+        }
+      }
       public_port.release(p);  // counted on the SA by esp::decrypt
       continue;
     }
+    if constexpr (kUdp) learn(p, esp_header, route, *sa, d.sequence);
     std::uint8_t* inner = esp_header + esp::kHeaderSize;
     // The inner packet must be of the configured family and well formed;
     // its stated length trims TFC padding.
@@ -73,16 +96,6 @@ void Decapsulator::run(io::Link& in, io::Link& out, io::Port& public_port,
       ++sa->counters.protocol_errors;
       public_port.release(p);
       continue;
-    }
-    if constexpr (kUdp) {
-      // Authentic, not a replay, and the newest packet of its SA so far (a
-      // late one from an older NAT mapping does not move the endpoint
-      // back): where the peer's packets come from now.
-      if (d.sequence == sa->window().highest()) {
-        const std::uint8_t* ip = p->data + kEthernetHeaderSize;
-        const net::Address source = ipv6_ ? Address::ipv6(ip + 8) : Address::ipv4(ip + 12);
-        sas_.learn_endpoint(route, source, load16(esp_header - kUdpHeaderSize));
-      }
     }
     p->data = inner - kEthernetHeaderSize;
     p->length = static_cast<std::uint32_t>(kEthernetHeaderSize + info.length);

@@ -46,6 +46,9 @@ class Decapsulator {
   void run(io::Link& in, io::Link& out, io::Port& public_port, state::PublicRouterCounters& router,
            state::NatTraversalCounters* nat) noexcept;
 
+  void learn(const io::Packet* p, const std::uint8_t* esp_header, std::uint32_t route,
+             const esp::InboundSa& sa, std::uint64_t sequence) noexcept;
+
   esp::Engine& engine_;
   SaDatabase& sas_;
   bool ipv6_;

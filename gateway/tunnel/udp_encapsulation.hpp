@@ -19,6 +19,9 @@
 namespace strait::tunnel {
 
 constexpr std::uint8_t kNatKeepalive = 0xff;
+// ESP's "no next header": a dummy packet (RFC 4303 2.6), the authenticated
+// keepalive of NAT traversal (tunnel/nat_keepalives.hpp).
+constexpr std::uint8_t kNextHeaderDummy = 59;
 constexpr std::size_t kNonEspMarkerSize = 4;
 
 // Writes the UDP header right in front of `payload` and the outer IP header

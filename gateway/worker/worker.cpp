@@ -450,8 +450,8 @@ void Worker::run_due_timers() noexcept {
   private_next_hop_.tick(private_port_);
   public_next_hop_.tick(public_port_);
   if (nat_port_ != 0) [[unlikely]]
-    keepalives_.run(clock_.now(), *sas_, fixed_.public_interface.ip, public_port_, to_public_,
-                    nat_);
+    keepalives_.run(clock_.now(), *engine_, *sas_, fixed_.public_interface.ip, public_port_,
+                    to_public_, nat_);
 }
 
 }  // namespace strait::worker
