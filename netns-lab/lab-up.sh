@@ -14,7 +14,8 @@
 #        \___ br-paris -- [strait wan] -- router (internet) -- br-tokyo ___/
 #
 # Environment: LAB_BACKEND=xdp|af-packet (gateways), LAB_WAN=paris-tokyo|
-# lan|lossy (the internet's link emulation), LAB_PREFIX (prefix of every
+# lan|lossy (the internet's link emulation), LAB_NAT=1 (vita-tokyo behind a
+# masquerading NAT, NAT traversal on: lib/nat.sh), LAB_PREFIX (prefix of every
 # namespace name, for parallel copies), STRAIT (the binary, default
 # build/strait). Root only. Nothing is added to the root namespace; on any
 # failure the half-built lab is removed.
@@ -66,6 +67,14 @@ fi
 [ -x "$STRAIT" ] || die "no strait binary at $STRAIT (make build)"
 case $LAB_BACKEND in xdp | af-packet) ;; *) die "LAB_BACKEND must be xdp or af-packet, not '$LAB_BACKEND'" ;; esac
 case $LAB_WAN in lan | paris-tokyo | lossy) ;; *) die "LAB_WAN must be paris-tokyo, lan or lossy, not '$LAB_WAN'" ;; esac
+case $LAB_NAT in "" | 0 | 1) ;; *) die "LAB_NAT must be 1 (vita-tokyo behind a NAT) or unset, not '$LAB_NAT'" ;; esac
+ROLES=$LAB_ROLES
+if [ "$LAB_NAT" = 1 ]; then
+  ROLES="$ROLES nat-tokyo"
+  for tool in nft conntrack; do
+    command -v "$tool" >/dev/null || die "LAB_NAT=1: missing tool '$tool' (make deps: Debian's nftables and conntrack)"
+  done
+fi
 for tool in ip ethtool setsid kubectl ping traceroute iperf3; do
   command -v "$tool" >/dev/null || die "missing tool '$tool' (make deps)"
 done
@@ -85,10 +94,10 @@ NS_POD_paris=$(lab_ns pod-paris-1) NS_POD_tokyo=$(lab_ns pod-tokyo-1)
 NS_NET=$(lab_ns internet)
 var() { local v="$1_$2"; echo "${!v}"; }  # var NS_NODE paris
 
-step "namespaces: $(for r in $LAB_ROLES; do printf '%s ' "$(lab_ns "$r")"; done)"
+step "namespaces: $(for r in $ROLES; do printf '%s ' "$(lab_ns "$r")"; done)"
 mkdir -p "$LAB_RUN_DIR/logs" "$LAB_RUN_DIR/pids" "$STRAIT_RUN_DIR"
-printf 'LAB_BACKEND=%s\nLAB_WAN=%s\n' "$LAB_BACKEND" "$LAB_WAN" >"$LAB_RUN_DIR/settings"
-for role in $LAB_ROLES; do
+printf 'LAB_BACKEND=%s\nLAB_WAN=%s\nLAB_NAT=%s\n' "$LAB_BACKEND" "$LAB_WAN" "$LAB_NAT" >"$LAB_RUN_DIR/settings"
+for role in $ROLES; do
   ns=$(lab_ns "$role")
   ip netns add "$ns"
   ip -n "$ns" link set lo up
@@ -155,14 +164,20 @@ for site in $LAB_SITES; do
   ip link add eth0 netns "$node" numrxqueues 2 numtxqueues 2 type veth \
     peer name eth1 netns "$gw" numrxqueues 2 numtxqueues 2
   ip -n "$gw" link set eth1 address "$(lab_conf_mac $site eth1)"
-  for q in 1 2; do
-    ifname=eth$((q + 1))
-    ip link add "$ifname" netns "$gw" type veth peer name "to-$site-$q" netns "$NS_NET"
-    ip -n "$gw" link set "$ifname" address "$(lab_conf_mac $site "$ifname")"
-    ip -n "$NS_NET" link set "to-$site-$q" master "br-$site"
-    offload_off "$NS_NET" "to-$site-$q"
-    ip -n "$NS_NET" link set "to-$site-$q" up
-  done
+  if [ "$site" = tokyo ] && [ "$LAB_NAT" = 1 ]; then
+    # eth2 / eth3 inside the NAT, which stands on br-tokyo (lib/nat.sh).
+    lab_nat_up "$(lab_ns nat-tokyo)" "$gw" "$NS_NET"
+    echo "lab-up:       vita-tokyo behind $(lab_ns nat-tokyo): $LAB_NAT_INSIDE.10/.11 masqueraded as $LAB_NAT_OUTSIDE, UDP ports $LAB_NAT_PORTS"
+  else
+    for q in 1 2; do
+      ifname=eth$((q + 1))
+      ip link add "$ifname" netns "$gw" type veth peer name "to-$site-$q" netns "$NS_NET"
+      ip -n "$gw" link set "$ifname" address "$(lab_conf_mac $site "$ifname")"
+      ip -n "$NS_NET" link set "to-$site-$q" master "br-$site"
+      offload_off "$NS_NET" "to-$site-$q"
+      ip -n "$NS_NET" link set "to-$site-$q" up
+    done
+  fi
   for ifname in eth1 eth2 eth3; do
     offload_off "$gw" "$ifname"
     ip -n "$gw" link set "$ifname" up
@@ -209,13 +224,19 @@ for site in $LAB_SITES; do
   bridge -n "$node" fdb append "$(lab_vtep_mac "$other")" dev flannel.1 dst "$(lab_node_ip "$other")"
 done
 
-step "gateways: strait run --name vita-paris / vita-tokyo --$LAB_BACKEND"
+step "gateways: strait run --name vita-paris / vita-tokyo --$LAB_BACKEND${LAB_NAT:+ (NAT traversal)}"
+if [ "$LAB_NAT" = 1 ]; then
+  mkdir -p -m 700 "$LAB_RUN_DIR/nat"
+  for site in $LAB_SITES; do
+    (umask 077 && lab_nat_conf $site >"$(lab_gateway_conf $site)")
+  done
+fi
 for site in $LAB_SITES; do
   lab_gateway_start $site || {
     lab_log_tail "vita-$site"
     die "the vita-$site gateway did not start"
   }
-  echo "lab-up:       vita-$site running (pid $(lab_pid "vita-$site")), config netns-lab/vita-$site.conf"
+  echo "lab-up:       vita-$site running (pid $(lab_pid "vita-$site")), config $(lab_gateway_conf $site)"
 done
 
 step "key exchange on both queues, and kube-node-paris <-> kube-node-tokyo through the tunnel"
@@ -249,7 +270,7 @@ step "Kubernetes: API server on https://kube-node-paris:6443, both nodes join"
 kube_up || die "Kubernetes did not come up"
 
 step "done"
-echo "backend $LAB_BACKEND, wan $LAB_WAN, since $(date '+%F %T')" >"$LAB_RUN_DIR/up"
+echo "backend $LAB_BACKEND, wan $LAB_WAN${LAB_NAT:+, vita-tokyo behind a NAT}, since $(date '+%F %T')" >"$LAB_RUN_DIR/up"
 DONE=1
 P=${LAB_PREFIX:+$LAB_PREFIX-}
 cat <<EOF

@@ -14,6 +14,7 @@ LAB_PREFIX=${LAB_PREFIX:-}
 LAB_RUN_DIR=${LAB_RUN_DIR:-/run/strait-lab${LAB_PREFIX:+-$LAB_PREFIX}}
 LAB_BACKEND=${LAB_BACKEND:-xdp}
 LAB_WAN=${LAB_WAN:-paris-tokyo}
+LAB_NAT=${LAB_NAT:-}  # 1: vita-tokyo behind a NAT, NAT traversal on (lib/nat.sh)
 STRAIT=${STRAIT:-$LAB_SOURCE_DIR/build/strait}
 PYTHON=/usr/bin/python3
 export STRAIT_RUN_DIR=$LAB_RUN_DIR/strait
@@ -21,6 +22,9 @@ export STRAIT_RUN_DIR=$LAB_RUN_DIR/strait
 LAB_SITES="paris tokyo"
 # Roles, in build order; pods last.
 LAB_ROLES="kube-node-paris vita-paris internet vita-tokyo kube-node-tokyo pod-paris-1 pod-tokyo-1"
+# And those of some modes only (LAB_NAT=1: nat-tokyo), which lab-down and
+# lab_any_ns look for whatever the mode.
+LAB_ALL_ROLES="$LAB_ROLES nat-tokyo"
 
 lab_ns() { echo "${LAB_PREFIX:+$LAB_PREFIX-}$1"; }  # lab_ns ROLE
 lab_other() { [ "$1" = paris ] && echo tokyo || echo paris; }
@@ -37,8 +41,16 @@ lab_pod_ip() { echo "$(lab_pod_net "$1").2"; }
 lab_vtep_mac() { [ "$1" = paris ] && echo 0e:5e:00:00:01:00 || echo 0e:5e:00:00:02:00; }
 # The route MTU of the seed (`ip route add ... mtu 1440`) and the overlay's:
 # VXLAN adds 50 bytes (outer IPv4 20, UDP 8, VXLAN 8, inner Ethernet 14).
+# With LAB_NAT=1 the tunnel takes 8 bytes less (ESP in UDP: lab_apply_mode).
 LAB_TUNNEL_MTU=1440
 LAB_OVERLAY_MTU=$((LAB_TUNNEL_MTU - 50))
+lab_apply_mode() {
+  [ "$LAB_NAT" = 0 ] && LAB_NAT=
+  LAB_TUNNEL_MTU=1440
+  [ "$LAB_NAT" = 1 ] && LAB_TUNNEL_MTU=1432
+  LAB_OVERLAY_MTU=$((LAB_TUNNEL_MTU - 50))
+  return 0
+}
 LAB_VXLAN_PORT=8472
 
 # The gateway's interface MACs, from its configuration file (the lab gives
@@ -61,7 +73,7 @@ lab_ns_exists() { ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qx "$1"
 # lab_any_ns: true when any lab namespace of this prefix exists.
 lab_any_ns() {
   local role
-  for role in $LAB_ROLES; do lab_ns_exists "$(lab_ns "$role")" && return 0; done
+  for role in $LAB_ALL_ROLES; do lab_ns_exists "$(lab_ns "$role")" && return 0; done
   return 1
 }
 
@@ -114,7 +126,7 @@ lab_log_tail() {  # lab_log_tail NAME: the last lines of a process's log
 # that only root may read (it holds a pre-shared key: strait run refuses a
 # key file others may read, and a checkout's files are 0644).
 lab_gateway_start() {
-  local site=$1 conf=${2:-$LAB_HERE/vita-$1.conf} name="vita-$1" i
+  local site=$1 conf=${2:-$(lab_gateway_conf "$1")} name="vita-$1" i
   rm -f "$STRAIT_RUN_DIR/$name/gateway-state"
   mkdir -p -m 700 "$LAB_RUN_DIR/config"
   install -m 600 "$conf" "$LAB_RUN_DIR/config/$name.conf" || return 1
@@ -126,6 +138,17 @@ lab_gateway_start() {
     sleep 0.1
   done
   return 1
+}
+
+# lab_gateway_conf SITE: the configuration the lab runs SITE's gateway
+# with: netns-lab/vita-SITE.conf, or with LAB_NAT=1 its NAT-mode variant
+# that lab-up wrote (lib/nat.sh).
+lab_gateway_conf() {
+  if [ "$LAB_NAT" = 1 ]; then
+    echo "$LAB_RUN_DIR/nat/vita-$1.conf"
+  else
+    echo "$LAB_HERE/vita-$1.conf"
+  fi
 }
 
 # lab_gateway_state_file SITE: the gateway-state file `strait run` rewrites
@@ -162,8 +185,16 @@ lab_load_settings() {
   local key value
   [ -f "$LAB_RUN_DIR/settings" ] || return 0
   while IFS='=' read -r key value; do
-    case $key in LAB_BACKEND) LAB_BACKEND=$value ;; LAB_WAN) LAB_WAN=$value ;; esac
+    case $key in
+      LAB_BACKEND) LAB_BACKEND=$value ;;
+      LAB_WAN) LAB_WAN=$value ;;
+      LAB_NAT) LAB_NAT=$value ;;
+    esac
   done <"$LAB_RUN_DIR/settings"
+  lab_apply_mode
 }
 
 lab_wan_available() { "$STRAIT" wan --help >/dev/null 2>&1; }
+
+. "$LAB_HERE/lib/nat.sh"
+lab_apply_mode
