@@ -90,10 +90,11 @@ lab_nat_rebind() {
     ip netns exec "$nat" conntrack -F >/dev/null 2>&1
 }
 
-# lab_nat_ports NS-NAT: the outside UDP ports of the NAT's mappings from
-# port 4500 (one per line): the reply direction's destination port.
+# lab_nat_ports NS-NAT: the outside UDP ports of the NAT's mappings of
+# vita-tokyo's port 4500 (one per line): the reply direction's destination
+# port.
 lab_nat_ports() {
-  ip netns exec "$1" conntrack -L -p udp --orig-port-src 4500 2>/dev/null |
+  ip netns exec "$1" conntrack -L -p udp --orig-port-src 4500 -s "$LAB_NAT_INSIDE.0/24" 2>/dev/null |
     awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^dport=/ && ++n == 2) { sub("dport=", "", $i); print $i } }' |
     sort -u
 }
