@@ -137,7 +137,8 @@ bench-e2e: deps
 	OUT="$${OUT:-$(BUILD)/bench-e2e}" netns-lab/bench-e2e.sh $(BUILD)/strait
 
 # The two-region lab (netns-lab/README.md). LAB_BACKEND=xdp|af-packet,
-# LAB_WAN=paris-tokyo|lan|lossy, LAB_PREFIX (namespace name prefix).
+# LAB_WAN=paris-tokyo|lan|lossy, LAB_NAT=1 (vita-tokyo behind a NAT: ESP in UDP),
+# LAB_PREFIX (namespace name prefix).
 lab-up: deps
 	$(MAKE) strait
 	STRAIT=$(abspath $(BUILD))/strait netns-lab/lab-up.sh

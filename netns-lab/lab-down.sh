@@ -24,7 +24,7 @@ if [ -d "$LAB_RUN_DIR/pids" ]; then
     [ -f "$pidfile" ] && lab_stop "$(basename "$pidfile" .pid)"
   done
 fi
-for role in $LAB_ROLES; do
+for role in $LAB_ALL_ROLES; do
   ns=$(lab_ns "$role")
   if lab_ns_exists "$ns"; then
     # Anything else still running in the namespace (a shell's iperf3 -D...).

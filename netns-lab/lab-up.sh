@@ -16,7 +16,9 @@
 # Environment: LAB_BACKEND=xdp|af-packet (gateways), LAB_WAN=paris-tokyo|
 # lan|lossy (the internet's link emulation), LAB_FAMILY=4|dual (dual: the
 # internet is IPv6-only, the gateways' public interfaces and the tunnel's
-# outer headers IPv6, the regions IPv4; docs/dual-stack.md), LAB_PREFIX (prefix of every
+# outer headers IPv6, the regions IPv4; docs/dual-stack.md), LAB_NAT=1
+# (vita-tokyo behind a masquerading NAT, NAT traversal on: lib/nat.sh; not
+# with LAB_FAMILY=dual), LAB_PREFIX (prefix of every
 # namespace name, for parallel copies), STRAIT (the binary, default
 # build/strait). Root only. Nothing is added to the root namespace; on any
 # failure the half-built lab is removed.
@@ -69,6 +71,16 @@ fi
 case $LAB_BACKEND in xdp | af-packet) ;; *) die "LAB_BACKEND must be xdp or af-packet, not '$LAB_BACKEND'" ;; esac
 case $LAB_WAN in lan | paris-tokyo | lossy) ;; *) die "LAB_WAN must be paris-tokyo, lan or lossy, not '$LAB_WAN'" ;; esac
 case $LAB_FAMILY in 4 | dual) ;; *) die "LAB_FAMILY must be 4 or dual, not '$LAB_FAMILY'" ;; esac
+case $LAB_NAT in "" | 0 | 1) ;; *) die "LAB_NAT must be 1 (vita-tokyo behind a NAT) or unset, not '$LAB_NAT'" ;; esac
+[ "$LAB_NAT" = 1 ] && [ "$LAB_FAMILY" = dual ] &&
+  die "LAB_NAT=1 and LAB_FAMILY=dual are separate labs: the NAT lab's internet is IPv4 (use one of them)"
+ROLES=$LAB_ROLES
+if [ "$LAB_NAT" = 1 ]; then
+  ROLES="$ROLES nat-tokyo"
+  for tool in nft conntrack; do
+    command -v "$tool" >/dev/null || die "LAB_NAT=1: missing tool '$tool' (make deps: Debian's nftables and conntrack)"
+  done
+fi
 for tool in ip ethtool setsid kubectl ping traceroute iperf3; do
   command -v "$tool" >/dev/null || die "missing tool '$tool' (make deps)"
 done
@@ -88,10 +100,10 @@ NS_POD_paris=$(lab_ns pod-paris-1) NS_POD_tokyo=$(lab_ns pod-tokyo-1)
 NS_NET=$(lab_ns internet)
 var() { local v="$1_$2"; echo "${!v}"; }  # var NS_NODE paris
 
-step "namespaces: $(for r in $LAB_ROLES; do printf '%s ' "$(lab_ns "$r")"; done)"
+step "namespaces: $(for r in $ROLES; do printf '%s ' "$(lab_ns "$r")"; done)"
 mkdir -p "$LAB_RUN_DIR/logs" "$LAB_RUN_DIR/pids" "$STRAIT_RUN_DIR"
-printf 'LAB_BACKEND=%s\nLAB_WAN=%s\nLAB_FAMILY=%s\n' "$LAB_BACKEND" "$LAB_WAN" "$LAB_FAMILY" >"$LAB_RUN_DIR/settings"
-for role in $LAB_ROLES; do
+printf 'LAB_BACKEND=%s\nLAB_WAN=%s\nLAB_FAMILY=%s\nLAB_NAT=%s\n' "$LAB_BACKEND" "$LAB_WAN" "$LAB_FAMILY" "$LAB_NAT" >"$LAB_RUN_DIR/settings"
+for role in $ROLES; do
   ns=$(lab_ns "$role")
   ip netns add "$ns"
   ip -n "$ns" link set lo up
@@ -175,14 +187,20 @@ for site in $LAB_SITES; do
   ip link add eth0 netns "$node" numrxqueues 2 numtxqueues 2 type veth \
     peer name eth1 netns "$gw" numrxqueues 2 numtxqueues 2
   ip -n "$gw" link set eth1 address "$(lab_conf_mac $site eth1)"
-  for q in 1 2; do
-    ifname=eth$((q + 1))
-    ip link add "$ifname" netns "$gw" type veth peer name "to-$site-$q" netns "$NS_NET"
-    ip -n "$gw" link set "$ifname" address "$(lab_conf_mac $site "$ifname")"
-    ip -n "$NS_NET" link set "to-$site-$q" master "br-$site"
-    offload_off "$NS_NET" "to-$site-$q"
-    ip -n "$NS_NET" link set "to-$site-$q" up
-  done
+  if [ "$site" = tokyo ] && [ "$LAB_NAT" = 1 ]; then
+    # eth2 / eth3 inside the NAT, which stands on br-tokyo (lib/nat.sh).
+    lab_nat_up "$(lab_ns nat-tokyo)" "$gw" "$NS_NET"
+    echo "lab-up:       vita-tokyo behind $(lab_ns nat-tokyo): $LAB_NAT_INSIDE.10/.11 masqueraded as $LAB_NAT_OUTSIDE, UDP ports $LAB_NAT_PORTS"
+  else
+    for q in 1 2; do
+      ifname=eth$((q + 1))
+      ip link add "$ifname" netns "$gw" type veth peer name "to-$site-$q" netns "$NS_NET"
+      ip -n "$gw" link set "$ifname" address "$(lab_conf_mac $site "$ifname")"
+      ip -n "$NS_NET" link set "to-$site-$q" master "br-$site"
+      offload_off "$NS_NET" "to-$site-$q"
+      ip -n "$NS_NET" link set "to-$site-$q" up
+    done
+  fi
   for ifname in eth1 eth2 eth3; do
     offload_off "$gw" "$ifname"
     ip -n "$gw" link set "$ifname" up
@@ -229,7 +247,13 @@ for site in $LAB_SITES; do
   bridge -n "$node" fdb append "$(lab_vtep_mac "$other")" dev flannel.1 dst "$(lab_node_ip "$other")"
 done
 
-step "gateways: strait run --name vita-paris / vita-tokyo --$LAB_BACKEND"
+step "gateways: strait run --name vita-paris / vita-tokyo --$LAB_BACKEND${LAB_NAT:+ (NAT traversal)}"
+if [ "$LAB_NAT" = 1 ]; then
+  mkdir -p -m 700 "$LAB_RUN_DIR/nat"
+  for site in $LAB_SITES; do
+    (umask 077 && lab_nat_conf $site >"$(lab_gateway_conf $site)")
+  done
+fi
 for site in $LAB_SITES; do
   [ "$LAB_FAMILY" = dual ] && lab_write_dual_conf $site
   lab_gateway_start $site || {
@@ -270,7 +294,7 @@ step "Kubernetes: API server on https://kube-node-paris:6443, both nodes join"
 kube_up || die "Kubernetes did not come up"
 
 step "done"
-echo "backend $LAB_BACKEND, wan $LAB_WAN${LAB_FAMILY:+, family $LAB_FAMILY}, since $(date '+%F %T')" >"$LAB_RUN_DIR/up"
+echo "backend $LAB_BACKEND, wan $LAB_WAN${LAB_FAMILY:+, family $LAB_FAMILY}${LAB_NAT:+, vita-tokyo behind a NAT}, since $(date '+%F %T')" >"$LAB_RUN_DIR/up"
 DONE=1
 P=${LAB_PREFIX:+$LAB_PREFIX-}
 cat <<EOF

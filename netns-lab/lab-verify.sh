@@ -4,8 +4,9 @@
 #   PASS name: detail | FAIL name: reason | SKIP name: why
 # Exit status 1 if any check fails. Every command is bounded in time.
 # Checks (all by default): ping traceroute iperf pmtu ake pods kubectl rekey
-# notready (ake also captures the tunnel on the internet: ESP in the lab's
-# outer family, IPv6 with LAB_FAMILY=dual). Independent checks run concurrently (see "Schedule" below); each
+# notready, and with LAB_NAT=1 nat (ake also captures the tunnel on the
+# internet: ESP in the lab's outer family, IPv6 with LAB_FAMILY=dual, in
+# UDP with LAB_NAT=1). Independent checks run concurrently (see "Schedule" below); each
 # check's lines are printed together when it ends, with its time.
 set -uo pipefail
 . "$(dirname "$0")/lib/lab.sh"
@@ -13,6 +14,7 @@ set -uo pipefail
 lab_load_settings
 
 ALL_CHECKS="ping traceroute iperf pmtu ake pods kubectl rekey notready"
+[ "$LAB_NAT" = 1 ] && ALL_CHECKS="$ALL_CHECKS nat"
 CHECKS=${*:-$ALL_CHECKS}
 TMP=$(mktemp -d /tmp/strait-lab-verify.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
@@ -229,12 +231,14 @@ check_ake() {
 }
 
 # The tunnel on the internet, as captured on tokyo's side during a ping:
-# ESP in the lab's outer family (IPv6 with LAB_FAMILY=dual), nothing in the
-# other one.
+# ESP in the lab's outer family (IPv6 with LAB_FAMILY=dual; in UDP to or
+# from port 4500 with LAB_NAT=1), nothing in the other one.
 check_outer_family() {
   local name="tunnel on the internet" want=IP other=IP6 capture esp
+  local filter='ip proto 50 or ip6 proto 50' how=ESP
   [ "$LAB_FAMILY" = dual ] && want=IP6 other=IP
-  ip netns exec "$(lab_ns internet)" timeout 8 tcpdump -l -n -i br-tokyo -c 4 'ip proto 50 or ip6 proto 50' \
+  [ "$LAB_NAT" = 1 ] && filter='udp port 4500' how="ESP in UDP"
+  ip netns exec "$(lab_ns internet)" timeout 8 tcpdump -l -n -i br-tokyo -c 4 "$filter" \
     >"$TMP/outer-family" 2>/dev/null &
   capture=$!
   sleep 0.5
@@ -242,9 +246,9 @@ check_outer_family() {
   wait "$capture"
   esp=$(grep -c "^[0-9:.]* $want .*: ESP" "$TMP/outer-family")
   if [ "$esp" -ge 2 ] && ! grep -q "^[0-9:.]* $other " "$TMP/outer-family"; then
-    pass "$name" "ESP over $([ $want = IP6 ] && echo IPv6 || echo IPv4), $esp packets captured"
+    pass "$name" "$how over $([ $want = IP6 ] && echo IPv6 || echo IPv4), $esp packets captured"
   else
-    fail "$name" "expected ESP over $want only: $(tr '\n' ';' <"$TMP/outer-family")"
+    fail "$name" "expected $how over $want only: $(tr '\n' ';' <"$TMP/outer-family")"
   fi
 }
 
@@ -458,6 +462,44 @@ notready_up() {
   fi
 }
 
+# --- nat (LAB_NAT=1): the NAT loses its mappings mid-transfer ----------------------------------
+# UDP kube-node-paris -> kube-node-tokyo, 40 datagrams a second for 12 s,
+# all of it towards the gateway behind the NAT; 4 s in, the NAT forgets
+# every mapping and maps into another port range (lib/nat.sh:
+# lab_nat_rebind). vita-paris's ESP goes to the old port until an
+# authenticated packet from vita-tokyo comes through the new mapping: the
+# next ESP keepalive (every LAB_NAT_KEEPALIVE s), or vita-tokyo's own
+# traffic. Passes when the NAT's port did change, vita-paris learned the new
+# one, the loss is at most keepalive-interval + 1 s of datagrams, and the
+# tunnel carries ping both ways afterwards; the loss is stated.
+check_nat() {
+  local nat count=480 rate=40 received lost before after ports_before ports_after changes_before changes_after
+  nat=$(lab_ns nat-tokyo)
+  ports_before=$(lab_nat_ports "$nat" | tr '\n' ' ')
+  changes_before=$(lab_gateway_state_file paris | awk '$1 == "endpoint-changes" { gsub(";", "", $2); s += $2 } END { print s + 0 }')
+  in_node tokyo timeout 60 "$PYTHON" "$LAB_HERE/lib/udp_count.py" receive 5231 10 >"$TMP/nat.count" 2>&1 &
+  local receiver=$!
+  sleep 0.5
+  in_node paris timeout 30 "$PYTHON" "$LAB_HERE/lib/udp_count.py" send kube-node-tokyo 5231 $count "$("$PYTHON" -c "print(1 / $rate)")" &
+  local sender=$!
+  sleep 4
+  lab_nat_rebind "$nat" || fail "nat: mapping flushed mid-transfer" "nft / conntrack in $nat failed"
+  wait "$sender"
+  wait "$receiver"
+  received=$(tail -n 1 "$TMP/nat.count")
+  lost=$((count - ${received:-0}))
+  ports_after=$(lab_nat_ports "$nat" | tr '\n' ' ')
+  changes_after=$(lab_gateway_state_file paris | awk '$1 == "endpoint-changes" { gsub(";", "", $2); s += $2 } END { print s + 0 }')
+  local allowed=$(((LAB_NAT_KEEPALIVE + 1) * rate))
+  if [ -n "$received" ] && [ "$received" -gt 0 ] && [ "$lost" -le "$allowed" ] &&
+    [ "$ports_after" != "$ports_before" ] && [ "$changes_after" -gt "$changes_before" ] && wait_ping 10 &&
+    in_node tokyo timeout 5 ping -c 1 -W 2 -q kube-node-paris >/dev/null 2>&1; then
+    pass "nat: mapping flushed mid-transfer, tunnel recovered" "$lost of $count datagrams lost ($(awk -v l="$lost" -v r="$rate" 'BEGIN { printf "%.2f", l / r }') s at $rate/s; at most $allowed allowed); NAT ports ${ports_before:-?}-> ${ports_after:-?}; vita-paris endpoint-changes $changes_before -> $changes_after"
+  else
+    fail "nat: mapping flushed mid-transfer, tunnel recovered" "received '${received:-none}' of $count (at most $allowed may be lost); NAT ports '${ports_before}' -> '${ports_after}'; vita-paris endpoint-changes $changes_before -> $changes_after"
+  fi
+}
+
 # --- Schedule ------------------------------------------------------------------------------------
 # What runs at once never disturbs one another (netns-lab/README.md has the
 # measurements):
@@ -508,6 +550,7 @@ declare -A WANT
 for check in $CHECKS; do
   case $check in
     ping | traceroute | iperf | pmtu | ake | pods | kubectl | rekey | notready) WANT[$check]=1 ;;
+    nat) if [ "$LAB_NAT" = 1 ]; then WANT[$check]=1; else skip nat "the lab is not in NAT mode (LAB_NAT=1 make lab-up)" >"$TMP/nat.out"; fi ;;
     *) fail "$check" "no such check (checks: $ALL_CHECKS)" >>"$TMP/unknown.out" ;;
   esac
 done
@@ -577,10 +620,15 @@ if [ -n "$REKEY" ] || want iperf; then
   want iperf && run iperf check_iperf paris tcp
   want iperf && run iperf check_iperf tokyo tcp
 fi
+if want nat; then
+  phase "E: nat: the NAT's mappings flushed mid-transfer"
+  run nat check_nat
+fi
+
 phase "done"
 
 # The checks' lines, in the order of ALL_CHECKS (the transfers after their check).
-for check in ping traceroute iperf pmtu pmtu_tcp ake pods pods_tcp kubectl rekey notready; do
+for check in ping traceroute iperf pmtu pmtu_tcp ake pods pods_tcp kubectl rekey notready nat; do
   [ -f "$TMP/$check.out" ] && show "$check"
 done
 cat "$TMP/unknown.out" 2>/dev/null

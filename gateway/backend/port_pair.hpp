@@ -41,6 +41,7 @@ struct PortSpec {
   Traffic traffic = Traffic::kAll;
   std::vector<net::Address> own_addresses;  // for Traffic::kOwn
   std::uint16_t protocol_port = 0;          // for Traffic::kOwn: UDP port of the key exchange
+  std::uint16_t nat_port = 0;               // for Traffic::kOwn: NAT traversal's UDP port (0: none)
   // What the interface takes from the wire beyond its own MAC and broadcast
   // (link_memberships.hpp): every frame (strait wan), or the gateway's MAC
   // when it is not the interface's (all zero: none), and these multicast

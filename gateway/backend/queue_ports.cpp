@@ -26,6 +26,7 @@ PortPairSpec queue_pair_spec(const QueueBinding& binding, BackendKind kind) {
   PortPairSpec spec;
   spec.first = port_spec("private", binding.private_side, Traffic::kAll, binding.protocol_port);
   spec.second = port_spec("public", binding.public_side, Traffic::kOwn, binding.protocol_port);
+  spec.second.nat_port = binding.nat_port;
   // A page per frame: room for a 1500-byte frame plus ESP, and more.
   spec.frame_size = 4096;
   // AF_XDP: both sockets' fill and TX rings full, plus as many in flight

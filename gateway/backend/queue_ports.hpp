@@ -31,6 +31,7 @@ struct QueueBinding {
   PortBinding private_side;
   PortBinding public_side;
   std::uint16_t protocol_port = 303;  // UDP port of the key exchange
+  std::uint16_t nat_port = 0;         // NAT traversal's UDP port while a route uses it, else 0
 };
 
 // The pair a queue opens with `kind`: the private port takes every frame,

@@ -26,6 +26,7 @@ class XdpPair final : public PortPair {
       options.public_side = port.traffic == Traffic::kOwn;
       options.addresses = port.own_addresses;
       options.protocol_port = port.protocol_port;
+      options.nat_port = port.nat_port;
       options.rx_size = options.tx_size = spec.ring_size;
       auto opened = xdp::XskPort::open(*pair->umem_, options);
       if (!opened) return opened;

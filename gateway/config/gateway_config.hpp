@@ -55,6 +55,9 @@ struct Route {
   std::vector<RouteGateway> gateways;  // at least one, unique queue
   base::SecretBytes<32> preshared_key;
   std::uint32_t spi = 0;  // route SPI, >= 256
+  // Strait's extension (docs/NAT-TRAVERSAL.md): ESP in UDP (RFC 3948) and
+  // the key exchange multiplexed on nat-traversal's port, for this route.
+  bool udp_encapsulation = false;
 
   // The peer gateway for `queue`; a queue with no gateway of its own uses
   // the gateway of the lowest queue id (PROTOCOL.md 3).
@@ -76,6 +79,16 @@ struct SecurityAssociation {
   std::uint16_t queue = 1;
 };
 
+// Strait's extension (docs/NAT-TRAVERSAL.md): the UDP port of ESP in UDP
+// and of the key exchange of routes with udp-encapsulation, and how often
+// NAT keepalives go to their peers (0: never).
+struct NatTraversal {
+  std::uint16_t port = 4500;
+  std::uint32_t keepalive_interval = 20;  // seconds
+
+  bool operator==(const NatTraversal&) const = default;
+};
+
 struct GatewayConfig {
   net::Family family = net::Family::kIpv4;  // of the private network and the routes (inner)
   Interface private_interface;
@@ -89,6 +102,14 @@ struct GatewayConfig {
   bool data_plane = false;
   std::vector<SecurityAssociation> outbound_sas;
   std::vector<SecurityAssociation> inbound_sas;
+  NatTraversal nat_traversal;
+
+  // Whether any route uses udp-encapsulation.
+  bool uses_udp_encapsulation() const {
+    for (const auto& r : routes)
+      if (r.udp_encapsulation) return true;
+    return false;
+  }
 
   // A public interface of another family than the private network's
   // (the dual-stack extension: a Vita peer cannot be configured so).

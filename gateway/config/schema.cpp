@@ -44,7 +44,10 @@ constexpr Member kTopLevel[] = {
     {"data-plane", Kind::kLeaf},
     {"outbound-sa", Kind::kList},
     {"inbound-sa", Kind::kList},
+    {"nat-traversal", Kind::kContainer},  // Strait's extension (docs/NAT-TRAVERSAL.md)
 };
+
+constexpr Member kNatTraversal[] = {{"port", Kind::kLeaf}, {"keepalive-interval", Kind::kLeaf}};
 
 constexpr Member kPrivateInterface[] = {
     {"pci", Kind::kLeaf},        {"ifname", Kind::kLeaf}, {"ip", Kind::kLeaf},
@@ -60,7 +63,7 @@ constexpr Member kPublicInterface[] = {
 constexpr Member kRoute[] = {
     {"id", Kind::kLeaf},      {"net", Kind::kLeaf},
     {"gateway", Kind::kList}, {"preshared-key", Kind::kLeaf},
-    {"spi", Kind::kLeaf},
+    {"spi", Kind::kLeaf},     {"udp-encapsulation", Kind::kLeaf},
 };
 
 constexpr Member kRouteGateway[] = {{"ip", Kind::kLeaf}, {"queue", Kind::kLeaf}};
@@ -152,6 +155,7 @@ class SchemaReader {
                                                    config.routes, config.outbound_sas));
     STRAIT_CONFIG_CHECK(read_security_associations(find_all(document, "inbound-sa"), false,
                                                    config.routes, config.inbound_sas));
+    STRAIT_CONFIG_CHECK(read_nat_traversal(document, config));
     return config;
   }
 
@@ -558,6 +562,7 @@ class SchemaReader {
       STRAIT_CONFIG_CHECK(read_gateways(entry, route.gateways, gateway_entries));
       STRAIT_CONFIG_CHECK(
           check_gateway_families(entry, gateway_entries, public_entries, publics, route.gateways));
+      STRAIT_CONFIG_CHECK(read_boolean(find(block, "udp-encapsulation"), route.udp_encapsulation));
       const std::size_t index = out.size();
       const std::string net_text = route.net.to_string();
       out.push_back(std::move(route));
@@ -630,6 +635,26 @@ class SchemaReader {
         }
       }
       out.push_back(std::move(sa));
+    }
+    return base::Ok{};
+  }
+
+  // nat-traversal { port; keepalive-interval; } (docs/NAT-TRAVERSAL.md).
+  base::Status read_nat_traversal(const Statements& document, GatewayConfig& config) const {
+    const Statement* nat = find(document, "nat-traversal");
+    if (nat) {
+      STRAIT_CONFIG_CHECK(check_block(nat->children, "in 'nat-traversal'", kNatTraversal));
+      STRAIT_CONFIG_CHECK(
+          read_integer(find(nat->children, "port"), 1, 65535, config.nat_traversal.port));
+      STRAIT_CONFIG_CHECK(read_integer(find(nat->children, "keepalive-interval"), 0, 3600,
+                                       config.nat_traversal.keepalive_interval));
+    }
+    if (config.uses_udp_encapsulation() && config.nat_traversal.port == config.protocol_port) {
+      const Statement* port = nat ? find(nat->children, "port") : nullptr;
+      return error(port ? port->value->position : Position{},
+                   "'nat-traversal': 'port' " + std::to_string(config.nat_traversal.port) +
+                       " is also 'protocol-port': routes with udp-encapsulation need a port of "
+                       "their own (set nat-traversal { port N; } or protocol-port)");
     }
     return base::Ok{};
   }

@@ -32,6 +32,8 @@ std::string describe(const RebuildCause& cause) {
       return "public-interface " + field + " changed";
     case RebuildCause::Kind::kProtocolPort:
       return "protocol-port changed";
+    case RebuildCause::Kind::kNatTraversalPort:
+      return "nat-traversal port (or its use by a route) changed";
     case RebuildCause::Kind::kPrivateShare:
       return "its share of the private interface changed: queues were added or removed";
   }
@@ -221,6 +223,8 @@ std::optional<RebuildCause> LiveGateway::rebuild_cause(const RunningQueue& runni
     return RebuildCause{Kind::kPublicInterface, field};
   if (running.binding.protocol_port != binding.protocol_port)
     return RebuildCause{Kind::kProtocolPort, std::nullopt};
+  if (running.binding.nat_port != binding.nat_port)  // the XDP filter takes that port
+    return RebuildCause{Kind::kNatTraversalPort, std::nullopt};
   if (running.binding.private_side.device_queue != binding.private_side.device_queue)
     return RebuildCause{Kind::kPrivateShare, std::nullopt};
   return std::nullopt;

@@ -65,6 +65,7 @@ struct RebuildCause {
     kPrivateInterface,  // the private interface is another one (field)
     kPublicInterface,   // its public interface is another one (field)
     kProtocolPort,      // the key exchange's UDP port changed
+    kNatTraversalPort,  // NAT traversal's UDP port changed, or a route began or ceased to use it
     kPrivateShare,      // its receive queue of the private interface changed
   };
   Kind kind = Kind::kAdded;

@@ -350,3 +350,40 @@ BOOST_AUTO_TEST_CASE(a_gateway_that_cannot_reserve_sequence_numbers_does_not_sta
   BOOST_TEST(gateway->queue_ids().empty());
   BOOST_TEST(backend.opened() == 0u);
 }
+
+// NAT traversal (docs/NAT-TRAVERSAL.md): the first route with
+// udp-encapsulation rebuilds the queue (its public port must take the
+// NAT-traversal port: the XDP filter), which then tunnels in UDP; the
+// keepalive interval changes in place; the last one off rebuilds it again.
+BOOST_FIXTURE_TEST_CASE(nat_traversal_on_and_off_rebuilds_the_queue, Fixture) {
+  const auto tunnelled_protocol = [&] {
+    const auto ends = backend.open_queue_ends(1);
+    inject(*ends.first, *ends.pool, lan_frame(kParis, host_datagram(kParis, kTokyo, 64)));
+    const auto frames = wait_for_frames(*ends.second);
+    BOOST_TEST_REQUIRE(frames.size() == 1u);
+    const auto ip = parse_ip_frame(frames[0]);
+    BOOST_TEST_REQUIRE(ip.has_value());
+    return ip->protocol;
+  };
+  BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());
+  BOOST_TEST(backend.opened() == 1u);
+  BOOST_TEST(backend.open_queue_ends(1).spec.second.nat_port == 0);
+  BOOST_TEST(tunnelled_protocol() == net::kProtocolEsp);
+
+  SiteOptions nat;
+  nat.udp_encapsulation = true;
+  BOOST_TEST_REQUIRE(gateway->apply(load(site_config(kParis, kTokyo, nat))).ok());
+  BOOST_TEST(backend.opened() == 2u);
+  BOOST_TEST(backend.open_queue_ends(1).spec.second.nat_port == 4500);
+  BOOST_TEST(tunnelled_protocol() == net::kProtocolUdp);
+
+  nat.extra = "nat-traversal { keepalive-interval 7; }\n";
+  BOOST_TEST_REQUIRE(gateway->apply(load(site_config(kParis, kTokyo, nat))).ok());
+  BOOST_TEST(backend.opened() == 2u);
+  BOOST_TEST(tunnelled_protocol() == net::kProtocolUdp);
+
+  BOOST_TEST_REQUIRE(gateway->apply(paris_config(1)).ok());
+  BOOST_TEST(backend.opened() == 3u);
+  BOOST_TEST(backend.open_queue_ends(1).spec.second.nat_port == 0);
+  BOOST_TEST(tunnelled_protocol() == net::kProtocolEsp);
+}

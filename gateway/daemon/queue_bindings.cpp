@@ -69,6 +69,7 @@ base::Result<std::vector<backend::QueueBinding>> bindings_of(const config::Gatew
     backend::QueueBinding binding;
     binding.queue = public_interface.queue;
     binding.protocol_port = config.protocol_port;
+    binding.nat_port = config.uses_udp_encapsulation() ? config.nat_traversal.port : 0;
     // Queue i serves the private interface's receive queue i-1 (RSS
     // spreads the private traffic); a lone queue takes the whole interface.
     binding.private_side = backend::PortBinding{

@@ -1,6 +1,7 @@
 #include "dispatch/public_dispatch.hpp"
 
 #include "dispatch/classify.hpp"
+#include "tunnel/udp_encapsulation.hpp"
 
 namespace strait::dispatch {
 
@@ -8,7 +9,9 @@ using namespace strait::net;
 
 void PublicDispatch::process(std::span<io::Packet*> received, io::Port& port,
                              nexthop::NextHop& next_hop, icmp::Responder& icmp,
-                             io::Link& to_decapsulation, io::Link& to_public) noexcept {
+                             io::Link& to_decapsulation, io::Link& to_public,
+                             io::Link& to_udp_decapsulation,
+                             state::NatTraversalCounters& nat) noexcept {
   const std::uint8_t icmp_protocol = ipv6_ ? kProtocolIcmp6 : kProtocolIcmp;
   for (io::Packet* p : received) {
     IpInfo info;
@@ -38,6 +41,12 @@ void PublicDispatch::process(std::span<io::Packet*> received, io::Port& port,
       }
       continue;
     }
+    if (info.protocol == kProtocolUdp && nat_port_ != 0 &&
+        info.length >= info.header_length + kUdpHeaderSize &&
+        load16(p->data + kEthernetHeaderSize + info.header_length + 2) == nat_port_) [[unlikely]] {
+      take_nat_udp(p, info, port, to_udp_decapsulation, nat);
+      continue;
+    }
     if (info.protocol == icmp_protocol) {
       if (icmp.handle(p, info.length) == icmp::Responder::Verdict::kReply) {
         to_public.push(p);
@@ -48,6 +57,41 @@ void PublicDispatch::process(std::span<io::Packet*> received, io::Port& port,
     }
     port.release(p);
   }
+}
+
+// RFC 3948 2.2 and 2.3: a keepalive, a non-ESP marker (the key exchange),
+// or ESP.
+void PublicDispatch::take_nat_udp(io::Packet* p, const IpInfo& info, io::Port& port,
+                                  io::Link& to_udp_decapsulation,
+                                  state::NatTraversalCounters& nat) noexcept {
+  const std::uint8_t* udp = p->data + kEthernetHeaderSize + info.header_length;
+  const std::size_t udp_length = info.length - info.header_length;
+  if (load16(udp + 4) != udp_length) [[unlikely]] {
+    ++nat.udp_errors;
+    port.release(p);
+    return;
+  }
+  switch (tunnel::classify_udp_payload(udp + kUdpHeaderSize, udp_length - kUdpHeaderSize)) {
+    case tunnel::UdpPayload::kEsp:
+      to_udp_decapsulation.push(p);
+      return;
+    case tunnel::UdpPayload::kKeyExchange:
+      if (control_ == nullptr) break;
+      // Checksum and the rest are the key exchange's to verify.
+      if (control_->push(&p, 1) == 0) {
+        ++control_drops_;
+        port.release(p);
+      }
+      return;
+    case tunnel::UdpPayload::kKeepalive:
+      ++nat.keepalives_received;
+      port.release(p);
+      return;
+    case tunnel::UdpPayload::kMalformed:
+      break;
+  }
+  ++nat.udp_errors;
+  port.release(p);
 }
 
 }  // namespace strait::dispatch

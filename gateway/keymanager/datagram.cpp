@@ -9,13 +9,33 @@ namespace strait::keymanager {
 
 using namespace strait::net;
 
+namespace {
+void write_udp(io::Packet* out, const Address& source, const Address& destination,
+               std::uint16_t source_port, std::uint16_t destination_port,
+               std::span<const std::uint8_t> payload, bool marked) noexcept;
+}
+
 void write_datagram(io::Packet* out, const Address& source, const Address& destination,
                     std::uint16_t port, std::span<const std::uint8_t> payload) noexcept {
+  write_udp(out, source, destination, port, port, payload, false);
+}
+
+void write_marked_datagram(io::Packet* out, const Address& source, const Address& destination,
+                           std::uint16_t source_port, std::uint16_t destination_port,
+                           std::span<const std::uint8_t> payload) noexcept {
+  write_udp(out, source, destination, source_port, destination_port, payload, true);
+}
+
+namespace {
+void write_udp(io::Packet* out, const Address& source, const Address& destination,
+               std::uint16_t source_port, std::uint16_t destination_port,
+               std::span<const std::uint8_t> payload, bool marked) noexcept {
   const bool ipv6 = source.family == Family::kIpv6;
   const std::size_t ip_header = ipv6 ? kIpv6HeaderSize : kIpv4HeaderSize;
   std::uint8_t* ip = out->data + kEthernetHeaderSize;
   std::uint8_t* udp = ip + ip_header;
-  const auto udp_length = static_cast<std::uint16_t>(kUdpHeaderSize + payload.size());
+  const std::size_t marker = marked ? 4 : 0;
+  const auto udp_length = static_cast<std::uint16_t>(kUdpHeaderSize + marker + payload.size());
   std::uint32_t pseudo;
   if (ipv6) {
     auto* h = reinterpret_cast<Ipv6Header*>(ip);
@@ -41,19 +61,21 @@ void write_datagram(io::Packet* out, const Address& source, const Address& desti
     store16(h->checksum, checksum(ip, kIpv4HeaderSize));
     pseudo = pseudo_header_ipv4(h->source, h->destination, kProtocolUdp, udp_length);
   }
-  store16(udp, port);
-  store16(udp + 2, port);
+  store16(udp, source_port);
+  store16(udp + 2, destination_port);
   store16(udp + 4, udp_length);
   store16(udp + 6, 0);
-  std::memcpy(udp + kUdpHeaderSize, payload.data(), payload.size());
+  std::memset(udp + kUdpHeaderSize, 0, marker);
+  std::memcpy(udp + kUdpHeaderSize + marker, payload.data(), payload.size());
   std::uint16_t sum = checksum_finish(checksum_partial(udp, udp_length, pseudo));
   if (sum == 0) sum = 0xffff;  // 0 would mean "no checksum" (RFC 768)
   store16(udp + 6, sum);
   out->length = static_cast<std::uint32_t>(kEthernetHeaderSize + ip_header + udp_length);
 }
+}  // namespace
 
-std::optional<Datagram> read_datagram(const io::Packet* p, Family family,
-                                      std::uint16_t port) noexcept {
+std::optional<Datagram> read_datagram(const io::Packet* p, Family family, std::uint16_t port,
+                                      std::uint16_t nat_port) noexcept {
   const std::uint8_t* ip = p->data + kEthernetHeaderSize;
   const std::size_t ip_length = p->length - kEthernetHeaderSize;
   const bool ipv6 = family == Family::kIpv6;
@@ -64,7 +86,10 @@ std::optional<Datagram> read_datagram(const io::Packet* p, Family family,
   if (udp_length != ip_length - ip_header || udp_length < kUdpHeaderSize) return std::nullopt;
   // The destination port must be ours; the source port is not checked, so
   // a peer behind a port-rewriting NAT is still heard.
-  if (load16(udp + 2) != port) return std::nullopt;
+  const bool marked = nat_port != 0 && load16(udp + 2) == nat_port;
+  if (load16(udp + 2) != port && !marked) return std::nullopt;
+  if (marked && (udp_length < kUdpHeaderSize + 4 || load32(udp + kUdpHeaderSize) != 0))
+    return std::nullopt;
   // The checksum must be present and valid (PROTOCOL.md 2.1).
   if (load16(udp + 6) == 0) return std::nullopt;
   const std::uint32_t pseudo = ipv6 ? pseudo_header_ipv6(ip + 8, ip + 24, kProtocolUdp,
@@ -74,7 +99,10 @@ std::optional<Datagram> read_datagram(const io::Packet* p, Family family,
   if (checksum_finish(checksum_partial(udp, udp_length, pseudo)) != 0) return std::nullopt;
   Datagram d;
   d.source = ipv6 ? Address::ipv6(ip + 8) : Address::ipv4(ip + 12);
-  d.payload = {udp + kUdpHeaderSize, udp_length - kUdpHeaderSize};
+  const std::size_t marker = marked ? 4 : 0;
+  d.payload = {udp + kUdpHeaderSize + marker, udp_length - kUdpHeaderSize - marker};
+  d.source_port = load16(udp);
+  d.marked = marked;
   return d;
 }
 

@@ -55,6 +55,7 @@ base::Result<std::unique_ptr<KeyManager>> KeyManager::create(const config::Gatew
                                          km->pending_secrets_, km->counters_, km->psks_);
     if (!route->psk) return base::Error{"cannot lock memory for the pre-shared key of " + r.id};
     route->loopback = route->gateway == km->identity_;
+    km->set_udp(*route, r);
     route->negotiate_at = now;
     km->by_spi_[r.spi] = route.get();
     km->routes_.push_back(std::move(route));
@@ -70,6 +71,7 @@ KeyManager::KeyManager(const config::GatewayConfig& config, const config::Public
       public_ip_(queue.ip),
       identity_(queue.identity()),
       port_(config.protocol_port),
+      nat_port_(config.uses_udp_encapsulation() ? config.nat_traversal.port : 0),
       negotiation_ttl_(config.negotiation_ttl * base::kSecond),
       sa_ttl_(config.sa_ttl * base::kSecond),
       sas_(sas),
@@ -177,7 +179,7 @@ void KeyManager::count(exchange::Error error) {
 
 void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nanoseconds now) {
   // Cheap checks first: none of them costs a token of the rate limit.
-  const auto datagram = read_datagram(p, family_, port_);
+  const auto datagram = read_datagram(p, family_, port_, nat_port_);
   if (!datagram) {
     ++counters_.protocol_errors;
     return;
@@ -194,8 +196,10 @@ void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nan
   }
   Route& route = *found->second;
   // Only the route's gateway negotiates with us on this queue (the
-  // prologue would make anyone else fail authentication anyway).
-  if (datagram->source != route.gateway) {
+  // prologue would make anyone else fail authentication anyway). A route
+  // with udp-encapsulation talks on the nat-traversal port only, and its
+  // peer may be behind a NAT: any source, authentication decides.
+  if (datagram->marked != route.udp || (!route.udp && datagram->source != route.gateway)) {
     ++counters_.protocol_errors;
     return;
   }
@@ -232,7 +236,8 @@ void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nan
         break;
       }
       route.responder_expires = now + 2 * negotiation_ttl_;
-      send(route, challenge.value(), port, out);
+      const Reply to{datagram->source, datagram->source_port};
+      send(route, challenge.value(), port, out, &to);
       ++counters_.challenges_offered;
       break;
     }
@@ -244,6 +249,7 @@ void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nan
         count(agreement.error());
         break;
       }
+      learn(route, datagram->source, datagram->source_port);  // the proposal verified
       send(route, agreement->payload, port, out);
       ++counters_.keypairs_offered;
       route.responder.reset();  // wipes the handshake; the next one gets a new nonce
@@ -273,6 +279,7 @@ void KeyManager::receive(io::Packet* p, io::Port& port, io::Link& out, base::Nan
         break;  // still waiting: a forged agreement cannot abort the exchange
       }
       ++counters_.keypairs_negotiated;
+      learn(route, datagram->source, datagram->source_port);  // the agreement verified
       route.initiator_rx_spi = 0;  // now owned by the SA (or released below)
       end_negotiation(route);
       completed(route, sas.value(), true, now);
@@ -360,11 +367,37 @@ void KeyManager::schedule(Route& route, base::Nanoseconds now) {
 }
 
 void KeyManager::send(const Route& route, std::span<const std::uint8_t> payload, io::Port& port,
-                      io::Link& out) {
+                      io::Link& out, const Reply* to) {
   io::Packet* p = port.allocate();
   if (p == nullptr) return;  // out of frames: the peer's timeout recovers
-  write_datagram(p, public_ip_, route.gateway, port_, payload);
+  if (route.udp)
+    write_marked_datagram(p, public_ip_, to ? to->address : route.endpoint, nat_port_,
+                          to ? to->port : route.endpoint_port, payload);
+  else
+    write_datagram(p, public_ip_, route.gateway, port_, payload);
   out.push(p);
+}
+
+void KeyManager::learn(Route& route, const net::Address& address, std::uint16_t port) {
+  if (!route.udp || address.family != family_ ||
+      (address == route.endpoint && port == route.endpoint_port))
+    return;
+  route.endpoint = address;
+  route.endpoint_port = port;
+  sas_.set_endpoint(route.index, address, port);
+  log(base::LogLevel::kInfo, "Peer of '" + route.id + "' (queue " + std::to_string(queue_) +
+                                 ") now at " + address.to_string() + " port " +
+                                 std::to_string(port) + " (authenticated key exchange)");
+}
+
+// The route's transport as configured; a change (or another gateway)
+// starts its endpoint over from the configuration.
+void KeyManager::set_udp(Route& route, const config::Route& configured) {
+  const bool udp = configured.udp_encapsulation && nat_port_ != 0;
+  if (udp == route.udp && (!udp || route.endpoint_port != 0)) return;
+  route.udp = udp;
+  route.endpoint = route.gateway;
+  route.endpoint_port = udp ? nat_port_ : 0;
 }
 
 // Through base/log.hpp (timestamp, instance name), limited per key manager

@@ -126,6 +126,13 @@ class KeyManager {
     std::uint32_t route_spi;
     net::Address gateway;  // the peer for this queue
     bool loopback;         // the gateway is this queue itself
+    // NAT traversal (docs/NAT-TRAVERSAL.md): messages carry the non-ESP
+    // marker on nat_port_, go to `endpoint` (the gateway and nat_port_ at
+    // first; then where the peer's last authenticated message came from),
+    // and may come from any address and port.
+    bool udp = false;
+    net::Address endpoint;
+    std::uint16_t endpoint_port = 0;
     base::LockedPool<Psk>::Pointer psk;
     SaLifecycle lifecycle;
     std::unique_ptr<exchange::Initiator> initiator;  // while negotiating
@@ -151,8 +158,18 @@ class KeyManager {
   void run(Route& route, base::Nanoseconds now);
   void start_waiting(io::Port& port, io::Link& out, base::Nanoseconds now);
   void schedule(Route& route, base::Nanoseconds now);
+  // To the route's peer; a reply to an unauthenticated message of a
+  // udp route (a challenge) goes to where that came from instead (`to`),
+  // which the route does not learn.
+  struct Reply {
+    net::Address address;
+    std::uint16_t port;
+  };
   void send(const Route& route, std::span<const std::uint8_t> payload, io::Port& port,
-            io::Link& out);
+            io::Link& out, const Reply* to = nullptr);
+  // An authenticated message of a udp route came from (address, port).
+  void learn(Route& route, const net::Address& address, std::uint16_t port);
+  void set_udp(Route& route, const config::Route& configured);
   void completed(Route& route, const exchange::SaPair& sas, bool initiator, base::Nanoseconds now);
   void end_negotiation(Route& route);
   void count(exchange::Error error);
@@ -165,6 +182,7 @@ class KeyManager {
   net::Address public_ip_;  // source of what we send
   net::Address identity_;   // nat-ip or ip: who we are in the prologue
   std::uint16_t port_;
+  std::uint16_t nat_port_;  // nat-traversal port; 0: no route uses it
   base::Nanoseconds negotiation_ttl_;
   base::Nanoseconds sa_ttl_;
   SaInstaller& sas_;

@@ -25,6 +25,9 @@ void KeyManager::reconfigure(const config::GatewayConfig& config,
   const base::Nanoseconds now = clock_.now();
   negotiation_ttl_ = config.negotiation_ttl * base::kSecond;
   sa_ttl_ = config.sa_ttl * base::kSecond;
+  // On while a route uses it (the port itself needs a restart:
+  // Worker::prepare_reconfigure).
+  nat_port_ = config.uses_udp_encapsulation() ? config.nat_traversal.port : 0;
   const LifecycleSettings settings{sa_ttl_, negotiation_ttl_ * 3 / 2};
 
   // Kept routes move to their new place; removed ones take their SAs (at
@@ -65,9 +68,18 @@ void KeyManager::reconfigure(const config::GatewayConfig& config,
         if (kept.initiator) end_negotiation(kept);
         kept.responder.reset();
         kept.gateway = gateway;
+        kept.udp = !kept.udp;  // set_udp below: the endpoint starts over
+        set_udp(kept, r);
+        kept.negotiate_at = now;
+      }
+      if (kept.udp != (r.udp_encapsulation && nat_port_ != 0)) {
+        // Another transport: a negotiation in progress talks on the old one.
+        if (kept.initiator) end_negotiation(kept);
+        kept.responder.reset();
         kept.negotiate_at = now;
       }
     }
+    set_udp(*routes[j], r);
     Route& route = *routes[j];
     route.loopback = route.gateway == identity_;
     sas_.set_gateway(j, route.gateway);

@@ -29,6 +29,10 @@ class SaInstaller {
   // Adds an inbound SA (its SPI is not installed yet). False as above.
   virtual bool add_inbound(std::uint32_t route, const esp::SaParameters& parameters) = 0;
   virtual void remove_inbound(std::uint32_t spi) = 0;
+  // NAT traversal: an authenticated key-exchange message of a route with
+  // udp-encapsulation came from (address, port) (SaDatabase::learn_endpoint).
+  virtual void set_endpoint(std::uint32_t route, const net::Address& address,
+                            std::uint16_t port) = 0;
 
   // Reconfiguration only (KeyManager::reconfigure), while the data plane
   // is quiescent: every change made before takes effect first, then
@@ -50,6 +54,9 @@ class DirectSaInstaller final : public SaInstaller {
     return sas_.add_inbound(route, parameters);
   }
   void remove_inbound(std::uint32_t spi) override { sas_.remove_inbound(spi); }
+  void set_endpoint(std::uint32_t route, const net::Address& address, std::uint16_t port) override {
+    sas_.learn_endpoint(route, address, port);
+  }
   void remap_routes(std::span<const std::uint32_t> new_index, std::size_t route_count) override {
     sas_.remap_routes(new_index, route_count);
   }

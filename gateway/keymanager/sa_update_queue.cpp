@@ -14,6 +14,9 @@ bool SaUpdate::apply(tunnel::SaDatabase& sas) const noexcept {
     case Kind::kRemoveInbound:
       sas.remove_inbound(parameters.spi);
       return true;
+    case Kind::kSetEndpoint:
+      sas.learn_endpoint(route, endpoint, endpoint_port);
+      return true;
   }
   return false;
 }
@@ -51,6 +54,16 @@ void SaUpdateQueue::remove_inbound(std::uint32_t spi) {
   esp::SaParameters only_spi{};
   only_spi.spi = spi;
   if (!enqueue(SaUpdate(SaUpdate::Kind::kRemoveInbound, 0, only_spi))) ++lost_;
+}
+
+void SaUpdateQueue::set_endpoint(std::uint32_t route, const net::Address& address,
+                                 std::uint16_t port) {
+  SaUpdate update(SaUpdate::Kind::kSetEndpoint, route, {});
+  update.endpoint = address;
+  update.endpoint_port = port;
+  // Lost, the data path keeps the old endpoint until the peer's next
+  // authenticated packet.
+  if (!enqueue(update)) ++lost_;
 }
 
 bool SaUpdateQueue::flush() noexcept {

@@ -30,10 +30,18 @@
 namespace strait::keymanager {
 
 struct SaUpdate {
-  enum class Kind : std::uint32_t { kSetOutbound, kRemoveOutbound, kAddInbound, kRemoveInbound };
+  enum class Kind : std::uint32_t {
+    kSetOutbound,
+    kRemoveOutbound,
+    kAddInbound,
+    kRemoveInbound,
+    kSetEndpoint
+  };
   Kind kind = Kind::kRemoveOutbound;
-  std::uint32_t route = 0;         // kSetOutbound, kRemoveOutbound, kAddInbound
-  esp::SaParameters parameters{};  // kSetOutbound, kAddInbound; spi alone for kRemoveInbound
+  std::uint32_t route = 0;          // kSetOutbound, kRemoveOutbound, kAddInbound, kSetEndpoint
+  esp::SaParameters parameters{};   // kSetOutbound, kAddInbound; spi alone for kRemoveInbound
+  net::Address endpoint{};          // kSetEndpoint
+  std::uint16_t endpoint_port = 0;  // kSetEndpoint
 
   SaUpdate() = default;
   SaUpdate(Kind k, std::uint32_t r, const esp::SaParameters& p)
@@ -63,6 +71,7 @@ class SaUpdateQueue final : public SaInstaller {
   void remove_outbound(std::uint32_t route) override;
   bool add_inbound(std::uint32_t route, const esp::SaParameters& parameters) override;
   void remove_inbound(std::uint32_t spi) override;
+  void set_endpoint(std::uint32_t route, const net::Address& address, std::uint16_t port) override;
   // Moves the backlog onto the queue as far as there is room; true when
   // no update waits in the backlog any more.
   bool flush() noexcept;

@@ -22,9 +22,12 @@ void PrivateRouter::process(io::Link& in, io::Link& to_tunnel, io::Link& to_priv
       private_port.release(p);
       continue;
     }
-    if (ip_length > mtu_) [[unlikely]] {
+    // mtu bounds the inner packet; ESP in UDP (NAT traversal) takes 8 of it.
+    const std::size_t extra = sas_.extra_overhead(route);
+    if (ip_length + extra > mtu_) [[unlikely]] {
       ++counters_.mtu_errors;
-      errors_.send(ip, ip_length, ipv6_ ? icmp::kPacketTooBig6 : icmp::kFragmentationNeeded4, mtu_,
+      const auto mtu = static_cast<std::uint16_t>(mtu_ > extra ? mtu_ - extra : 0);
+      errors_.send(ip, ip_length, ipv6_ ? icmp::kPacketTooBig6 : icmp::kFragmentationNeeded4, mtu,
                    private_port, to_private);
       private_port.release(p);
       continue;

@@ -148,7 +148,7 @@ Scenario random_scenario(std::uint64_t seed) {
   sc.duration = s(dice.between(120, 600));
   for (std::uint32_t r = 0; r < regions; ++r)
     sc.regions.push_back({"r" + std::to_string(r + 1), "(generated)",
-                          region_config(r, regions, queues, negotiation_ttl, sa_ttl)});
+                          region_config(r, regions, queues, negotiation_ttl, sa_ttl), ""});
   for (std::uint32_t a = 0; a < regions; ++a)
     for (std::uint32_t b = a + 1; b < regions; ++b) {
       LinkSpec link{sc.regions[a].name, sc.regions[b].name, {}, {}};
@@ -267,7 +267,8 @@ base::Result<std::string> write_scenario(const Scenario& sc, const std::string& 
   for (const RegionSpec& r : sc.regions) {
     const std::string file = name + "-" + r.name + ".conf";
     std::ofstream(dir / file) << r.config_text;
-    t << "region { name " << r.name << "; config \"" << file << "\"; }\n";
+    t << "region { name " << r.name << "; config \"" << file << "\";"
+      << (r.nat.empty() ? "" : " nat \"" + r.nat + "\";") << " }\n";
   }
   const auto profile = [&](const wan::LinkProfile& p) {
     t << "latency-ms " << seconds_text(p.delay * 1000) << "; jitter-ms "
@@ -310,6 +311,9 @@ base::Result<std::string> write_scenario(const Scenario& sc, const std::string& 
       case EventKind::kClockJump:
         t << "clock-jump { region " << e.region << "; seconds "
           << seconds_text(static_cast<base::Nanoseconds>(e.jump)) << "; }";
+        break;
+      case EventKind::kNatRebind:
+        t << "nat-rebind " << e.region << ";";
         break;
     }
     t << " }\n";

@@ -70,6 +70,7 @@ Internet::Internet(std::vector<std::unique_ptr<SimGateway>>& gateways,
       d.line = std::make_unique<wan::DelayLine>(profile, kHeld, *d.random);
       d.exit = std::make_unique<LinkExit>(*this, to);
     }
+  nats_.resize(regions_);
   attach();
 }
 
@@ -123,26 +124,48 @@ void Internet::from_gateway(std::size_t region, std::size_t queue, io::Packet* f
       return;
     }
   }
-  const Attachment* to = nullptr;
   if (bytes.size() >= kEthernet + 20) {
     const std::uint16_t type = net::load16(bytes.data() + 12);
-    const std::uint8_t* ip = bytes.data() + kEthernet;
-    if (type == net::kEthertypeIpv4) to = owner(ip + 16, 4);
-    if (type == net::kEthertypeIpv6 && bytes.size() >= kEthernet + 40) to = owner(ip + 24, 16);
     if (type != net::kEthertypeIpv4 && type != net::kEthertypeIpv6) {
       ++counters_.ignored;
       frame->pool->release(frame);
       return;
     }
   }
-  if (to == nullptr || to->region == region) {
-    ++counters_.no_route;
-    frame->pool->release(frame);
-    return;
-  }
   io::Packet* p = copy(bytes);
   frame->pool->release(frame);
   if (p == nullptr) return;
+  std::uint8_t* ip = p->data + kEthernet;
+  const std::size_t ip_length = p->length - kEthernet;
+  // The sender's NAT, then the receiver's (sim/nat.hpp).
+  if (nats_[region] && !nats_[region]->outbound(ip, ip_length)) {
+    pool_->release(p);
+    return;
+  }
+  const Attachment* to = nullptr;
+  if (p->length >= kEthernet + 20) {
+    const bool v4 = net::load16(p->data + 12) == net::kEthertypeIpv4;
+    if (v4) to = owner(ip + 16, 4);
+    if (!v4 && p->length >= kEthernet + 40) to = owner(ip + 24, 16);
+    for (std::size_t r = 0; to == nullptr && r < regions_; ++r) {
+      if (!nats_[r] || r == region) continue;
+      const net::Address& outside = nats_[r]->outside();
+      if (std::memcmp(v4 ? ip + 16 : ip + 24, outside.data(), outside.size()) != 0 ||
+          outside.size() != (v4 ? 4u : 16u))
+        continue;
+      if (const auto inside = nats_[r]->inbound(ip, ip_length)) {
+        to = owner(inside->data(), inside->size());
+      } else {
+        pool_->release(p);  // no mapping: the NAT drops it
+        return;
+      }
+    }
+  }
+  if (to == nullptr || to->region == region) {
+    ++counters_.no_route;
+    pool_->release(p);
+    return;
+  }
   std::memcpy(p->data, to->mac.bytes.data(), 6);
   std::memcpy(p->data + 6, to->router.mac().bytes.data(), 6);
   if (tap_) tap_(region, to->region, queue, {p->data, p->length});
@@ -162,6 +185,14 @@ base::Nanoseconds Internet::next_departure() const noexcept {
   for (const Direction& d : directions_)
     if (d.line) next = std::min(next, d.line->next_departure());
   return next;
+}
+
+void Internet::set_nat(std::size_t region, const net::Address& outside) {
+  nats_.at(region) = std::make_unique<Nat>(outside);
+}
+
+void Internet::rebind_nat(std::size_t region) {
+  if (nats_.at(region)) nats_[region]->rebind();
 }
 
 void Internet::set_link_down(std::size_t a, std::size_t b, bool down) {

@@ -24,6 +24,7 @@
 #include "io/port.hpp"
 #include "net/address.hpp"
 #include "replay/simulated_neighbor.hpp"
+#include "sim/nat.hpp"
 #include "sim/scenario.hpp"
 #include "wan/delay_line.hpp"
 
@@ -68,6 +69,11 @@ class Internet {
   base::Nanoseconds next_departure() const noexcept;
 
   void set_link_down(std::size_t a, std::size_t b, bool down);
+  // A port-translating NAT in front of `region` (sim/nat.hpp); its mappings
+  // forgotten.
+  void set_nat(std::size_t region, const net::Address& outside);
+  void rebind_nat(std::size_t region);
+  const Nat* nat(std::size_t region) const { return nats_.at(region).get(); }
   void set_tap(Tap tap) { tap_ = std::move(tap); }
 
   const Counters& counters() const noexcept { return counters_; }
@@ -97,7 +103,8 @@ class Internet {
   std::size_t regions_;
   std::unique_ptr<io::FramePool> pool_;
   std::vector<Attachment> attachments_;
-  std::vector<Direction> directions_;  // from * regions + to (from != to)
+  std::vector<Direction> directions_;       // from * regions + to (from != to)
+  std::vector<std::unique_ptr<Nat>> nats_;  // by region; null: none
   Tap tap_;
   Counters counters_;
 };

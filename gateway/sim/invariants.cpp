@@ -27,12 +27,24 @@ std::uint64_t little64(const std::uint8_t* p) {
   return v;
 }
 
-// The ESP header of a frame (nullptr if it carries none).
-const std::uint8_t* esp_of(std::span<const std::uint8_t> frame) {
+// The ESP header of a frame (nullptr if it carries none): plain, or in UDP
+// from or to `nat_port` (NAT traversal; 0: none), not a keepalive or a
+// marked key-exchange message.
+const std::uint8_t* esp_of(std::span<const std::uint8_t> frame, std::uint16_t nat_port) {
   constexpr std::size_t e = net::kEthernetHeaderSize;
   if (frame.size() < e + 20) return nullptr;
   const std::uint16_t type = net::load16(frame.data() + 12);
   const std::uint8_t* ip = frame.data() + e;
+  if (nat_port != 0) {
+    const bool v4 = type == net::kEthertypeIpv4;
+    const std::size_t header = v4 ? (ip[0] & 15u) * 4 : 40;
+    const std::uint8_t protocol = v4 ? ip[9] : ip[6];
+    const std::uint8_t* udp = ip + header;
+    if (protocol == net::kProtocolUdp && frame.size() >= e + header + 8 + 16 &&
+        (net::load16(udp) == nat_port || net::load16(udp + 2) == nat_port) &&
+        net::load32(udp + 8) != 0)
+      return udp + 8;
+  }
   if (type == net::kEthertypeIpv4 && ip[9] == net::kProtocolEsp &&
       frame.size() >= e + (ip[0] & 15u) * 4 + 16)
     return ip + (ip[0] & 15u) * 4;
@@ -67,7 +79,9 @@ void Invariants::public_frame(const SimGateway& sender, std::size_t queue,
   if (holds_marker(frame))
     report(at, sender.name() + " queue " + std::to_string(queue + 1) +
                    " sent a private flow's plaintext on a public link");
-  const std::uint8_t* esp = esp_of(frame);
+  const config::GatewayConfig& config = sender.config();
+  const std::uint8_t* esp =
+      esp_of(frame, config.uses_udp_encapsulation() ? config.nat_traversal.port : 0);
   if (esp == nullptr) return;
   ++esp_frames_;
   const std::uint32_t spi = net::load32(esp);

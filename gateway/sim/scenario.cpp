@@ -7,6 +7,7 @@
 
 #include "config/diagnostic.hpp"
 #include "config/syntax_tree.hpp"
+#include "net/address.hpp"
 
 namespace strait::sim {
 
@@ -148,9 +149,13 @@ base::Status Reader::read_region(const Statement& s) {
       content << in.rdbuf();
       if (!in) return error(c, "cannot read the configuration " + region.config_path);
       region.config_text = content.str();
+    } else if (c.keyword == "nat") {
+      const auto outside = net::Address::parse(*t);
+      if (!outside) return error(c, "'nat': expected the NAT's outside address");
+      region.nat = *t;
     } else {
       return error(c, "unknown region setting " + config::display_name(c.keyword) +
-                          " (expected name, config)");
+                          " (expected name, config, nat)");
     }
   }
   if (region.name.empty() || region.config_text.empty())
@@ -311,6 +316,12 @@ base::Status Reader::read_event(const Statement& s) {
     if (c.keyword == "link-down" || c.keyword == "link-up") {
       event.kind = c.keyword == "link-down" ? EventKind::kLinkDown : EventKind::kLinkUp;
       if (auto pair = region_pair(c, event.link_a, event.link_b); !pair) return pair;
+    } else if (c.keyword == "nat-rebind") {
+      event.kind = EventKind::kNatRebind;
+      auto t = text(c);
+      if (!t) return t.error();
+      event.region = *t;
+      if (auto k = known_region(c, *t); !k) return k;
     } else if (c.keyword == "restart") {
       event.kind = EventKind::kRestart;
       auto t = text(c);
@@ -361,7 +372,8 @@ base::Status Reader::read_event(const Statement& s) {
         return error(c, "a clock jump needs a region and seconds");
     } else {
       return error(c, "unknown event " + config::display_name(c.keyword) +
-                          " (expected link-down, link-up, restart, config, clock-jump)");
+                          " (expected link-down, link-up, restart, config, clock-jump, "
+                          "nat-rebind)");
     }
   }
   if (!has_at || !has_kind) return error(s, "an event needs 'at' and what happens");
@@ -451,6 +463,8 @@ std::string EventSpec::describe() const {
       return "link-up " + link_a + " " + link_b;
     case EventKind::kRestart:
       return "restart " + region;
+    case EventKind::kNatRebind:
+      return "nat-rebind " + region;
     case EventKind::kConfig:
       return "config " + region + " " + verb + " " + path;
     case EventKind::kClockJump:

@@ -19,6 +19,7 @@ struct RegionSpec {
   std::string name;
   std::string config_path;  // as resolved (for messages)
   std::string config_text;  // the gateway's configuration document
+  std::string nat;          // a NAT's outside address in front of it (sim/nat.hpp); empty: none
 };
 
 struct LinkSpec {
@@ -39,12 +40,19 @@ struct FlowSpec {
   std::optional<base::Nanoseconds> stop;  // default: the run's end minus 5 s
 };
 
-enum class EventKind : std::uint8_t { kLinkDown, kLinkUp, kRestart, kConfig, kClockJump };
+enum class EventKind : std::uint8_t {
+  kLinkDown,
+  kLinkUp,
+  kRestart,
+  kConfig,
+  kClockJump,
+  kNatRebind
+};
 
 struct EventSpec {
   base::Nanoseconds at = 0;
   EventKind kind = EventKind::kRestart;
-  std::string region;          // restart, config, clock-jump
+  std::string region;          // restart, config, clock-jump, nat-rebind
   std::string link_a, link_b;  // link-down / link-up
   // config: one transaction, as `strait config` sends it.
   std::string verb;  // set, add, remove

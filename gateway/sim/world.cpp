@@ -87,6 +87,9 @@ base::Status World::build() {
     gateways_.push_back(std::move(gateway).value());
   }
   internet_ = std::make_unique<Internet>(gateways_, scenario_.links, mix(options_.seed, 1000));
+  for (std::size_t r = 0; r < scenario_.regions.size(); ++r)
+    if (!scenario_.regions[r].nat.empty())
+      internet_->set_nat(r, *net::Address::parse(scenario_.regions[r].nat));
   for (const std::string& name : options_.pcap_links) {
     bool found = false;
     for (std::size_t a = 0; a < gateways_.size() && !found; ++a)
@@ -316,6 +319,10 @@ void World::run_event(const EventSpec& event) {
           gateways_[region_index(event.region)]->configure(event.verb, event.path, event.value);
       internet_->attach();
       event_line("config", event.region + " " + event.verb + " " + event.path);
+      break;
+    case EventKind::kNatRebind:
+      internet_->rebind_nat(region_index(event.region));
+      event_line("nat-rebind", event.region);
       break;
     case EventKind::kClockJump:
       gateways_[region_index(event.region)]->jump_clock(event.jump);

@@ -233,4 +233,39 @@ struct WorkerCounters {
   }
 };
 
+// NAT traversal, Strait's extension (docs/NAT-TRAVERSAL.md), rendered as
+// `nat-traversal` after `worker`, and only by a gateway with a route that
+// uses udp-encapsulation:
+// * keepalives-received / keepalives-sent: NAT keepalives (one byte 0xff,
+//   RFC 3948 2.3) on the nat-traversal port; received ones are dropped.
+// * udp-errors: UDP on the nat-traversal port that is none of ESP, a
+//   keepalive or a marked key-exchange message (bad UDP length, a payload
+//   too short for ESP, a 0xff with more bytes), or a marked key-exchange
+//   message on a gateway without key exchange (data-plane).
+// * encapsulation-errors: ESP in UDP for an SA of a route without
+//   udp-encapsulation (dropped before decryption).
+// * endpoint-changes: times a route's peer address or port changed, learned
+//   from an authenticated key-exchange message or ESP packet.
+// * esp-keepalives-sent / esp-keepalives-received: ESP dummy packets (next
+//   header 59) in UDP, the authenticated keepalives; received ones are
+//   dropped once they passed ICV and replay check (and taught the endpoint).
+struct NatTraversalCounters {
+  std::uint64_t keepalives_received = 0;
+  std::uint64_t keepalives_sent = 0;
+  std::uint64_t udp_errors = 0;
+  std::uint64_t encapsulation_errors = 0;
+  std::uint64_t endpoint_changes = 0;
+  std::uint64_t esp_keepalives_received = 0;
+  std::uint64_t esp_keepalives_sent = 0;
+
+  template <class V>
+  void visit(V&& v) const {
+    v("keepalives-received", keepalives_received), v("keepalives-sent", keepalives_sent);
+    v("udp-errors", udp_errors), v("encapsulation-errors", encapsulation_errors);
+    v("endpoint-changes", endpoint_changes);
+    v("esp-keepalives-received", esp_keepalives_received);
+    v("esp-keepalives-sent", esp_keepalives_sent);
+  }
+};
+
 }  // namespace strait::state

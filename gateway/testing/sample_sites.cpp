@@ -162,7 +162,9 @@ std::string site_config(const Site& self, const Site& peer, const SiteOptions& o
        (o.peer_gateway ? *o.peer_gateway : peer.public_ip).to_string() + "; }\n";
   if (o.queues >= 2) t += "  gateway { ip " + peer.public_ip2.to_string() + "; queue 2; }\n";
   t += "  net \"" + peer.private_net.to_string() + "\";\n  preshared-key \"" + o.preshared_key +
-       "\";\n  spi " + std::to_string(o.route_spi) + ";\n}\n";
+       "\";\n  spi " + std::to_string(o.route_spi) + ";\n";
+  if (o.udp_encapsulation) t += "  udp-encapsulation true;\n";
+  t += "}\n";
   t += "mtu " + std::to_string(o.mtu) + ";\n";
   t += std::string("tfc ") + (o.tfc ? "true" : "false") + ";\n";
   t += "protocol-port " + std::to_string(o.protocol_port) + ";\n";

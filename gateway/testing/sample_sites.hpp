@@ -70,6 +70,7 @@ struct SiteOptions {
   std::uint32_t route_spi = kSampleRouteSpi;
   std::uint32_t negotiation_ttl = 0;  // seconds; 0: not written (default 5)
   std::uint32_t sa_ttl = 0;           // seconds; 0: not written (default 600)
+  bool udp_encapsulation = false;     // NAT traversal: the route's udp-encapsulation
 };
 
 // SiteOptions of a gateway that negotiates its SAs (data_plane = false).

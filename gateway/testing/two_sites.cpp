@@ -49,6 +49,27 @@ void rewrite_address(Bytes& frame, std::uint8_t* ip, std::uint8_t* field, const 
   }
 }
 
+// The UDP header of a first fragment or unfragmented datagram, or nullptr.
+std::uint8_t* udp_header(Bytes& frame, std::uint8_t* ip) {
+  const bool v4 = (ip[0] >> 4) == 4;
+  const std::size_t header = v4 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : net::kIpv6HeaderSize;
+  if ((v4 ? ip[9] : ip[6]) != net::kProtocolUdp) return nullptr;
+  if (v4 && (net::load16(ip + 6) & 0x1fff) != 0) return nullptr;
+  if (frame.size() < net::kEthernetHeaderSize + header + net::kUdpHeaderSize) return nullptr;
+  return ip + header;
+}
+
+// Replaces a UDP port (at `field` in the header) and adjusts a present checksum.
+void rewrite_port(std::uint8_t* udp, std::uint8_t* field, std::uint16_t to) {
+  if (net::load16(udp + 6) != 0)
+    net::store16(udp + 6, net::checksum_adjust(net::load16(udp + 6), net::load16(field), to));
+  net::store16(field, to);
+}
+
+bool is_icmp(const std::uint8_t* ip) {
+  return (ip[0] >> 4) == 4 ? ip[9] == net::kProtocolIcmp : ip[6] == net::kProtocolIcmp6;
+}
+
 std::uint8_t* source_field(std::uint8_t* ip) {
   return (ip[0] >> 4) == 4 ? ip + 12 : ip + 8;
 }
@@ -192,6 +213,18 @@ void TwoSites::set_nat(SiteId id, std::uint16_t queue, const net::Address& outsi
   node(id, queue).nat_outside = outside;
 }
 
+void TwoSites::set_napt(SiteId id, std::uint16_t queue, const net::Address& outside) {
+  Node& n = node(id, queue);
+  n.nat_outside = outside;
+  n.napt = true;
+}
+
+void TwoSites::flush_napt(SiteId id, std::uint16_t queue) {
+  Node& n = node(id, queue);
+  n.napt_out.clear();
+  n.napt_in.clear();
+}
+
 std::size_t TwoSites::move_wan() {
   std::size_t seen = 0;
   for (Node& from : nodes_) {
@@ -201,6 +234,22 @@ std::size_t TwoSites::move_wan() {
       if (ip == nullptr) {
         ++unroutable_;
         continue;
+      }
+      if (from.napt && address_at(ip, source_field(ip)) == from.public_ip) {
+        std::uint8_t* udp = udp_header(bytes, ip);
+        if (udp == nullptr && !is_icmp(ip)) {
+          ++dropped_;  // raw ESP: nothing to translate
+          continue;
+        }
+        if (udp != nullptr) {
+          const std::uint16_t inside = net::load16(udp);
+          auto mapped = from.napt_out.find(inside);
+          if (mapped == from.napt_out.end()) {
+            mapped = from.napt_out.emplace(inside, from.napt_next++).first;
+            from.napt_in[mapped->second] = inside;
+          }
+          rewrite_port(udp, udp, mapped->second);
+        }
       }
       if (from.nat_outside && address_at(ip, source_field(ip)) == from.public_ip)
         rewrite_address(bytes, ip, source_field(ip), *from.nat_outside);
@@ -215,6 +264,15 @@ std::size_t TwoSites::move_wan() {
       if (to == nullptr) {
         ++unroutable_;
         continue;
+      }
+      if (to->napt) {
+        std::uint8_t* udp = udp_header(bytes, ip);
+        const auto mapped = udp ? to->napt_in.find(net::load16(udp + 2)) : to->napt_in.end();
+        if (mapped == to->napt_in.end()) {
+          ++dropped_;  // no mapping: the NAT drops it
+          continue;
+        }
+        rewrite_port(udp, udp + 2, mapped->second);
       }
       if (to->nat_outside) rewrite_address(bytes, ip, destination_field(ip), to->public_ip);
       WanFrame frame{from.site, from.queue, to->site, to->queue, std::move(bytes)};

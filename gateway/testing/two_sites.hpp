@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,14 @@ class TwoSites {
   // NAT in front of a queue: what it sends leaves with source `outside`,
   // what is sent to `outside` reaches it (checksums fixed).
   void set_nat(SiteId id, std::uint16_t queue, const net::Address& outside);
+  // A port-translating NAT (masquerade) in front of a queue instead: what
+  // it sends leaves from `outside`, UDP from a port the NAT maps (from
+  // 40000 up, in order of first use), anything but UDP and ICMP is dropped
+  // (raw ESP has no port to translate); what comes back to `outside` gets in
+  // only as UDP to a mapped port. flush_napt() forgets every mapping (a NAT
+  // that lost its state, or rebinds): the next datagram out gets a new port.
+  void set_napt(SiteId id, std::uint16_t queue, const net::Address& outside);
+  void flush_napt(SiteId id, std::uint16_t queue = 1);
 
   // Moves what every public port sent (run() does it between polls; a test
   // whose workers poll on their own threads calls it from one other
@@ -136,6 +145,10 @@ class TwoSites {
     net::Address public_ip;
     net::Mac public_mac;
     std::optional<net::Address> nat_outside;
+    bool napt = false;
+    std::map<std::uint16_t, std::uint16_t> napt_out;  // inside port -> outside port
+    std::map<std::uint16_t, std::uint16_t> napt_in;   // outside port -> inside port
+    std::uint16_t napt_next = 40000;
     std::unique_ptr<io::MemoryWire> private_wire;  // a(): the LAN, b(): the gateway
     std::unique_ptr<io::MemoryWire> public_wire;   // a(): the WAN, b(): the gateway
     std::unique_ptr<worker::Worker> worker;

@@ -6,6 +6,7 @@
 #include "esp/transform.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
+#include "tunnel/udp_encapsulation.hpp"
 
 namespace strait::tunnel {
 
@@ -26,11 +27,14 @@ void Encapsulator::process(io::Link& in, io::Link& out, io::Port& public_port) n
       sas_.outbound(packets[i + kPrefetchDistance]->route)->prefetch();
     std::uint8_t* inner = p->data + kEthernetHeaderSize;
     const std::size_t inner_length = p->length - kEthernetHeaderSize;
+    // ESP in UDP (NAT traversal): 8 more bytes in front, 8 less for TFC.
+    const std::size_t extra = sas_.extra_overhead(p->route);
+    const std::size_t tfc_target = settings_.mtu > extra ? settings_.mtu - extra : 0;
     const std::size_t padded =
-        settings_.tfc && inner_length < settings_.mtu ? settings_.mtu : inner_length;
-    // Room: Ethernet + outer IP + ESP header in front of the inner packet,
-    // TFC padding and the ESP trailer behind it.
-    if (p->headroom() < outer_size + esp::kHeaderSize ||
+        settings_.tfc && inner_length < tfc_target ? tfc_target : inner_length;
+    // Room: Ethernet + outer IP (+ UDP) + ESP header in front of the inner
+    // packet, TFC padding and the ESP trailer behind it.
+    if (p->headroom() < outer_size + extra + esp::kHeaderSize ||
         static_cast<std::size_t>(p->end - inner) < padded + esp::kTrailerMax) [[unlikely]] {
       ++public_port.counters().txerrors;
       public_port.release(p);
@@ -47,8 +51,16 @@ void Encapsulator::process(io::Link& in, io::Link& out, io::Port& public_port) n
     std::uint8_t* esp_header = inner - esp::kHeaderSize;
     const std::size_t esp_length = esp::encrypt(engine_, *sa, esp_header, inner_length, next_header,
                                                 settings_.tfc ? padded : 0);
-    std::uint8_t* outer = esp_header - outer_size;
     const Address& gateway = sas_.gateway(p->route);
+    if (extra != 0) [[unlikely]] {
+      std::uint8_t* ip = write_udp_outer(esp_header, esp_length, settings_.public_ip, gateway,
+                                         settings_.udp_port, sas_.udp_port(p->route));
+      p->data = ip - kEthernetHeaderSize;
+      p->length = static_cast<std::uint32_t>(kEthernetHeaderSize + outer_size + extra + esp_length);
+      out.push(p);
+      continue;
+    }
+    std::uint8_t* outer = esp_header - outer_size;
     if (!ipv6_) {
       // Worked out in registers and stored as three words: built in a
       // buffer field by field and then copied (or summed for the

@@ -23,6 +23,9 @@ struct EncapsulatorSettings {
   std::uint16_t mtu;       // inner size bound; the TFC target length
   bool tfc;
   net::Family inner_family;  // of the packets encapsulated (the private network's)
+  // NAT traversal: the source port of ESP in UDP (nat-traversal port),
+  // for routes whose SaDatabase entry has a UDP port.
+  std::uint16_t udp_port = 0;
 };
 
 class Encapsulator {
@@ -49,6 +52,7 @@ class Encapsulator {
     settings_.mtu = mtu;
     settings_.tfc = tfc;
   }
+  void set_udp_port(std::uint16_t port) noexcept { settings_.udp_port = port; }
 
  private:
   static constexpr std::size_t kPrefetchDistance = 4;

@@ -10,7 +10,21 @@ void SaDatabase::set_route_count(std::size_t routes) {
 }
 
 void SaDatabase::set_gateway(std::uint32_t route, const net::Address& gateway) {
-  routes_.at(route).gateway = gateway;
+  Route& r = routes_.at(route);
+  // A learned endpoint (NAT traversal) stays while the configured gateway
+  // does.
+  if (r.configured == gateway) return;
+  r.configured = gateway;
+  r.gateway = gateway;
+  r.udp_port = r.configured_port;
+}
+
+void SaDatabase::set_udp_encapsulation(std::uint32_t route, std::uint16_t peer_port) {
+  Route& r = routes_.at(route);
+  if (r.configured_port == peer_port) return;  // unchanged: keep what was learned
+  r.configured_port = peer_port;
+  r.udp_port = peer_port;
+  r.gateway = r.configured;
 }
 
 bool SaDatabase::set_outbound(std::uint32_t route, const esp::SaParameters& parameters,
@@ -40,6 +54,7 @@ void SaDatabase::remap_routes(std::span<const std::uint32_t> new_index, std::siz
   }
   for (std::uint32_t spi : removed)
     remove_inbound(spi);
+  if (!inbound_.empty()) rebuild_index();  // the slots' routes
 }
 
 bool SaDatabase::add_inbound(std::uint32_t route, const esp::SaParameters& parameters) {
@@ -51,7 +66,7 @@ bool SaDatabase::add_inbound(std::uint32_t route, const esp::SaParameters& param
   if (inbound_.size() * 2 > slots_.size()) {
     rebuild_index();  // grow, keeping the load factor at most 1/2
   } else {
-    insert_slot(slots_, mask_, raw);
+    insert_slot(slots_, mask_, raw, route);
   }
   return true;
 }
@@ -79,11 +94,12 @@ bool SaDatabase::remove_inbound(std::uint32_t spi) {
   return true;
 }
 
-void SaDatabase::insert_slot(std::vector<Slot>& slots, std::size_t mask, esp::InboundSa* sa) {
+void SaDatabase::insert_slot(std::vector<Slot>& slots, std::size_t mask, esp::InboundSa* sa,
+                             std::uint32_t route) {
   std::size_t i = hash(sa->spi()) & mask;
   while (slots[i].spi != 0)
     i = (i + 1) & mask;
-  slots[i] = {sa->spi(), sa};
+  slots[i] = {sa->spi(), route, sa};
 }
 
 // Load factor at most 1/2, so probes stay short and an empty slot always
@@ -93,7 +109,7 @@ void SaDatabase::rebuild_index() {
   std::vector<Slot> slots(capacity);
   const std::size_t mask = capacity - 1;
   for (const auto& [spi, e] : inbound_)
-    insert_slot(slots, mask, e.sa.get());
+    insert_slot(slots, mask, e.sa.get(), e.route);
   slots_ = std::move(slots);
   mask_ = mask;
 }

@@ -27,6 +27,12 @@ class SaDatabase {
   // Control path. Routes are indexed 0..n-1 in configuration order.
   void set_route_count(std::size_t routes);
   void set_gateway(std::uint32_t route, const net::Address& gateway);
+  // NAT traversal (docs/NAT-TRAVERSAL.md). `peer_port` 0: the route sends
+  // plain ESP (as Vita); else ESP in UDP from `local_port` to the peer's
+  // endpoint, which starts as (gateway, peer_port) and then follows what
+  // learn_endpoint() reports. Reconfiguration keeps a learned endpoint
+  // while the route's gateway and encapsulation stay.
+  void set_udp_encapsulation(std::uint32_t route, std::uint16_t peer_port);
   // Installs (replacing any previous) the outbound SA of a route, its first
   // packet numbered `initial_sequence`. False if no memory could be mapped
   // for it (nothing changes then).
@@ -49,12 +55,44 @@ class SaDatabase {
     return routes_[route].outbound.get();
   }
   const net::Address& gateway(std::uint32_t route) const noexcept { return routes_[route].gateway; }
+  // The peer's UDP port for ESP in UDP; 0: plain ESP.
+  std::uint16_t udp_port(std::uint32_t route) const noexcept { return routes_[route].udp_port; }
+  // Bytes the route's encapsulation adds beyond Vita's (the UDP header):
+  // its packets' inner size bound is mtu minus this.
+  std::uint16_t extra_overhead(std::uint32_t route) const noexcept {
+    return routes_[route].udp_port != 0 ? 8 : 0;
+  }
+  // An authenticated packet (key-exchange message that verified, ESP that
+  // passed its ICV and replay check) of a UDP-encapsulated route came from
+  // (address, port): the route's packets go there from now on. Ignored for
+  // plain-ESP routes and for an address of the other family. Returns true
+  // when the endpoint changed (counted in endpoint_changes()).
+  bool learn_endpoint(std::uint32_t route, const net::Address& address,
+                      std::uint16_t port) noexcept {
+    Route& r = routes_[route];
+    if (r.udp_port == 0 || port == 0 || address.family != r.gateway.family) return false;
+    if (r.udp_port == port && r.gateway == address) return false;
+    r.gateway = address;
+    r.udp_port = port;
+    ++endpoint_changes_;
+    return true;
+  }
+  std::uint64_t endpoint_changes() const noexcept { return endpoint_changes_; }
   esp::InboundSa* inbound(std::uint32_t spi) const noexcept {
     if (slots_.empty()) return nullptr;
     for (std::size_t i = hash(spi) & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.spi == spi) return s.sa;
       if (s.spi == 0) return nullptr;
+    }
+  }
+  // The route of an installed inbound SPI (kRemoved: none).
+  std::uint32_t inbound_route(std::uint32_t spi) const noexcept {
+    if (slots_.empty()) return kRemoved;
+    for (std::size_t i = hash(spi) & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.spi == spi) return s.route;
+      if (s.spi == 0) return kRemoved;
     }
   }
 
@@ -76,7 +114,10 @@ class SaDatabase {
 
  private:
   struct Route {
-    net::Address gateway;
+    net::Address gateway;               // where the route's packets go
+    std::uint16_t udp_port = 0;         // NAT traversal: the peer's port; 0: plain ESP
+    net::Address configured;            // the gateway as configured (set_gateway)
+    std::uint16_t configured_port = 0;  // set_udp_encapsulation
     base::LockedPool<esp::OutboundSa>::Pointer outbound;
   };
   struct Inbound {
@@ -85,10 +126,12 @@ class SaDatabase {
   };
   struct Slot {
     std::uint32_t spi = 0;  // 0: empty (SPIs are >= 256)
+    std::uint32_t route = 0;
     esp::InboundSa* sa = nullptr;
   };
   static std::size_t hash(std::uint32_t spi) noexcept { return (spi * 0x9e3779b1u) >> 8; }
-  static void insert_slot(std::vector<Slot>& slots, std::size_t mask, esp::InboundSa* sa);
+  static void insert_slot(std::vector<Slot>& slots, std::size_t mask, esp::InboundSa* sa,
+                          std::uint32_t route);
   void rebuild_index();
 
   esp::Engine& engine_;
@@ -100,6 +143,7 @@ class SaDatabase {
   std::map<std::uint32_t, Inbound> inbound_;  // by SPI: ordered reports
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
+  std::uint64_t endpoint_changes_ = 0;
 };
 
 }  // namespace strait::tunnel

@@ -62,7 +62,8 @@ void lifetime(std::string& out, base::Nanoseconds expires, base::Nanoseconds ttl
 std::string render_gateway_state(std::span<const Worker* const> workers, StateExtras extras) {
   Container private_interface, public_interface, private_next_hop, public_next_hop,
       private_dispatch, public_dispatch, private_router, public_router, private_icmp, public_icmp,
-      inbound_icmp, key_manager, worker_internal;
+      inbound_icmp, key_manager, worker_internal, nat_traversal;
+  bool any_nat_traversal = false;
   // public_icmp counts the queues whose public interface is of the private
   // network's family (all of them but with the dual-stack extension),
   // public_icmp_other the others.
@@ -90,6 +91,10 @@ std::string render_gateway_state(std::span<const Worker* const> workers, StateEx
     w->inbound_icmp().visit(into(inbound_icmp), ipv6);
     w->key_manager_counters().visit(into(key_manager));
     w->worker_counters().visit(into(worker_internal));
+    if (w->nat_traversal()) {
+      any_nat_traversal = true;
+      w->nat_traversal_counters().visit(into(nat_traversal));
+    }
   }
   std::string out = "gateway-state {\n";
   private_interface.render(out, "private-interface", 2);
@@ -110,6 +115,8 @@ std::string render_gateway_state(std::span<const Worker* const> workers, StateEx
   if (extras.esp_implementation && !workers.empty())
     worker_internal.add_word("esp-implementation", workers.front()->esp_implementation());
   worker_internal.render(out, "worker", 2);  // not in Vita's schema: after its containers
+  // Strait's extension (docs/NAT-TRAVERSAL.md): only where it is used.
+  if (any_nat_traversal) nat_traversal.render(out, "nat-traversal", 2);
   for (const Worker* w : workers) {
     const base::Nanoseconds now = w->clock().now();
     w->sas().for_each_inbound([&](std::uint32_t route, const esp::InboundSa& sa) {

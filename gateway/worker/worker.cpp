@@ -67,7 +67,22 @@ base::Status Worker::load_routes(const config::GatewayConfig& config) {
   routes_ = std::move(tables).value();
   for (std::uint32_t i = 0; i < config.routes.size(); ++i)
     sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
+  configure_nat_traversal(config);
   return base::Ok{};
+}
+
+// Routes with udp-encapsulation send ESP in UDP to the peer's
+// nat-traversal port (then to where it is learned to be); the public
+// dispatcher takes UDP on that port, and keepalives go out, while any
+// route uses it.
+void Worker::configure_nat_traversal(const config::GatewayConfig& config) {
+  nat_port_ = config.uses_udp_encapsulation() ? config.nat_traversal.port : 0;
+  for (std::uint32_t i = 0; i < config.routes.size(); ++i)
+    sas_->set_udp_encapsulation(i, config.routes[i].udp_encapsulation ? nat_port_ : 0);
+  public_dispatch_.set_nat_port(nat_port_);
+  encapsulator_.set_udp_port(nat_port_);
+  keepalives_.configure(nat_port_, config.nat_traversal.keepalive_interval * base::kSecond,
+                        clock_.now());
 }
 
 namespace {
@@ -223,6 +238,9 @@ base::Result<Worker::Reconfiguration> Worker::prepare_reconfigure(
   if (config.family != fixed_.family) return needs_restart("the address family");
   if (config.data_plane != fixed_.data_plane) return needs_restart("data-plane");
   if (config.protocol_port != fixed_.protocol_port) return needs_restart("protocol-port");
+  if (const std::uint16_t nat = config.uses_udp_encapsulation() ? config.nat_traversal.port : 0;
+      nat != 0 && nat_port_ != 0 && nat != nat_port_)
+    return needs_restart("the nat-traversal port");
   if (auto field = config::identity_change(fixed_.private_interface, config.private_interface))
     return needs_restart("private-interface " + std::string(config::field_name(*field)));
   const config::PublicInterface* public_interface = config.public_interface(queue_);
@@ -268,6 +286,7 @@ void Worker::commit_reconfigure(const config::GatewayConfig& config, Reconfigura
   routes_ = std::move(prepared.routes);
   for (std::uint32_t i = 0; i < config.routes.size(); ++i)
     sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
+  configure_nat_traversal(config);
   // Fails only for want of locked memory: the SAs concerned are counted
   // (worker sa-install-errors), logged, and tried again by the next
   // reconfiguration; the rest of the configuration takes effect.
@@ -352,7 +371,7 @@ state::KeyManagerCounters Worker::key_manager_counters() const noexcept {
 state::WorkerCounters Worker::worker_counters() const noexcept {
   state::WorkerCounters c;
   for (const io::Link* link : {&key_exchange_pending_, &to_router_, &to_tunnel_, &to_decapsulation_,
-                               &decapsulated_, &to_private_, &to_public_})
+                               &to_udp_decapsulation_, &decapsulated_, &to_private_, &to_public_})
     c.link_drops += link->overflows();
   c.sa_install_errors = sa_install_errors_;
   return c;
@@ -406,8 +425,11 @@ std::size_t Worker::poll() noexcept {
 
   const std::size_t from_public = public_port_.receive(burst);
   public_dispatch_.process({burst, from_public}, public_port_, public_next_hop_, public_icmp_,
-                           to_decapsulation_, to_public_);
+                           to_decapsulation_, to_public_, to_udp_decapsulation_, nat_);
   decapsulator_.process(to_decapsulation_, decapsulated_, public_port_, public_router_);
+  if (!to_udp_decapsulation_.empty()) [[unlikely]]
+    decapsulator_.process_udp(to_udp_decapsulation_, decapsulated_, public_port_, public_router_,
+                              nat_);
   inbound_router_.process(decapsulated_, to_private_, to_router_, inbound_icmp_, private_port_);
 
   private_router_.process(to_router_, to_tunnel_, to_private_, private_port_);
@@ -438,7 +460,7 @@ base::Nanoseconds Worker::next_timer_due() const noexcept {
     due = std::min(due, key_manager_->next_due());
     if (control_->size() != 0) due = std::min(due, clock_.now());
   }
-  return due;
+  return std::min(due, keepalives_.next_due());
 }
 
 void Worker::run_due_timers() noexcept {
@@ -447,6 +469,9 @@ void Worker::run_due_timers() noexcept {
     key_manager_->poll(*control_, public_port_, to_public_);
   private_next_hop_.tick(private_port_);
   public_next_hop_.tick(public_port_);
+  if (nat_port_ != 0) [[unlikely]]
+    keepalives_.run(clock_.now(), *engine_, *sas_, fixed_.public_interface.ip, public_port_,
+                    to_public_, nat_);
 }
 
 }  // namespace strait::worker

@@ -52,6 +52,7 @@
 #include "router/private_router.hpp"
 #include "tunnel/decapsulator.hpp"
 #include "tunnel/encapsulator.hpp"
+#include "tunnel/nat_keepalives.hpp"
 #include "tunnel/sa_database.hpp"
 #include "worker/route_tables.hpp"
 
@@ -219,6 +220,15 @@ class Worker {
   // link-drops and sa-install-errors (state/counters.hpp); with kSeparate
   // read with both threads parked, as above.
   state::WorkerCounters worker_counters() const noexcept;
+  // NAT traversal (docs/NAT-TRAVERSAL.md): whether a route of this queue
+  // uses udp-encapsulation, and its counters (read on the worker's thread
+  // or while it is paused).
+  bool nat_traversal() const noexcept { return nat_port_ != 0; }
+  state::NatTraversalCounters nat_traversal_counters() const noexcept {
+    state::NatTraversalCounters c = nat_;
+    c.endpoint_changes = sas_->endpoint_changes();
+    return c;
+  }
   const std::vector<std::string>& route_ids() const noexcept { return routes_.route_ids; }
   const base::Clock& clock() const noexcept { return clock_; }
 
@@ -294,6 +304,12 @@ class Worker {
     std::uint16_t protocol_port;
     bool data_plane;
   } fixed_;
+  // NAT traversal: the nat-traversal port while a route uses
+  // udp-encapsulation, else 0; and what goes with it.
+  std::uint16_t nat_port_ = 0;
+  void configure_nat_traversal(const config::GatewayConfig& config);
+  tunnel::NatKeepalives keepalives_;
+  state::NatTraversalCounters nat_;
   // Data-plane mode: this queue's static SAs as installed (their keys in
   // the secure heap, wiped when replaced), to keep those a new
   // configuration leaves unchanged.
@@ -342,6 +358,7 @@ class Worker {
   io::Link to_router_;
   io::Link to_tunnel_;
   io::Link to_decapsulation_;
+  io::Link to_udp_decapsulation_;  // ESP in UDP (NAT traversal)
   io::Link decapsulated_;
   io::Link to_private_;
   io::Link to_public_;

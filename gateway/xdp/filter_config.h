@@ -16,7 +16,8 @@
 
 struct strait_xdp_filter_config {
   unsigned int mode;
-  unsigned short udp_port; /* network byte order; 0: no UDP */
+  unsigned short udp_port;     /* network byte order; 0: no UDP */
+  unsigned short nat_udp_port; /* network byte order; 0: none (NAT traversal's ESP in UDP) */
   unsigned char ipv4_count;
   unsigned char ipv6_count;
   unsigned int ipv4[STRAIT_XDP_MAX_ADDRESSES];

@@ -32,6 +32,8 @@ base::Result<strait_xdp_filter_config> encode(const FilterConfig& config) {
   strait_xdp_filter_config c{};
   c.mode = config.public_side ? STRAIT_XDP_OWN_TRAFFIC : STRAIT_XDP_REDIRECT_ALL;
   c.udp_port = static_cast<unsigned short>((config.udp_port >> 8) | (config.udp_port << 8));
+  c.nat_udp_port =
+      static_cast<unsigned short>((config.nat_udp_port >> 8) | (config.nat_udp_port << 8));
   for (const net::Address& a : config.addresses) {
     if (a.family == net::Family::kIpv4) {
       if (c.ipv4_count == STRAIT_XDP_MAX_ADDRESSES)

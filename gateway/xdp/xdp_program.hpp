@@ -34,6 +34,7 @@ struct FilterConfig {
   bool public_side = false;
   std::vector<net::Address> addresses;  // at most 4 of each family
   std::uint16_t udp_port = 0;           // host byte order; 0: no UDP
+  std::uint16_t nat_udp_port = 0;       // NAT traversal's port, host byte order; 0: none
   bool operator==(const FilterConfig&) const = default;
 };
 

@@ -39,6 +39,7 @@ base::Result<std::unique_ptr<XskPort>> XskPort::open(Umem& umem, const PortOptio
   if (options.public_side) {
     filter.addresses = options.addresses;
     filter.udp_port = options.protocol_port;
+    filter.nat_udp_port = options.nat_port;
   }
   auto program = XdpProgram::acquire(static_cast<int>(ifindex), filter, options.mode);
   if (!program) return base::in_context(options.ifname + ": ", program.error());

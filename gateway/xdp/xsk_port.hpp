@@ -43,6 +43,7 @@ struct PortOptions {
   bool public_side = false;
   std::vector<net::Address> addresses;  // public side: the gateway's own
   std::uint16_t protocol_port = 0;      // public side: UDP port of the key exchange
+  std::uint16_t nat_port = 0;           // public side: NAT traversal's UDP port (0: none)
   Mode mode = Mode::kAuto;
   bool zero_copy_if_possible = true;
   std::uint32_t rx_size = 2048;  // RX ring; power of two

@@ -91,12 +91,14 @@ static __always_inline int own_traffic(struct xdp_md* ctx,
     if (!own_ipv4(c, dst)) return 0;
     const unsigned char proto = l3[9];
     if (proto == IPPROTO_ESP_ || proto == IPPROTO_ICMP) return 1;
-    if (proto != IPPROTO_UDP || c->udp_port == 0) return 0;
+    if (proto != IPPROTO_UDP || (c->udp_port == 0 && c->nat_udp_port == 0)) return 0;
     const __u16 fragment = bpf_ntohs(*(__u16*)(l3 + 6)) & 0x1fff;
     if (fragment != 0) return 0;
     unsigned char* l4 = l3 + ihl;
     if (l4 + 8 > end) return 0;
-    return *(__u16*)(l4 + 2) == c->udp_port;
+    const __u16 port = *(__u16*)(l4 + 2);
+    return (c->udp_port != 0 && port == c->udp_port) ||
+           (c->nat_udp_port != 0 && port == c->nat_udp_port);
   }
 
   if (type == ETH_P_IPV6) {
@@ -112,9 +114,11 @@ static __always_inline int own_traffic(struct xdp_md* ctx,
     }
     if (!own_ipv6(c, l3 + 24)) return 0;
     if (next == IPPROTO_ESP_) return 1;
-    if (next != IPPROTO_UDP || c->udp_port == 0) return 0;
+    if (next != IPPROTO_UDP || (c->udp_port == 0 && c->nat_udp_port == 0)) return 0;
     if (l4 + 8 > end) return 0;
-    return *(__u16*)(l4 + 2) == c->udp_port;
+    const __u16 port = *(__u16*)(l4 + 2);
+    return (c->udp_port != 0 && port == c->udp_port) ||
+           (c->nat_udp_port != 0 && port == c->nat_udp_port);
   }
   return 0;
 }

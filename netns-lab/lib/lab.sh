@@ -17,6 +17,7 @@ LAB_WAN=${LAB_WAN:-paris-tokyo}
 # 4: the seed's IPv4 everywhere; dual: an IPv6-only internet between the
 # gateways carrying the IPv4 regions (docs/dual-stack.md).
 LAB_FAMILY=${LAB_FAMILY:-4}
+LAB_NAT=${LAB_NAT:-}  # 1: vita-tokyo behind a NAT, NAT traversal on (lib/nat.sh)
 STRAIT=${STRAIT:-$LAB_SOURCE_DIR/build/strait}
 PYTHON=/usr/bin/python3
 export STRAIT_RUN_DIR=$LAB_RUN_DIR/strait
@@ -24,6 +25,9 @@ export STRAIT_RUN_DIR=$LAB_RUN_DIR/strait
 LAB_SITES="paris tokyo"
 # Roles, in build order; pods last.
 LAB_ROLES="kube-node-paris vita-paris internet vita-tokyo kube-node-tokyo pod-paris-1 pod-tokyo-1"
+# And those of some modes only (LAB_NAT=1: nat-tokyo), which lab-down and
+# lab_any_ns look for whatever the mode.
+LAB_ALL_ROLES="$LAB_ROLES nat-tokyo"
 
 lab_ns() { echo "${LAB_PREFIX:+$LAB_PREFIX-}$1"; }  # lab_ns ROLE
 lab_other() { [ "$1" = paris ] && echo tokyo || echo paris; }
@@ -44,11 +48,18 @@ lab_pod_ip() { echo "$(lab_pod_net "$1").2"; }
 lab_vtep_mac() { [ "$1" = paris ] && echo 0e:5e:00:00:01:00 || echo 0e:5e:00:00:02:00; }
 # The route MTU of the seed (`ip route add ... mtu 1440`) and the overlay's:
 # VXLAN adds 50 bytes (outer IPv4 20, UDP 8, VXLAN 8, inner Ethernet 14).
-LAB_TUNNEL_MTU=1440
-# Over the IPv6 internet (1500-byte links) the outer header is 20 bytes
+# With LAB_NAT=1 the tunnel takes 8 bytes less (ESP in UDP). Over the IPv6
+# internet of LAB_FAMILY=dual (1500-byte links) the outer header is 20 bytes
 # longer: an inner packet of mtu bytes leaves as mtu + 77, so 1423 at most.
-[ "$LAB_FAMILY" = dual ] && LAB_TUNNEL_MTU=1420
-LAB_OVERLAY_MTU=$((LAB_TUNNEL_MTU - 50))
+# lab_apply_mode sets them (again, once lab_load_settings has read the mode).
+lab_apply_mode() {
+  [ "$LAB_NAT" = 0 ] && LAB_NAT=
+  LAB_TUNNEL_MTU=1440
+  [ "$LAB_FAMILY" = dual ] && LAB_TUNNEL_MTU=1420
+  [ "$LAB_NAT" = 1 ] && LAB_TUNNEL_MTU=1432
+  LAB_OVERLAY_MTU=$((LAB_TUNNEL_MTU - 50))
+  return 0
+}
 LAB_VXLAN_PORT=8472
 
 # The gateway's interface MACs, from its configuration file (the lab gives
@@ -71,7 +82,7 @@ lab_ns_exists() { ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qx "$1"
 # lab_any_ns: true when any lab namespace of this prefix exists.
 lab_any_ns() {
   local role
-  for role in $LAB_ROLES; do lab_ns_exists "$(lab_ns "$role")" && return 0; done
+  for role in $LAB_ALL_ROLES; do lab_ns_exists "$(lab_ns "$role")" && return 0; done
   return 1
 }
 
@@ -138,12 +149,19 @@ lab_gateway_start() {
   return 1
 }
 
-# lab_gateway_conf SITE: the gateway's configuration for the lab's family:
-# netns-lab/vita-SITE.conf, or with LAB_FAMILY=dual the copy lab-up wrote
+# lab_gateway_conf SITE: the configuration the lab runs SITE's gateway
+# with: netns-lab/vita-SITE.conf; with LAB_FAMILY=dual the copy lab-up wrote
 # (lab_write_dual_conf) with public-interface6 and the peer's IPv6
-# addresses as route gateways.
+# addresses as route gateways; with LAB_NAT=1 its NAT-mode variant that
+# lab-up wrote (lib/nat.sh).
 lab_gateway_conf() {
-  if [ "$LAB_FAMILY" = dual ]; then echo "$LAB_RUN_DIR/vita-$1-dual.conf"; else echo "$LAB_HERE/vita-$1.conf"; fi
+  if [ "$LAB_NAT" = 1 ]; then
+    echo "$LAB_RUN_DIR/nat/vita-$1.conf"
+  elif [ "$LAB_FAMILY" = dual ]; then
+    echo "$LAB_RUN_DIR/vita-$1-dual.conf"
+  else
+    echo "$LAB_HERE/vita-$1.conf"
+  fi
 }
 
 # lab_write_dual_conf SITE: writes lab_gateway_conf SITE for LAB_FAMILY=dual
@@ -201,10 +219,13 @@ lab_load_settings() {
       LAB_BACKEND) LAB_BACKEND=$value ;;
       LAB_WAN) LAB_WAN=$value ;;
       LAB_FAMILY) LAB_FAMILY=$value ;;
+      LAB_NAT) LAB_NAT=$value ;;
     esac
   done <"$LAB_RUN_DIR/settings"
-  [ "$LAB_FAMILY" = dual ] && LAB_TUNNEL_MTU=1420
-  LAB_OVERLAY_MTU=$((LAB_TUNNEL_MTU - 50))
+  lab_apply_mode
 }
 
 lab_wan_available() { "$STRAIT" wan --help >/dev/null 2>&1; }
+
+. "$LAB_HERE/lib/nat.sh"
+lab_apply_mode
