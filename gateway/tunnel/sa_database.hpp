@@ -146,8 +146,8 @@ class SaDatabase {
   base::LockedPool<esp::OutboundSa> outbound_pool_;
   base::LockedPool<esp::InboundSa> inbound_pool_;
   std::vector<Route> routes_;
-  std::vector<Configured> configured_;  // by route, as routes_
-  static_assert(sizeof(Route) == 40);  // as without NAT traversal
+  std::vector<Configured> configured_;        // by route, as routes_
+  static_assert(sizeof(Route) == 40);         // as without NAT traversal
   std::map<std::uint32_t, Inbound> inbound_;  // by SPI: ordered reports
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
