@@ -15,9 +15,14 @@
 // Denial of service: inbound messages are first checked cheaply (UDP
 // checksum, exact length, known route, sent by the route's gateway,
 // expected in the current state); only those that pass are processed, at
-// most 100 per second. Handshake objects exist only while a negotiation
-// runs, so their secrets are wiped after every exchange and memory stays
-// bounded whatever arrives.
+// most 100 per second. A route with udp-encapsulation (NAT traversal,
+// docs/NAT-TRAVERSAL.md) talks on the nat-traversal port behind the
+// non-ESP marker and takes messages from any address and port (its peer
+// may be behind a NAT); it learns where the peer is from a verified
+// proposal or agreement only, and tells the data path (SaInstaller).
+// Handshake objects exist only while a negotiation runs, so their secrets
+// are wiped after every exchange and memory stays bounded whatever
+// arrives.
 
 #include <cstdint>
 #include <deque>

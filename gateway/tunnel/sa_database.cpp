@@ -7,24 +7,27 @@ namespace strait::tunnel {
 
 void SaDatabase::set_route_count(std::size_t routes) {
   routes_.resize(routes);
+  configured_.resize(routes);
 }
 
 void SaDatabase::set_gateway(std::uint32_t route, const net::Address& gateway) {
   Route& r = routes_.at(route);
+  Configured& c = configured_.at(route);
   // A learned endpoint (NAT traversal) stays while the configured gateway
   // does.
-  if (r.configured == gateway) return;
-  r.configured = gateway;
+  if (c.gateway == gateway) return;
+  c.gateway = gateway;
   r.gateway = gateway;
-  r.udp_port = r.configured_port;
+  r.udp_port = c.port;
 }
 
 void SaDatabase::set_udp_encapsulation(std::uint32_t route, std::uint16_t peer_port) {
   Route& r = routes_.at(route);
-  if (r.configured_port == peer_port) return;  // unchanged: keep what was learned
-  r.configured_port = peer_port;
+  Configured& c = configured_.at(route);
+  if (c.port == peer_port) return;  // unchanged: keep what was learned
+  c.port = peer_port;
   r.udp_port = peer_port;
-  r.gateway = r.configured;
+  r.gateway = c.gateway;
 }
 
 bool SaDatabase::set_outbound(std::uint32_t route, const esp::SaParameters& parameters,
@@ -41,9 +44,14 @@ void SaDatabase::remove_outbound(std::uint32_t route) {
 
 void SaDatabase::remap_routes(std::span<const std::uint32_t> new_index, std::size_t route_count) {
   std::vector<Route> routes(route_count);
+  std::vector<Configured> configured(route_count);
   for (std::size_t i = 0; i < routes_.size() && i < new_index.size(); ++i)
-    if (new_index[i] != kRemoved) routes.at(new_index[i]) = std::move(routes_[i]);
+    if (new_index[i] != kRemoved) {
+      routes.at(new_index[i]) = std::move(routes_[i]);
+      configured.at(new_index[i]) = configured_[i];
+    }
   routes_ = std::move(routes);  // the outbound SAs of removed routes die here
+  configured_ = std::move(configured);
   std::vector<std::uint32_t> removed;
   for (auto& [spi, e] : inbound_) {
     const std::uint32_t moved = e.route < new_index.size() ? new_index[e.route] : kRemoved;

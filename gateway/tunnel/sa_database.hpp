@@ -113,12 +113,18 @@ class SaDatabase {
   }
 
  private:
+  // What the data path reads per packet: 40 bytes, as many as before NAT
+  // traversal (udp_port fits in the address's padding).
   struct Route {
-    net::Address gateway;               // where the route's packets go
-    std::uint16_t udp_port = 0;         // NAT traversal: the peer's port; 0: plain ESP
-    net::Address configured;            // the gateway as configured (set_gateway)
-    std::uint16_t configured_port = 0;  // set_udp_encapsulation
+    net::Address gateway;        // where the route's packets go
+    std::uint16_t udp_port = 0;  // NAT traversal: the peer's port; 0: plain ESP
     base::LockedPool<esp::OutboundSa>::Pointer outbound;
+  };
+  // Control path only: the route's gateway and UDP port as configured
+  // (set_gateway, set_udp_encapsulation), what a learned endpoint started from.
+  struct Configured {
+    net::Address gateway;
+    std::uint16_t port = 0;
   };
   struct Inbound {
     std::uint32_t route;
@@ -140,6 +146,8 @@ class SaDatabase {
   base::LockedPool<esp::OutboundSa> outbound_pool_;
   base::LockedPool<esp::InboundSa> inbound_pool_;
   std::vector<Route> routes_;
+  std::vector<Configured> configured_;        // by route, as routes_
+  static_assert(sizeof(Route) == 40);         // as without NAT traversal
   std::map<std::uint32_t, Inbound> inbound_;  // by SPI: ordered reports
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;

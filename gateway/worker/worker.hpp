@@ -127,9 +127,12 @@ class Worker {
   // the next hops (nexthop-ip, nexthop-mac) of both interfaces, and, on a
   // data-plane gateway, outbound-sa / inbound-sa (an SA whose spi, key,
   // salt and route stay keeps its sequence number and replay window).
+  // Also live: a route's udp-encapsulation and nat-traversal
+  // keepalive-interval (docs/NAT-TRAVERSAL.md; turning NAT traversal on or
+  // off, strait run rebuilds the queue: its XDP filter takes the port).
   // Refused, needing a restart: the address family, data-plane,
-  // protocol-port, the interfaces' ifname, pci, ip, mac, queue,
-  // device-queue and nat-ip.
+  // protocol-port, the nat-traversal port while in use, the interfaces'
+  // ifname, pci, ip, mac, queue, device-queue and nat-ip.
   struct Reconfiguration {
     RouteTables routes;
     std::vector<std::uint32_t> new_index;  // old route i -> new index (SaDatabase::kRemoved)
