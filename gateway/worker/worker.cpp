@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "base/log.hpp"
+#include "base/stack_wipe.hpp"
 #include "config/interface_change.hpp"
 
 namespace strait::worker {
@@ -123,6 +124,12 @@ base::Error needs_restart(const std::string& what) {
 // sa_install_errors_ and not recorded as installed, so the next call tries
 // it again.
 base::Status Worker::install_static_sas(const config::GatewayConfig& config) {
+  base::Status status = place_static_sas(config);
+  base::wipe_stack();
+  return status;
+}
+
+base::Status Worker::place_static_sas(const config::GatewayConfig& config) {
   std::unordered_map<std::string_view, std::uint32_t> index_of;
   for (std::uint32_t i = 0; i < routes_.route_ids.size(); ++i)
     index_of[routes_.route_ids[i]] = i;

@@ -276,7 +276,11 @@ class Worker {
          io::Port& private_port, io::Port& public_port, const base::Clock& clock,
          std::unique_ptr<esp::Engine> engine, nexthop::SharedNeighbor* private_neighbor);
   base::Status load_routes(const config::GatewayConfig& config);
+  // install_static_sas() runs place_static_sas() and then wipes the stack
+  // below its own frame, where copies of the SAs' keys may have been left
+  // (registers the compiler spilled while copying them, the key expansion).
   base::Status install_static_sas(const config::GatewayConfig& config);
+  [[gnu::noinline]] base::Status place_static_sas(const config::GatewayConfig& config);
   // kSeparate, on the worker's thread: applies queued SA changes and moves
   // the key manager's datagrams onto the public next hop's link.
   void take_key_exchange_output() noexcept;
