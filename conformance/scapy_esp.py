@@ -27,7 +27,10 @@ TUNNEL_SOURCE = "192.0.2.1"
 TUNNEL_DESTINATION = "192.0.2.2"
 
 
-def security_association(args, seq):
+def security_association(args, seq, tunnel_header=None, nat_t_header=None):
+    """The SA of args (spi, key, salt) at sequence number seq (64 bits:
+    ESN), in tunnel mode under tunnel_header (default TUNNEL_SOURCE ->
+    TUNNEL_DESTINATION), in UDP under nat_t_header if given (RFC 3948)."""
     return SecurityAssociation(
         ESP,
         spi=args.spi,
@@ -37,7 +40,9 @@ def security_association(args, seq):
         auth_algo="NULL",
         esn_en=True,
         esn=seq >> 32,
-        tunnel_header=IP(src=TUNNEL_SOURCE, dst=TUNNEL_DESTINATION),
+        tunnel_header=(IP(src=TUNNEL_SOURCE, dst=TUNNEL_DESTINATION)
+                       if tunnel_header is None else tunnel_header),
+        nat_t_header=nat_t_header,
     )
 
 

@@ -21,23 +21,10 @@ import sys
 
 from scapy.layers.inet import IP, UDP
 from scapy.layers.inet6 import IPv6
-from scapy.layers.ipsec import ESP, SecurityAssociation
+from scapy.layers.ipsec import ESP
 from scapy.packet import Raw, raw
 
-
-def security_association(args, seq, tunnel_header, nat_t_header):
-    return SecurityAssociation(
-        ESP,
-        spi=args.spi,
-        seq_num=seq & 0xFFFFFFFF,
-        crypt_algo="AES-GCM",
-        crypt_key=bytes.fromhex(args.key) + bytes.fromhex(args.salt),
-        auth_algo="NULL",
-        esn_en=True,
-        esn=seq >> 32,
-        tunnel_header=tunnel_header,
-        nat_t_header=nat_t_header,
-    )
+from scapy_esp import security_association  # this script's folder is on sys.path
 
 
 def parse_ip(data):
