@@ -4,6 +4,7 @@
 
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
+#include "net/ip_header.hpp"
 
 namespace strait::keymanager {
 
@@ -36,31 +37,10 @@ void write_udp(io::Packet* out, const Address& source, const Address& destinatio
   std::uint8_t* udp = ip + ip_header;
   const std::size_t marker = marked ? 4 : 0;
   const auto udp_length = static_cast<std::uint16_t>(kUdpHeaderSize + marker + payload.size());
-  std::uint32_t pseudo;
-  if (ipv6) {
-    auto* h = reinterpret_cast<Ipv6Header*>(ip);
-    store32(h->version_class_flow, 0x60000000u);
-    store16(h->payload_length, udp_length);
-    h->next_header = kProtocolUdp;
-    h->hop_limit = 64;
-    std::memcpy(h->source, source.data(), 16);
-    std::memcpy(h->destination, destination.data(), 16);
-    pseudo = pseudo_header_ipv6(h->source, h->destination, kProtocolUdp, udp_length);
-  } else {
-    auto* h = reinterpret_cast<Ipv4Header*>(ip);
-    h->version_ihl = 0x45;
-    h->tos = 0;
-    store16(h->total_length, static_cast<std::uint16_t>(kIpv4HeaderSize + udp_length));
-    store16(h->identification, 0);
-    store16(h->flags_fragment, kIpv4DontFragment);
-    h->ttl = 64;
-    h->protocol = kProtocolUdp;
-    store16(h->checksum, 0);
-    std::memcpy(h->source, source.data(), 4);
-    std::memcpy(h->destination, destination.data(), 4);
-    store16(h->checksum, checksum(ip, kIpv4HeaderSize));
-    pseudo = pseudo_header_ipv4(h->source, h->destination, kProtocolUdp, udp_length);
-  }
+  write_ip_header(ip, source, destination.data(), kProtocolUdp, udp_length, true);
+  const std::uint32_t pseudo =
+      ipv6 ? pseudo_header_ipv6(source.data(), destination.data(), kProtocolUdp, udp_length)
+           : pseudo_header_ipv4(source.data(), destination.data(), kProtocolUdp, udp_length);
   store16(udp, source_port);
   store16(udp + 2, destination_port);
   store16(udp + 4, udp_length);

@@ -4,6 +4,7 @@
 
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
+#include "net/ip_header.hpp"
 
 namespace strait::tunnel {
 
@@ -19,35 +20,16 @@ std::uint8_t* write_udp_outer(std::uint8_t* payload, std::size_t payload_length,
   store16(udp + 2, destination_port);
   store16(udp + 4, udp_length);
   store16(udp + 6, 0);
+  std::uint8_t* ip = udp - (ipv6 ? kIpv6HeaderSize : kIpv4HeaderSize);
+  // As the ESP packets Vita sends: no DF.
+  write_ip_header(ip, source, destination.data(), kProtocolUdp, udp_length, false);
   if (ipv6) {
-    std::uint8_t* ip = udp - kIpv6HeaderSize;
-    auto* h = reinterpret_cast<Ipv6Header*>(ip);
-    store32(h->version_class_flow, 0x60000000u);
-    store16(h->payload_length, udp_length);
-    h->next_header = kProtocolUdp;
-    h->hop_limit = 64;
-    std::memcpy(h->source, source.data(), 16);
-    std::memcpy(h->destination, destination.data(), 16);
     const std::uint32_t pseudo =
-        pseudo_header_ipv6(h->source, h->destination, kProtocolUdp, udp_length);
+        pseudo_header_ipv6(source.data(), destination.data(), kProtocolUdp, udp_length);
     std::uint16_t sum = checksum_finish(checksum_partial(udp, udp_length, pseudo));
     if (sum == 0) sum = 0xffff;  // 0 would mean "no checksum"
     store16(udp + 6, sum);
-    return ip;
   }
-  std::uint8_t* ip = udp - kIpv4HeaderSize;
-  auto* h = reinterpret_cast<Ipv4Header*>(ip);
-  h->version_ihl = 0x45;
-  h->tos = 0;
-  store16(h->total_length, static_cast<std::uint16_t>(kIpv4HeaderSize + udp_length));
-  store16(h->identification, 0);
-  store16(h->flags_fragment, 0);  // as the ESP packets Vita sends
-  h->ttl = 64;
-  h->protocol = kProtocolUdp;
-  store16(h->checksum, 0);
-  std::memcpy(h->source, source.data(), 4);
-  std::memcpy(h->destination, destination.data(), 4);
-  store16(h->checksum, checksum(ip, kIpv4HeaderSize));
   return ip;
 }
 
