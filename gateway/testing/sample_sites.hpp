@@ -47,6 +47,16 @@ Site tokyo(net::Family family);
 Site paris(net::Family family, net::Family public_family);
 Site tokyo(net::Family family, net::Family public_family);
 
+// The two dual-stack mixes of a private (inner) and a public (outer) family.
+struct FamilyMix {
+  net::Family inner;
+  net::Family outer;
+  const char* name;
+};
+inline constexpr FamilyMix kFamilyMixes[] = {
+    {net::Family::kIpv4, net::Family::kIpv6, "IPv4 over IPv6"},
+    {net::Family::kIpv6, net::Family::kIpv4, "IPv6 over IPv4"}};
+
 // The route's pre-shared key (hex) and route SPI unless SiteOptions say otherwise.
 inline constexpr const char* kSamplePresharedKey =
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";

@@ -23,14 +23,6 @@ using net::Family;
 
 namespace {
 
-struct Mix {
-  Family inner;
-  Family outer;
-  const char* name;
-};
-constexpr Mix kMixes[] = {{Family::kIpv4, Family::kIpv6, "IPv4 over IPv6"},
-                          {Family::kIpv6, Family::kIpv4, "IPv6 over IPv4"}};
-
 const char* layer(Family f) {
   return f == Family::kIpv4 ? "IP" : "IPv6";
 }
@@ -67,7 +59,7 @@ Coprocess scapy() {
 
 BOOST_AUTO_TEST_CASE(scapy_decrypts_what_the_gateway_sends) {
   Coprocess peer = scapy();
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       GatewayHarness h(site_config(p, t));
@@ -94,7 +86,7 @@ BOOST_AUTO_TEST_CASE(scapy_decrypts_what_the_gateway_sends) {
 
 BOOST_AUTO_TEST_CASE(the_gateway_decrypts_what_scapy_sends) {
   Coprocess peer = scapy();
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       GatewayHarness h(site_config(p, t));

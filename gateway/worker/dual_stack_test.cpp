@@ -26,14 +26,6 @@ namespace {
 
 constexpr std::uint8_t kSeed = 5;
 
-struct Mix {
-  Family inner;
-  Family outer;
-  const char* name;
-};
-constexpr Mix kMixes[] = {{Family::kIpv4, Family::kIpv6, "IPv4 over IPv6"},
-                          {Family::kIpv6, Family::kIpv4, "IPv6 over IPv4"}};
-
 std::uint8_t next_header_of(Family inner) {
   return inner == Family::kIpv4 ? 4 : 41;
 }
@@ -51,7 +43,7 @@ Bytes across_internet(Bytes frame, const Site& to) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(private_to_public_has_the_outer_family_and_the_inner_next_header) {
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       GatewayHarness h(site_config(p, t));
@@ -83,7 +75,7 @@ BOOST_AUTO_TEST_CASE(private_to_public_has_the_outer_family_and_the_inner_next_h
 }
 
 BOOST_AUTO_TEST_CASE(public_to_private_takes_esp_of_the_outer_family) {
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       GatewayHarness h(site_config(p, t));
@@ -108,7 +100,7 @@ BOOST_AUTO_TEST_CASE(a_next_header_of_the_outer_family_is_a_counted_drop) {
   // The ESP next header must say the private network's family, whatever
   // the outer header's: an inner packet of the outer family (next header
   // and packet alike) is not forwarded.
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       GatewayHarness h(site_config(p, t));
@@ -140,7 +132,7 @@ BOOST_AUTO_TEST_CASE(esp_of_the_inner_family_on_the_public_side_is_not_taken) {
   // The public interface is of the outer family: ESP in an outer header of
   // the private network's family, to an address the gateway does not own
   // on that side, is dropped by the dispatcher, not decrypted.
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       const Site p_inner = paris(m.inner), t_inner = tokyo(m.inner);
@@ -161,7 +153,7 @@ BOOST_AUTO_TEST_CASE(esp_of_the_inner_family_on_the_public_side_is_not_taken) {
 BOOST_AUTO_TEST_CASE(mtu_errors_answer_in_the_inner_family) {
   // mtu bounds the inner packet (CONFIG.md); the outer header of the other
   // family adds its own size on the wire: 20 bytes for IPv4, 40 for IPv6.
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       SiteOptions so;
@@ -203,7 +195,7 @@ BOOST_AUTO_TEST_CASE(mtu_errors_answer_in_the_inner_family) {
 }
 
 BOOST_AUTO_TEST_CASE(two_gateways_forward_both_ways_and_show_two_hops) {
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       GatewayHarness paris_gw(site_config(p, t));
@@ -254,7 +246,7 @@ BOOST_AUTO_TEST_CASE(two_gateways_forward_both_ways_and_show_two_hops) {
 }
 
 BOOST_AUTO_TEST_CASE(the_public_address_answers_ping_in_the_outer_family) {
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       const Site p = paris(m.inner, m.outer), t = tokyo(m.inner, m.outer);
       GatewayHarness h(site_config(p, t));
@@ -283,7 +275,7 @@ BOOST_AUTO_TEST_CASE(the_public_address_answers_ping_in_the_outer_family) {
 }
 
 BOOST_AUTO_TEST_CASE(the_key_exchange_runs_over_the_outer_family) {
-  for (const Mix& m : kMixes) {
+  for (const FamilyMix& m : kFamilyMixes) {
     BOOST_TEST_CONTEXT(m.name) {
       TwoSitesOptions o;
       o.family = m.inner;
