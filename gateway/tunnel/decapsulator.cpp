@@ -40,6 +40,7 @@ void Decapsulator::run(io::Link& in, io::Link& out, io::Port& public_port,
   // the packets are worked through, loading the SA of a packet a
   // few places ahead while this one is decrypted.
   esp::InboundSa* sas[io::Link::kCapacity];
+  [[maybe_unused]] std::uint32_t routes[io::Link::kCapacity];  // ESP in UDP: the SAs' routes
   const std::span<io::Packet*> packets = in.packets();
   for (const io::Packet* p : packets) {
     const std::size_t esp_offset = esp_offset_of<kUdp>(p);
@@ -48,7 +49,15 @@ void Decapsulator::run(io::Link& in, io::Link& out, io::Port& public_port,
   for (std::size_t i = 0; i < packets.size(); ++i) {
     const io::Packet* p = packets[i];
     const std::size_t esp_offset = esp_offset_of<kUdp>(p);
-    sas[i] = p->length >= esp_offset + 4 ? sas_.inbound(load32(p->data + esp_offset)) : nullptr;
+    if constexpr (kUdp) {
+      const SaDatabase::InboundMatch m = p->length >= esp_offset + 4
+                                             ? sas_.inbound_match(load32(p->data + esp_offset))
+                                             : SaDatabase::InboundMatch{nullptr, 0};
+      sas[i] = m.sa;
+      routes[i] = m.route;
+    } else {
+      sas[i] = p->length >= esp_offset + 4 ? sas_.inbound(load32(p->data + esp_offset)) : nullptr;
+    }
   }
   for (std::size_t i = 0; i < packets.size(); ++i) {
     if (i + kPrefetchDistance < packets.size() && sas[i + kPrefetchDistance] != nullptr &&
@@ -65,7 +74,7 @@ void Decapsulator::run(io::Link& in, io::Link& out, io::Port& public_port,
     }
     std::uint32_t route = 0;
     if constexpr (kUdp) {
-      route = sas_.inbound_route(sa->spi());
+      route = routes[i];
       if (sas_.udp_port(route) == 0) [[unlikely]] {
         ++nat->encapsulation_errors;
         public_port.release(p);

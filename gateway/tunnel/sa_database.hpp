@@ -78,22 +78,15 @@ class SaDatabase {
     return true;
   }
   std::uint64_t endpoint_changes() const noexcept { return endpoint_changes_; }
-  esp::InboundSa* inbound(std::uint32_t spi) const noexcept {
-    if (slots_.empty()) return nullptr;
-    for (std::size_t i = hash(spi) & mask_;; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.spi == spi) return s.sa;
-      if (s.spi == 0) return nullptr;
-    }
-  }
-  // The route of an installed inbound SPI (kRemoved: none).
-  std::uint32_t inbound_route(std::uint32_t spi) const noexcept {
-    if (slots_.empty()) return kRemoved;
-    for (std::size_t i = hash(spi) & mask_;; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.spi == spi) return s.route;
-      if (s.spi == 0) return kRemoved;
-    }
+  esp::InboundSa* inbound(std::uint32_t spi) const noexcept { return find_slot(spi).sa; }
+  // The inbound SA of `spi` and its route, from one lookup (sa null: none).
+  struct InboundMatch {
+    esp::InboundSa* sa;
+    std::uint32_t route;
+  };
+  InboundMatch inbound_match(std::uint32_t spi) const noexcept {
+    const Slot& s = find_slot(spi);
+    return {s.sa, s.route};
   }
 
   // Starts loading the hash-table slot where inbound(spi) begins looking:
@@ -136,6 +129,15 @@ class SaDatabase {
     esp::InboundSa* sa = nullptr;
   };
   static std::size_t hash(std::uint32_t spi) noexcept { return (spi * 0x9e3779b1u) >> 8; }
+  // The slot of `spi`, or an empty one (sa null) when it is not installed.
+  const Slot& find_slot(std::uint32_t spi) const noexcept {
+    static constexpr Slot kNone{};
+    if (slots_.empty()) return kNone;
+    for (std::size_t i = hash(spi) & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.spi == spi || s.spi == 0) return s;
+    }
+  }
   static void insert_slot(std::vector<Slot>& slots, std::size_t mask, esp::InboundSa* sa,
                           std::uint32_t route);
   void rebuild_index();
