@@ -66,20 +66,20 @@ base::Status Worker::load_routes(const config::GatewayConfig& config) {
   auto tables = build_route_tables(config);
   if (!tables) return tables.error();
   routes_ = std::move(tables).value();
-  for (std::uint32_t i = 0; i < config.routes.size(); ++i)
-    sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
-  configure_nat_traversal(config);
+  configure_endpoints(config);
   return base::Ok{};
 }
 
-// Routes with udp-encapsulation send ESP in UDP to the peer's
-// nat-traversal port (then to where it is learned to be); the public
-// dispatcher takes UDP on that port, and keepalives go out, while any
-// route uses it.
-void Worker::configure_nat_traversal(const config::GatewayConfig& config) {
+// Each route's packets go to its gateway for this queue; routes with
+// udp-encapsulation send ESP in UDP to the peer's nat-traversal port (then
+// to where it is learned to be); the public dispatcher takes UDP on that
+// port, and keepalives go out, while any route uses it.
+void Worker::configure_endpoints(const config::GatewayConfig& config) {
   nat_port_ = config.uses_udp_encapsulation() ? config.nat_traversal.port : 0;
-  for (std::uint32_t i = 0; i < config.routes.size(); ++i)
+  for (std::uint32_t i = 0; i < config.routes.size(); ++i) {
+    sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
     sas_->set_udp_encapsulation(i, config.routes[i].udp_encapsulation ? nat_port_ : 0);
+  }
   public_dispatch_.set_nat_port(nat_port_);
   encapsulator_.set_udp_port(nat_port_);
   keepalives_.configure(nat_port_, config.nat_traversal.keepalive_interval * base::kSecond,
@@ -291,9 +291,7 @@ void Worker::commit_reconfigure(const config::GatewayConfig& config, Reconfigura
     sas_->remap_routes(prepared.new_index, config.routes.size());
   }
   routes_ = std::move(prepared.routes);
-  for (std::uint32_t i = 0; i < config.routes.size(); ++i)
-    sas_->set_gateway(i, config.routes[i].gateway_for(queue_));
-  configure_nat_traversal(config);
+  configure_endpoints(config);
   // Fails only for want of locked memory: the SAs concerned are counted
   // (worker sa-install-errors), logged, and tried again by the next
   // reconfiguration; the rest of the configuration takes effect.

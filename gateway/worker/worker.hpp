@@ -314,7 +314,7 @@ class Worker {
   // NAT traversal: the nat-traversal port while a route uses
   // udp-encapsulation, else 0; and what goes with it.
   std::uint16_t nat_port_ = 0;
-  void configure_nat_traversal(const config::GatewayConfig& config);
+  void configure_endpoints(const config::GatewayConfig& config);
   tunnel::NatKeepalives keepalives_;
   state::NatTraversalCounters nat_;
   // Data-plane mode: this queue's static SAs as installed (their keys in
